@@ -1,0 +1,47 @@
+// Turns a Config into table contents (a Plan) and writes a Plan into any data plane through
+// TableWriter. The daemon, v6lb-replay and the tests all program through here, so every engine is
+// programmed the same way.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "v6lb/config.h"
+#include "v6lb/tables.h"
+
+namespace v6lb {
+
+struct PlannedBackend {
+  uint32_t slot;
+  BackendEntry entry;
+  uint32_t weight;  // effective weight in the Maglev table (0: drained or down)
+};
+
+struct PlannedService {
+  uint32_t slot;
+  ServiceEntry entry;
+  std::vector<PlannedBackend> backends;  // in config order
+  std::vector<uint16_t> maglev;          // M entries of backend slots
+};
+
+struct Plan {
+  CardEntry card;
+  std::vector<PlannedService> services;  // in config order
+};
+
+// Health state of a backend, by (service index, backend index) in config order; absent = up.
+using BackendUp = std::vector<std::vector<bool>>;
+
+std::optional<std::string> check_fits(const Config& cfg, const Geometry& g);
+Plan make_plan(const Config& cfg, const Geometry& g, const BackendUp* up = nullptr);
+
+// Writes everything: card, backends, services, each Maglev table into the inactive bank, then
+// flips. Slots the plan does not use are invalidated.
+void write_plan(const Plan& plan, TableWriter& dp);
+
+// Writes a new Maglev table for one service hitlessly: inactive bank, then the flip.
+void write_maglev_hitless(TableWriter& dp, uint32_t service_slot, const std::vector<uint16_t>& t);
+
+}  // namespace v6lb

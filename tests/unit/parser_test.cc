@@ -1,0 +1,215 @@
+#include "v6lb/packet_parser.h"
+
+#include <gtest/gtest.h>
+
+#include "frame_builder.h"
+
+namespace v6lb {
+namespace {
+
+using test::build_frame;
+using test::FrameSpec;
+
+const ParserConfig kCard{*MacAddr::parse("02:00:00:00:00:01"), *Ipv6Addr::parse("2001:db8:ff::1")};
+
+ParseClass classify(const std::vector<uint8_t>& f) { return parse_frame(f, kCard).cls; }
+
+TEST(Parser, TcpAndUdpAreL4) {
+  FrameSpec s;
+  auto f = build_frame(s);
+  ParsedFrame pf = parse_frame(f, kCard);
+  EXPECT_EQ(pf.cls, ParseClass::kL4);
+  EXPECT_EQ(pf.l3_off, 14);
+  EXPECT_EQ(pf.l4_off, 54);
+  EXPECT_EQ(pf.proto, 6);
+  EXPECT_EQ(pf.tcp_flags, 0x02);
+  s.proto = 17;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kL4);
+}
+
+TEST(Parser, VlanTaggedFrame) {
+  FrameSpec s;
+  s.vlan = true;
+  ParsedFrame pf = parse_frame(build_frame(s), kCard);
+  EXPECT_EQ(pf.cls, ParseClass::kL4);
+  EXPECT_EQ(pf.l3_off, 18);
+  EXPECT_EQ(pf.l4_off, 58);
+}
+
+TEST(Parser, FourExtensionHeadersAreParsed) {
+  FrameSpec s;
+  s.ext = {{0, 0}, {60, 1}, {43, 2}, {60, 0}};
+  ParsedFrame pf = parse_frame(build_frame(s), kCard);
+  EXPECT_EQ(pf.cls, ParseClass::kL4);
+  EXPECT_EQ(pf.l4_off, 54 + 8 + 16 + 24 + 8);
+}
+
+TEST(Parser, OtherUpperLayerProtocol) {
+  FrameSpec s;
+  s.proto = 50;  // ESP
+  s.payload_len = 16;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kOtherProto);
+}
+
+// Malformed row of the design table.
+TEST(Parser, MalformedTruncatedEthernet) {
+  EXPECT_EQ(classify(std::vector<uint8_t>(13, 0)), ParseClass::kMalformed);
+  FrameSpec s;
+  s.vlan = true;
+  auto f = build_frame(s);
+  f.resize(17);
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+}
+
+TEST(Parser, MalformedBadVersion) {
+  auto f = build_frame(FrameSpec{});
+  f[14] = 0x40;
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+}
+
+TEST(Parser, MalformedPayloadLengthBeyondFrame) {
+  FrameSpec s;
+  s.payload_len = 100;
+  auto f = build_frame(s);
+  store_be16(&f[18], uint16_t(load_be16(&f[18]) + 1));
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+}
+
+TEST(Parser, MalformedTruncatedExtensionHeader) {
+  FrameSpec s;
+  s.ext = {{60, 4}};  // 40 bytes
+  auto f = build_frame(s);
+  // Claim a longer header than the packet holds.
+  f[54 + 1] = 20;
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+}
+
+TEST(Parser, MalformedTruncatedL4Header) {
+  FrameSpec s;
+  auto f = build_frame(s);
+  store_be16(&f[18], 19);  // TCP needs 20 bytes
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+  s.proto = 17;
+  f = build_frame(s);
+  store_be16(&f[18], 7);  // UDP needs 8
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+}
+
+TEST(Parser, MalformedUdpZeroChecksum) {
+  FrameSpec s;
+  s.proto = 17;
+  auto f = build_frame(s);
+  f[54 + 6] = f[54 + 7] = 0;
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+}
+
+// Not-for-us rows.
+TEST(Parser, NotIpv6) {
+  FrameSpec s;
+  s.ethertype = 0x0800;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kNotIpv6);
+  s.ethertype = 0x0806;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kNotIpv6);
+  // A second tag (QinQ) is not parsed: not IPv6 after one tag.
+  s.ethertype = 0x86DD;
+  s.vlan = true;
+  auto f = build_frame(s);
+  store_be16(&f[16], 0x8100);
+  EXPECT_EQ(classify(f), ParseClass::kNotIpv6);
+}
+
+TEST(Parser, WrongMacAndMulticast) {
+  FrameSpec s;
+  s.dst_mac = *MacAddr::parse("02:00:00:00:00:02");
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kWrongMac);
+  s.dst_mac = *MacAddr::parse("33:33:00:00:00:01");
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kL4);
+}
+
+// Exception rows.
+TEST(Parser, ExceptionIcmpv6) {
+  FrameSpec s;
+  s.proto = 58;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntIcmp);
+}
+
+TEST(Parser, ExceptionFragment) {
+  FrameSpec s;
+  s.ext = {{44}};
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntFragment);
+  s.ext = {{0, 0}, {44}};
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntFragment);
+}
+
+TEST(Parser, ExceptionTooManyExtensionHeaders) {
+  FrameSpec s;
+  s.ext = {{0, 0}, {60, 0}, {43, 0}, {60, 0}, {60, 0}};
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntExtHeaders);
+}
+
+TEST(Parser, ExceptionHeadersBeyondParseWindow) {
+  FrameSpec s;
+  s.ext = {{60, 24}};  // 200 bytes: 54 + 200 + 20 > 256
+  s.payload_len = 64;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntExtHeaders);
+  s.ext = {{60, 22}};  // 184 bytes: L4 ends at 258 > 256
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntExtHeaders);
+  s.ext = {{60, 21}};  // 176 bytes: L4 ends at 250
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kL4);
+}
+
+TEST(Parser, ExceptionHopLimit) {
+  FrameSpec s;
+  s.hop_limit = 1;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntHopLimit);
+  s.hop_limit = 0;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntHopLimit);
+  s.hop_limit = 2;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kL4);
+}
+
+TEST(Parser, ExceptionToCardAddress) {
+  FrameSpec s;
+  s.dst = kCard.card_addr;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntLocal);
+  s.proto = 58;  // local wins over ICMPv6
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntLocal);
+}
+
+TEST(Parser, Precedence) {
+  // Malformed beats wrong MAC; wrong MAC beats exceptions; exceptions beat hop limit.
+  FrameSpec s;
+  s.dst_mac = *MacAddr::parse("02:00:00:00:00:99");
+  auto f = build_frame(s);
+  f[14] = 0x40;
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+  s.proto = 58;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kWrongMac);
+  s.dst_mac = kCard.card_mac;
+  s.hop_limit = 1;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntIcmp);
+}
+
+// Every truncation of valid frames is malformed and never read past the end (ASan checks the
+// latter: the buffer is exactly the truncated length).
+TEST(Parser, EveryTruncationIsMalformed) {
+  std::vector<FrameSpec> specs(4);
+  specs[1].vlan = true;
+  specs[2].proto = 17;
+  specs[2].payload_len = 30;
+  specs[3].ext = {{0, 0}, {60, 1}, {43, 2}, {60, 0}};
+  specs[3].payload_len = 10;
+  for (const FrameSpec& s : specs) {
+    const auto full = build_frame(s);
+    const size_t ip_end = parse_frame(full, kCard).ip_end;
+    ASSERT_EQ(parse_frame(full, kCard).cls, ParseClass::kL4);
+    for (size_t n = 0; n < ip_end; ++n) {
+      std::vector<uint8_t> t(full.begin(), full.begin() + n);
+      t.shrink_to_fit();
+      ASSERT_EQ(classify(t), ParseClass::kMalformed) << "truncated to " << n;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace v6lb
