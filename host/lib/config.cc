@@ -117,7 +117,7 @@ class MapReader {
       : mark_(v.mark), context_(std::move(context)) {
     if (!v.node.IsMap()) wrong(v, "a map");
     for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      YAML::Node key = it->first;  // a copy: the iterator yields a temporary pair
       if (!key.IsScalar()) fail(key.Mark(), "a key " + context_ + " must be a plain word");
       std::string name = key.Scalar();
       if (const Entry* seen = find(name))
@@ -166,8 +166,8 @@ class MapReader {
 
   std::string unknown_key_message(const std::string& key,
                                   std::span<const std::string_view> allowed) const {
-    std::string msg = "unknown key " + quoted(key) + " " + context_ + " (allowed: " +
-                      join(allowed) + ")";
+    std::string msg =
+        "unknown key " + quoted(key) + " " + context_ + " (allowed: " + join(allowed) + ")";
     std::string_view best;
     size_t best_distance = 3;  // more than two edits is a different word, not a typo
     for (std::string_view a : allowed) {
@@ -268,8 +268,8 @@ E as_choice(const Value& v, std::string_view noun, Choices<E> choices) {
   std::string text = as_string(v, "one of: " + join(names));
   for (const auto& [name, value] : choices)
     if (text == name) return value;
-  fail(v.mark, "unknown " + std::string(noun) + " " + quoted(text) + " (allowed: " + join(names) +
-                   ")");
+  fail(v.mark,
+       "unknown " + std::string(noun) + " " + quoted(text) + " (allowed: " + join(names) + ")");
 }
 
 constexpr std::pair<std::string_view, Scheduler> kSchedulers[] = {
@@ -293,12 +293,11 @@ constexpr std::array kTopKeys = {"card"sv, "services"sv, "tables"sv, "daemon"sv}
 constexpr std::array kCardKeys = {"mac"sv, "address"sv, "router_mac"sv};
 constexpr std::array kTablesKeys = {"maglev_size"sv, "flow_table_size"sv};
 constexpr std::array kDaemonKeys = {"control_socket"sv, "metrics"sv};
-constexpr std::array kServiceKeys = {"name"sv,         "vip"sv,          "protocol"sv,
-                                     "port"sv,         "scheduler"sv,    "idle_timeout"sv,
+constexpr std::array kServiceKeys = {"name"sv,         "vip"sv,       "protocol"sv,
+                                     "port"sv,         "scheduler"sv, "idle_timeout"sv,
                                      "health_check"sv, "backends"sv};
-constexpr std::array kHealthCheckKeys = {"type"sv, "interval"sv, "timeout"sv,
-                                         "rise"sv, "fall"sv,     "port"sv,
-                                         "path"sv, "expect_status"sv};
+constexpr std::array kHealthCheckKeys = {"type"sv, "interval"sv, "timeout"sv, "rise"sv,
+                                         "fall"sv, "port"sv,     "path"sv,    "expect_status"sv};
 constexpr std::array kBackendKeys = {"address"sv, "port"sv, "weight"sv, "mac"sv};
 
 CardConfig parse_card(const Value& v) {
@@ -380,8 +379,7 @@ HealthCheckConfig parse_health_check(const Value& v) {
   if (h.timeout_ms > h.interval_ms)
     fail((timeout ? timeout : interval)->mark,
          "health check timeout (" + format_duration_ms(h.timeout_ms) +
-             ") must not be longer than its interval (" + format_duration_ms(h.interval_ms) +
-             ")");
+             ") must not be longer than its interval (" + format_duration_ms(h.interval_ms) + ")");
   if (auto rise = m.optional("rise")) h.rise = uint32_t(as_integer(*rise, 1, 100));
   if (auto fall = m.optional("fall")) h.fall = uint32_t(as_integer(*fall, 1, 100));
   if (auto port = m.optional("port")) h.port = as_port(*port);
@@ -389,8 +387,8 @@ HealthCheckConfig parse_health_check(const Value& v) {
   // Silently ignoring these on a tcp check would hide that the check is not the one intended.
   for (std::string_view key : {"path"sv, "expect_status"sv})
     if (m.optional(key) && h.type != HealthCheckType::kHttp)
-      fail(m.key_mark(key), quoted(key) + " applies only to http health checks (type is " +
-                                to_string(h.type) + ")");
+      fail(m.key_mark(key),
+           quoted(key) + " applies only to http health checks (type is " + to_string(h.type) + ")");
   if (auto path = m.optional("path")) {
     constexpr std::string_view kExpected = "a URL path starting with '/' without spaces";
     h.http_path = as_string(*path, kExpected);
@@ -462,8 +460,8 @@ ServiceConfig parse_service(const Value& v, const CardConfig& card, const Servic
   auto listener = std::make_tuple(s.vip, s.protocol, s.port);
   if (auto it = index.listeners.find(listener); it != index.listeners.end())
     fail(v.mark, "duplicate service: " + s.vip.str() + " " + to_string(s.protocol) + "/" +
-                     std::to_string(s.port) + " is already defined by " +
-                     quoted(it->second->name) + " at line " + std::to_string(it->second->line));
+                     std::to_string(s.port) + " is already defined by " + quoted(it->second->name) +
+                     " at line " + std::to_string(it->second->line));
 
   Value backends = m.required("backends");
   std::map<std::pair<Ipv6Addr, uint16_t>, int> seen;  // (address, port) -> line
@@ -515,8 +513,8 @@ Config parse_root(const YAML::Node& root, const std::string& source) {
 
 std::string located(const std::string& name, const YAML::Mark& mark, const std::string& message) {
   if (mark.line < 0) return name + ": " + message;
-  return name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
-         ": " + message;
+  return name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " +
+         message;
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "v6lb/flow_table.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <stdexcept>
 
@@ -21,9 +23,13 @@ FlowTable::FlowTable(uint32_t sets, uint32_t ways) : sets_(sets), ways_(ways) {
   if (sets == 0 || (sets & (sets - 1)) || ways == 0)
     throw std::invalid_argument("flow table: sets must be a power of two and ways > 0");
   size_t bytes = size_t(sets) * ways * sizeof(FlowEntry);
-  bytes = (bytes + 63) & ~size_t(63);
-  void* p = std::aligned_alloc(64, bytes);
+  // Large tables are placed on 2 MiB pages where the kernel allows: a lookup is a random access,
+  // and with 4 KiB pages nearly every one would also miss the TLB.
+  const size_t align = bytes >= (size_t(4) << 20) ? (size_t(2) << 20) : 64;
+  bytes = (bytes + align - 1) & ~(align - 1);
+  void* p = std::aligned_alloc(align, bytes);
   if (!p) throw std::bad_alloc();
+  if (align > 64) madvise(p, bytes, MADV_HUGEPAGE);
   std::memset(p, 0, bytes);
   entries_.reset(static_cast<FlowEntry*>(p));
 }

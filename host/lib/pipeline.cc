@@ -188,8 +188,9 @@ void Pipeline::process(std::span<Packet> burst, uint32_t now) {
 void Pipeline::to_service(Packet& p, Work& w, uint32_t now) {
   const uint32_t svc = uint32_t(w.service);
   const ServiceEntry& s = services_[svc];
-  const uint32_t deadline = now + s.timeout_ticks;
+  const uint32_t deadline = entry_deadline(now, s.timeout_ticks);
   bool full = false;
+  bool write_reply = true;
 
   // Forward entry: hit, or pick by Maglev and learn.
   uint16_t be = kNoBackend;
@@ -198,7 +199,8 @@ void Pipeline::to_service(Packet& p, Work& w, uint32_t now) {
     FlowEntry& e = fwd_.set(w.fwd_set)[way];
     if (backends_[e.backend].valid) {
       be = e.backend;
-      e.deadline = deadline;
+      write_reply = needs_refresh(e, now, s.timeout_ticks);
+      if (write_reply) e.deadline = deadline;
     }
   }
   if (be == kNoBackend) {
@@ -222,19 +224,21 @@ void Pipeline::to_service(Packet& p, Work& w, uint32_t now) {
   }
   const BackendEntry& b = backends_[be];
 
-  // Reply entry: written (or refreshed) by every client packet, so its lifetime follows the
-  // connection's last activity in either direction.
-  uint8_t rkey[FlowKey::kSize];
-  std::memcpy(rkey, b.address.b.data(), 16);
-  std::memcpy(rkey + 16, w.key, 16);
-  store_be16(rkey + 32, b.port);
-  std::memcpy(rkey + 34, w.key + 32, 2);
-  rkey[36] = w.key[36];
-  const int rw = reply_.insert_way(w.reply_set, rkey, now);
-  if (rw != FlowTable::kNone)
-    reply_.write(w.reply_set, rw, rkey, be, uint8_t(svc), deadline);
-  else
-    full = true;
+  // Reply entry: written when the flow is learned and whenever the forward entry is refreshed,
+  // so it lives at least as long as the client keeps sending.
+  if (write_reply) {
+    uint8_t rkey[FlowKey::kSize];
+    std::memcpy(rkey, b.address.b.data(), 16);
+    std::memcpy(rkey + 16, w.key, 16);
+    store_be16(rkey + 32, b.port);
+    std::memcpy(rkey + 34, w.key + 32, 2);
+    rkey[36] = w.key[36];
+    const int rw = reply_.insert_way(w.reply_set, rkey, now);
+    if (rw != FlowTable::kNone)
+      reply_.write(w.reply_set, rw, rkey, be, uint8_t(svc), deadline);
+    else
+      full = true;
+  }
   if (full) count(Counter::kFlowTableFull);
 
   // Rewrite toward the backend.
@@ -266,7 +270,7 @@ void Pipeline::from_backend(Packet& p, Work& w, uint32_t now) {
     count(Counter::kDropNoService);
     return;
   }
-  e.deadline = now + s.timeout_ticks;
+  if (needs_refresh(e, now, s.timeout_ticks)) e.deadline = entry_deadline(now, s.timeout_ticks);
 
   uint8_t* ip = p.data + w.pf.l3_off;
   uint8_t* l4 = p.data + w.pf.l4_off;

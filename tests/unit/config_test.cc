@@ -1,13 +1,13 @@
 // The YAML loader: the shipped configs load with the values they spell, and every documented
 // error (docs/CONFIG.md) is reported at the right file:line:column with a recognisable phrase.
 
+#include "v6lb/config.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include "v6lb/config.h"
 
 #ifndef V6LB_SOURCE_DIR
 #define V6LB_SOURCE_DIR "."
@@ -32,13 +32,13 @@ struct Lines {
   // The smallest valid config; the error tests start from it.
   static Lines base() {
     return Lines{{
-        kCardLine,                                         // 1
-        "services:",                                       // 2
-        "  - name: web",                                   // 3
-        "    vip: \"2001:db8::100\"",                      // 4
-        "    protocol: tcp",                               // 5
-        "    port: 80",                                    // 6
-        "    backends:",                                   // 7
+        kCardLine,                                            // 1
+        "services:",                                          // 2
+        "  - name: web",                                      // 3
+        "    vip: \"2001:db8::100\"",                         // 4
+        "    protocol: tcp",                                  // 5
+        "    port: 80",                                       // 6
+        "    backends:",                                      // 7
         "      - {address: \"2001:db8:1::10\", port: 8080}",  // 8
     }};
   }
@@ -77,11 +77,10 @@ testing::AssertionResult FailsWith(const std::string& text, const std::string& p
   const auto* e = std::get_if<ConfigError>(&result);
   if (!e) return testing::AssertionFailure() << "loaded, but should have failed:\n" << text;
   if (!e->message.starts_with(prefix))
-    return testing::AssertionFailure() << "message '" << e->message << "' does not start with '"
-                                       << prefix << "'";
+    return testing::AssertionFailure()
+           << "message '" << e->message << "' does not start with '" << prefix << "'";
   if (e->message.find(phrase) == std::string::npos)
-    return testing::AssertionFailure() << "message '" << e->message << "' lacks '" << phrase
-                                       << "'";
+    return testing::AssertionFailure() << "message '" << e->message << "' lacks '" << phrase << "'";
   return testing::AssertionSuccess() << e->message;
 }
 testing::AssertionResult FailsWith(const Lines& l, const std::string& prefix,
@@ -221,10 +220,11 @@ TEST(ConfigLoad, HttpCheckDefaults) {
 }
 
 TEST(ConfigLoad, TablesAndDaemonSections) {
-  Config c = load_ok(Lines::base()
-                         .append("tables: {maglev_size: 251, flow_table_size: 1024}")
-                         .append("daemon: {control_socket: /tmp/v6.sock, metrics: \"0.0.0.0:9000\"}")
-                         .str());
+  Config c =
+      load_ok(Lines::base()
+                  .append("tables: {maglev_size: 251, flow_table_size: 1024}")
+                  .append("daemon: {control_socket: /tmp/v6.sock, metrics: \"0.0.0.0:9000\"}")
+                  .str());
   EXPECT_EQ(c.tables.maglev_size, 251u);
   EXPECT_EQ(c.tables.flow_table_size, 1024u);
   EXPECT_EQ(c.daemon.control_socket, "/tmp/v6.sock");
@@ -274,8 +274,9 @@ TEST(ConfigLoad, WeightBoundsAreInclusive) {
 TEST(ConfigLoad, ExactlyMaxServices) {
   std::string text = std::string(kCardLine) + "\nservices:\n";
   for (int i = 0; i < 256; ++i)
-    text += "  - {name: s" + std::to_string(i) + ", vip: \"2001:db8::1\", protocol: tcp, port: " +
-            std::to_string(i + 1) + ", backends: [{address: \"2001:db8:1::1\", port: 80}]}\n";
+    text += "  - {name: s" + std::to_string(i) +
+            ", vip: \"2001:db8::1\", protocol: tcp, port: " + std::to_string(i + 1) +
+            ", backends: [{address: \"2001:db8:1::1\", port: 80}]}\n";
   EXPECT_EQ(load_ok(text).services.size(), 256u);
 }
 
@@ -305,16 +306,16 @@ TEST(ConfigError, EmptyDocument) {
 }
 
 TEST(ConfigError, MoreThanOneDocument) {
-  EXPECT_TRUE(FailsWith(Lines::base().append("---").append("card: {}"), "t.yaml:10:1: ",
-                        "more than one YAML document"));
+  EXPECT_TRUE(FailsWith(Lines::base().append("---").append("card: {}"),
+                        "t.yaml:10:1: ", "more than one YAML document"));
 }
 
 TEST(ConfigError, UnknownKeyInBackend) {
-  EXPECT_TRUE(
-      FailsWith(Lines::base().set(8, "      - {address: \"2001:db8:1::10\", port: 8080, wieght: 5}"),
-                "t.yaml:8:49: ",
-                "unknown key 'wieght' in backend (allowed: address, port, weight, mac); "
-                "did you mean 'weight'?"));
+  EXPECT_TRUE(FailsWith(
+      Lines::base().set(8, "      - {address: \"2001:db8:1::10\", port: 8080, wieght: 5}"),
+      "t.yaml:8:49: ",
+      "unknown key 'wieght' in backend (allowed: address, port, weight, mac); "
+      "did you mean 'weight'?"));
 }
 
 TEST(ConfigError, UnknownKeyAtTopLevel) {
@@ -329,29 +330,30 @@ TEST(ConfigError, UnknownKeyInService) {
 }
 
 TEST(ConfigError, DuplicateKey) {
-  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    port: 81"), "t.yaml:7:5: ",
-                        "duplicate key 'port' in service (first at line 6)"));
+  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    port: 81"),
+                        "t.yaml:7:5: ", "duplicate key 'port' in service (first at line 6)"));
 }
 
 TEST(ConfigError, ListWhereMapExpected) {
-  EXPECT_TRUE(FailsWith(Lines::base().set(1, "card: [02:00:00:00:00:01]"), "t.yaml:1:7: ",
-                        "'card' must be a map, got a list"));
+  EXPECT_TRUE(FailsWith(Lines::base().set(1, "card: [02:00:00:00:00:01]"),
+                        "t.yaml:1:7: ", "'card' must be a map, got a list"));
 }
 
 TEST(ConfigError, ScalarWhereMapExpected) {
-  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    health_check: tcp"), "t.yaml:7:19: ",
-                        "'health_check' must be a map, got 'tcp'"));
+  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    health_check: tcp"),
+                        "t.yaml:7:19: ", "'health_check' must be a map, got 'tcp'"));
 }
 
 TEST(ConfigError, MapWhereListExpected) {
-  EXPECT_TRUE(FailsWith(Lines::base().set(7, "    backends: {address: \"2001:db8:1::10\"}").set(
-                            8, "    scheduler: maglev"),
+  EXPECT_TRUE(FailsWith(Lines::base()
+                            .set(7, "    backends: {address: \"2001:db8:1::10\"}")
+                            .set(8, "    scheduler: maglev"),
                         "t.yaml:7:15: ", "'backends' must be a list, got a map"));
 }
 
 TEST(ConfigError, EmptyValue) {
-  EXPECT_TRUE(FailsWith(Lines::base().set(6, "    port:"), "t.yaml:6:5: ",
-                        "'port' must be an integer in 1..65535, got nothing"));
+  EXPECT_TRUE(FailsWith(Lines::base().set(6, "    port:"),
+                        "t.yaml:6:5: ", "'port' must be an integer in 1..65535, got nothing"));
 }
 
 TEST(ConfigError, MissingCardKey) {
@@ -385,8 +387,8 @@ TEST(ConfigError, EmptyServiceList) {
 }
 
 TEST(ConfigError, BadIpv6Address) {
-  EXPECT_TRUE(FailsWith(Lines::base().set(4, "    vip: \"2001:db8::zz\""), "t.yaml:4:10: ",
-                        "'vip' must be an IPv6 address, got '2001:db8::zz'"));
+  EXPECT_TRUE(FailsWith(Lines::base().set(4, "    vip: \"2001:db8::zz\""),
+                        "t.yaml:4:10: ", "'vip' must be an IPv6 address, got '2001:db8::zz'"));
 }
 
 TEST(ConfigError, Ipv4AddressIsNotIpv6) {
@@ -400,9 +402,10 @@ TEST(ConfigError, MulticastVip) {
 }
 
 TEST(ConfigError, BadMac) {
-  EXPECT_TRUE(FailsWith(
-      Lines::base().set(8, "      - {address: \"2001:db8:1::10\", port: 8080, mac: \"02:00:00:01\"}"),
-      "t.yaml:8:55: ", "'mac' must be a MAC address (six hex pairs separated by ':')"));
+  EXPECT_TRUE(
+      FailsWith(Lines::base().set(
+                    8, "      - {address: \"2001:db8:1::10\", port: 8080, mac: \"02:00:00:01\"}"),
+                "t.yaml:8:54: ", "'mac' must be a MAC address (six hex pairs separated by ':')"));
 }
 
 TEST(ConfigError, MacWithDashes) {
@@ -414,12 +417,11 @@ TEST(ConfigError, MacWithDashes) {
 }
 
 TEST(ConfigError, MulticastCardMac) {
-  EXPECT_TRUE(
-      FailsWith(Lines::base().set(1,
-                                  "card: {mac: \"01:00:5e:00:00:01\", address: \"2001:db8:ff::1\", "
-                                  "router_mac: \"02:00:00:00:00:fe\"}"),
-                "t.yaml:1:13: ",
-                "'mac' must be a unicast MAC address, got '01:00:5e:00:00:01' (multicast)"));
+  EXPECT_TRUE(FailsWith(
+      Lines::base().set(1,
+                        "card: {mac: \"01:00:5e:00:00:01\", address: \"2001:db8:ff::1\", "
+                        "router_mac: \"02:00:00:00:00:fe\"}"),
+      "t.yaml:1:13: ", "'mac' must be a unicast MAC address, got '01:00:5e:00:00:01' (multicast)"));
 }
 
 TEST(ConfigError, ZeroCardMac) {
@@ -433,27 +435,27 @@ TEST(ConfigError, ZeroCardMac) {
 TEST(ConfigError, DuplicateServiceListener) {
   // A different spelling of the same VIP is still the same VIP.
   Lines l = Lines::base();
-  l.append("  - name: web2")                                         // 9
-      .append("    vip: \"2001:0db8::0100\"")                        // 10
-      .append("    protocol: tcp")                                   // 11
-      .append("    port: 80")                                        // 12
+  l.append("  - name: web2")                                                 // 9
+      .append("    vip: \"2001:0db8::0100\"")                                // 10
+      .append("    protocol: tcp")                                           // 11
+      .append("    port: 80")                                                // 12
       .append("    backends: [{address: \"2001:db8:1::11\", port: 8080}]");  // 13
-  EXPECT_TRUE(FailsWith(
-      l, "t.yaml:9:5: ",
-      "duplicate service: 2001:db8::100 tcp/80 is already defined by 'web' at line 3"));
+  EXPECT_TRUE(
+      FailsWith(l, "t.yaml:9:5: ",
+                "duplicate service: 2001:db8::100 tcp/80 is already defined by 'web' at line 3"));
 }
 
 TEST(ConfigError, DuplicateServiceName) {
   Lines l = Lines::base();
   l.append("  - {name: web, vip: \"2001:db8::101\", protocol: tcp, port: 80,")
       .append("     backends: [{address: \"2001:db8:1::10\", port: 8080}]}");
-  EXPECT_TRUE(FailsWith(l, "t.yaml:9:12: ",
-                        "duplicate service name 'web' (already used at line 3)"));
+  EXPECT_TRUE(
+      FailsWith(l, "t.yaml:9:12: ", "duplicate service name 'web' (already used at line 3)"));
 }
 
 TEST(ConfigError, BadServiceName) {
-  EXPECT_TRUE(FailsWith(Lines::base().set(3, "  - name: \"web site\""), "t.yaml:3:11: ",
-                        "'name' must be a name of letters, digits"));
+  EXPECT_TRUE(FailsWith(Lines::base().set(3, "  - name: \"web site\""),
+                        "t.yaml:3:11: ", "'name' must be a name of letters, digits"));
 }
 
 TEST(ConfigError, DuplicateBackend) {
@@ -482,8 +484,8 @@ TEST(ConfigError, FractionalWeight) {
 }
 
 TEST(ConfigError, ServiceWithoutBackends) {
-  EXPECT_TRUE(FailsWith(Lines::base().set(7, "    backends: []").set(8, ""), "t.yaml:7:15: ",
-                        "service 'web' has no backends"));
+  EXPECT_TRUE(FailsWith(Lines::base().set(7, "    backends: []").set(8, ""),
+                        "t.yaml:7:15: ", "service 'web' has no backends"));
 }
 
 TEST(ConfigError, UnknownScheduler) {
@@ -493,25 +495,25 @@ TEST(ConfigError, UnknownScheduler) {
 }
 
 TEST(ConfigError, UnknownProtocol) {
-  EXPECT_TRUE(FailsWith(Lines::base().set(5, "    protocol: sctp"), "t.yaml:5:15: ",
-                        "unknown protocol 'sctp' (allowed: tcp, udp)"));
+  EXPECT_TRUE(FailsWith(Lines::base().set(5, "    protocol: sctp"),
+                        "t.yaml:5:15: ", "unknown protocol 'sctp' (allowed: tcp, udp)"));
 }
 
 TEST(ConfigError, PortNotANumber) {
-  EXPECT_TRUE(FailsWith(Lines::base().set(6, "    port: http"), "t.yaml:6:11: ",
-                        "'port' must be an integer in 1..65535, got 'http'"));
+  EXPECT_TRUE(FailsWith(Lines::base().set(6, "    port: http"),
+                        "t.yaml:6:11: ", "'port' must be an integer in 1..65535, got 'http'"));
 }
 
 TEST(ConfigError, PortOutOfRange) {
-  EXPECT_TRUE(FailsWith(Lines::base().set(6, "    port: 65536"), "t.yaml:6:11: ",
-                        "'port' must be an integer in 1..65535, got '65536'"));
-  EXPECT_TRUE(FailsWith(Lines::base().set(6, "    port: 0"), "t.yaml:6:11: ",
-                        "'port' must be an integer in 1..65535, got '0'"));
+  EXPECT_TRUE(FailsWith(Lines::base().set(6, "    port: 65536"),
+                        "t.yaml:6:11: ", "'port' must be an integer in 1..65535, got '65536'"));
+  EXPECT_TRUE(FailsWith(Lines::base().set(6, "    port: 0"),
+                        "t.yaml:6:11: ", "'port' must be an integer in 1..65535, got '0'"));
 }
 
 TEST(ConfigError, DurationWithoutUnit) {
-  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    idle_timeout: 240"), "t.yaml:7:19: ",
-                        "'idle_timeout': duration needs a unit"));
+  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    idle_timeout: 240"),
+                        "t.yaml:7:19: ", "'idle_timeout': duration needs a unit"));
 }
 
 TEST(ConfigError, DurationGarbage) {
@@ -522,15 +524,16 @@ TEST(ConfigError, DurationGarbage) {
 TEST(ConfigError, DurationOutOfRange) {
   EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    idle_timeout: 500ms"), "t.yaml:7:19: ",
                         "'idle_timeout' must be between 1s and 2000000s, got '500ms'"));
-  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    idle_timeout: 2000001s"), "t.yaml:7:19: ",
-                        "must be between 1s and 2000000s"));
+  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    idle_timeout: 2000001s"),
+                        "t.yaml:7:19: ", "must be between 1s and 2000000s"));
 }
 
 TEST(ConfigError, TooManyServices) {
   std::string text = std::string(kCardLine) + "\nservices:\n";
   for (int i = 0; i < 257; ++i)
-    text += "  - {name: s" + std::to_string(i) + ", vip: \"2001:db8::1\", protocol: tcp, port: " +
-            std::to_string(i + 1) + ", backends: [{address: \"2001:db8:1::1\", port: 80}]}\n";
+    text += "  - {name: s" + std::to_string(i) +
+            ", vip: \"2001:db8::1\", protocol: tcp, port: " + std::to_string(i + 1) +
+            ", backends: [{address: \"2001:db8:1::1\", port: 80}]}\n";
   EXPECT_TRUE(FailsWith(text, "t.yaml:259:5: ", "too many services: 257 (at most 256)"));
 }
 
@@ -540,22 +543,21 @@ TEST(ConfigError, VipIsCardAddress) {
 }
 
 TEST(ConfigError, HealthCheckTimeoutLongerThanInterval) {
-  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    health_check: {interval: 1s, timeout: 2s}"),
-                        "t.yaml:7:47: ",
-                        "health check timeout (2s) must not be longer than its interval (1s)"));
+  EXPECT_TRUE(FailsWith(
+      Lines::base().insert(7, "    health_check: {interval: 1s, timeout: 2s}"),
+      "t.yaml:7:43: ", "health check timeout (2s) must not be longer than its interval (1s)"));
   // With the default timeout (1s) the interval is the value at fault.
   EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    health_check: {interval: 500ms}"),
-                        "t.yaml:7:34: ", "timeout (1s) must not be longer than its interval"));
+                        "t.yaml:7:30: ", "timeout (1s) must not be longer than its interval"));
 }
 
 TEST(ConfigError, HealthCheckRiseOutOfRange) {
-  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    health_check: {rise: 0}"), "t.yaml:7:26: ",
-                        "'rise' must be an integer in 1..100, got '0'"));
+  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    health_check: {rise: 0}"),
+                        "t.yaml:7:26: ", "'rise' must be an integer in 1..100, got '0'"));
 }
 
 TEST(ConfigError, HealthCheckUnknownType) {
-  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    health_check: {type: icmp}"),
-                        "t.yaml:7:26: ",
+  EXPECT_TRUE(FailsWith(Lines::base().insert(7, "    health_check: {type: icmp}"), "t.yaml:7:26: ",
                         "unknown health check type 'icmp' (allowed: tcp, http, none)"));
 }
 
@@ -579,20 +581,20 @@ TEST(ConfigError, MaglevSizeNotPrime) {
   EXPECT_TRUE(FailsWith(Lines::base().append("tables: {maglev_size: 65536}"), "t.yaml:9:23: ",
                         "'maglev_size' must be a prime number, got '65536' (the next prime is "
                         "65537)"));
-  EXPECT_TRUE(FailsWith(Lines::base().append("tables: {maglev_size: 1000033}"), "t.yaml:9:23: ",
-                        "'maglev_size' must be an integer in 3..1000003"));
+  EXPECT_TRUE(FailsWith(Lines::base().append("tables: {maglev_size: 1000033}"),
+                        "t.yaml:9:23: ", "'maglev_size' must be an integer in 3..1000003"));
 }
 
 TEST(ConfigError, FlowTableSizeNotPowerOfTwo) {
-  EXPECT_TRUE(FailsWith(Lines::base().append("tables: {flow_table_size: 1000}"), "t.yaml:9:27: ",
-                        "'flow_table_size' must be a power of two, got '1000'"));
-  EXPECT_TRUE(FailsWith(Lines::base().append("tables: {flow_table_size: 2}"), "t.yaml:9:27: ",
-                        "'flow_table_size' must be an integer in 4.."));
+  EXPECT_TRUE(FailsWith(Lines::base().append("tables: {flow_table_size: 1000}"),
+                        "t.yaml:9:27: ", "'flow_table_size' must be a power of two, got '1000'"));
+  EXPECT_TRUE(FailsWith(Lines::base().append("tables: {flow_table_size: 2}"),
+                        "t.yaml:9:27: ", "'flow_table_size' must be an integer in 4.."));
 }
 
 TEST(ConfigError, BadMetricsAddress) {
-  EXPECT_TRUE(FailsWith(Lines::base().append("daemon: {metrics: \"::1:9109\"}"), "t.yaml:9:19: ",
-                        "'metrics' must be an address like [::1]:9109"));
+  EXPECT_TRUE(FailsWith(Lines::base().append("daemon: {metrics: \"::1:9109\"}"),
+                        "t.yaml:9:19: ", "'metrics' must be an address like [::1]:9109"));
 }
 
 // ---- durations --------------------------------------------------------------------------------
@@ -621,9 +623,9 @@ TEST(Duration, Parses) {
 }
 
 TEST(Duration, Rejects) {
-  for (const char* text : {"", "240", "s", "4 m", " 4m", "4m ", "4M", "1.5s", "-1s", "+1s", "30s2m",
-                           "1s1s", "1ms5s", "4min", "4sec", "1w", "2m30", "99999999999999999999s",
-                           "18446744073709551615d"}) {
+  for (const char* text :
+       {"", "240", "s", "4 m", " 4m", "4m ", "4M", "1.5s", "-1s", "+1s", "30s2m", "1s1s", "1ms5s",
+        "4min", "4sec", "1w", "2m30", "99999999999999999999s", "18446744073709551615d"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(parse_duration_ms(text), std::nullopt);
   }

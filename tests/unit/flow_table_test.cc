@@ -47,6 +47,18 @@ TEST(FlowTable, ReplacementIsSameKeyElseLowestFreeOrExpired) {
   EXPECT_EQ(u.insert_way(0, n, 20), 2);
 }
 
+TEST(FlowTable, LifetimeAndRefreshRule) {
+  const uint32_t t = 800;  // T/8 = 100
+  FlowEntry e{};
+  e.valid = 1;
+  e.deadline = entry_deadline(1000, t);
+  EXPECT_EQ(e.deadline, 1000u + 900u);
+  EXPECT_TRUE(e.live(1900));
+  EXPECT_FALSE(e.live(1901));
+  EXPECT_FALSE(needs_refresh(e, 1099, t));  // refreshed less than T/8 ago
+  EXPECT_TRUE(needs_refresh(e, 1100, t));
+}
+
 TEST(FlowTable, WrapAroundTicks) {
   FlowTable t(1, 1);
   uint8_t k[FlowKey::kSize];

@@ -212,13 +212,20 @@ TEST_F(PipelineTest, AgingForgetsIdleFlows) {
   auto f = build_frame(client(5));
   run(f, 1000);
   EXPECT_EQ(dp_.counter(Counter::kFlowsLearned), 1u);
+  const uint32_t t = 240000, life = t + t / 8;
   f = build_frame(client(5));
-  run(f, 1000 + 240000);  // idle exactly the timeout: hit
+  run(f, 1000 + life);  // idle T + T/8: still there, and refreshed (remaining life <= T)
   EXPECT_EQ(dp_.counter(Counter::kFlowsLearned), 1u);
   f = build_frame(client(5));
-  run(f, 1000 + 2 * 240000 + 1);  // idle longer: learned again
+  run(f, 1000 + life + 10);  // not refreshed again: plenty of life left
+  uint32_t deadline = 0;
+  for (const FlowEntry& e : dp_.forward_flows().entries())
+    if (e.valid) deadline = e.deadline;
+  EXPECT_EQ(deadline, 1000 + life + life);  // from the refresh at 1000 + life
+  f = build_frame(client(5));
+  run(f, 1000 + 2 * life + 1);  // idle longer than T + T/8 since the refresh: learned again
   EXPECT_EQ(dp_.counter(Counter::kFlowsLearned), 2u);
-  EXPECT_EQ(dp_.age(1000 + 4 * 240000), 2u);  // forward + reply reclaimed
+  EXPECT_EQ(dp_.age(1000 + 4 * life), 2u);  // forward + reply reclaimed
 }
 
 TEST_F(PipelineTest, FullTableFallsBackToStatelessMaglev) {

@@ -37,6 +37,17 @@ struct FlowEntry {
 };
 static_assert(sizeof(FlowEntry) == 48);
 
+// Lifetime of an entry: learned or refreshed at `now`, it lives until now + T + T/8. A hit
+// refreshes it only once its remaining life has dropped to T or less, so a connection idle for
+// up to T is never forgotten, one idle for more than T + T/8 always is, and a busy flow costs one
+// table write per T/8 instead of one per packet (in the card and in software alike).
+inline uint32_t entry_deadline(uint32_t now, uint32_t timeout) {
+  return now + timeout + (timeout >> 3);
+}
+inline bool needs_refresh(const FlowEntry& e, uint32_t now, uint32_t timeout) {
+  return int32_t(e.deadline - now) <= int32_t(timeout);
+}
+
 class FlowTable {
  public:
   static constexpr int kNone = -1;
