@@ -10,7 +10,7 @@ V6LB_PACKAGES=(
   tshark python3-scapy python3-yaml
   verilator iverilog yosys
   libdpdk-dev dpdk
-  iproute2 procps curl
+  iproute2 procps curl ethtool
 )
 
 v6lb_missing_packages() {

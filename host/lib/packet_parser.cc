@@ -18,7 +18,7 @@ ParsedFrame parse_frame(std::span<const uint8_t> frame, const ParserConfig& cfg)
   const uint32_t len = uint32_t(frame.size());
 
   // 1. Ethernet and one optional 802.1Q tag.
-  if (len < 14) return r;  // malformed
+  if (len < 14 || len > kMaxFrameLen) return r;  // malformed
   uint32_t l3 = 14;
   uint16_t et = load_be16(p + 12);
   if (et == kEtherVlan) {

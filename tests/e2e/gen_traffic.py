@@ -114,12 +114,28 @@ def l4_checksum(src, dst, proto, l4):
     return c
 
 
-def ip6_packet(src, dst, proto, hlim, l4, flow_label=0):
-    return struct.pack("!IHBB", (6 << 28) | flow_label, len(l4), proto, hlim) + src + dst + l4
+NH_HOP_BY_HOP, NH_DST_OPTS = 0, 60
+# Frame variants the data plane must handle like plain frames: an 802.1Q tag, a Hop-by-Hop or
+# Destination Options header (8 bytes, one PadN option) before the L4 header, or an Ethernet
+# trailer after the IPv6 packet (padding/FCS some captures keep).
+VARIANTS = ("vlan", "hbh", "dstopts", "trailer")
+TRAILER = b"\xde\xad\xbe\xef"
 
 
-def eth(dst_mac, src_mac, payload, ethertype=ETH_IPV6):
-    return dst_mac + src_mac + struct.pack("!H", ethertype) + payload
+def ip6_packet(src, dst, proto, hlim, l4, flow_label=0, variant=None):
+    ext = b""
+    if variant in ("hbh", "dstopts"):
+        ext = struct.pack("!BB", proto, 0) + b"\x01\x04\0\0\0\0"  # PadN, 4 bytes
+        proto = NH_HOP_BY_HOP if variant == "hbh" else NH_DST_OPTS
+    return (struct.pack("!IHBB", (6 << 28) | flow_label, len(ext) + len(l4), proto, hlim) + src +
+            dst + ext + l4)
+
+
+def eth(dst_mac, src_mac, payload, ethertype=ETH_IPV6, variant=None):
+    if variant == "vlan":
+        return dst_mac + src_mac + struct.pack("!HHH", 0x8100, 100, ethertype) + payload
+    return (dst_mac + src_mac + struct.pack("!H", ethertype) + payload +
+            (TRAILER if variant == "trailer" else b""))
 
 
 TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
@@ -249,30 +265,33 @@ def gen_tcp_flows(args, cfg, rng, w, sc):
         flabel = rng.randrange(0, 1 << 20)
         isn, sisn = rng.randrange(1 << 32), rng.randrange(1 << 32)
         seq = isn
+        variant = rng.choice(VARIANTS) if rng.random() < args.variants else None
 
-        def client_frame(flags, payload=b"", mss=None, _c=c, _hl=hlim, _fl=flabel):
+        def client_frame(flags, payload=b"", mss=None, _c=c, _hl=hlim, _fl=flabel, _v=variant):
             seg = tcp_segment(_c, vip, cport, vport, seq & 0xFFFFFFFF,
                               (sisn + 1) & 0xFFFFFFFF if flags & TCP_ACK else 0, flags, payload,
                               mss=mss)
-            return eth(card_mac, router_mac, ip6_packet(_c, vip, PROTO_TCP, _hl, seg, _fl))
+            return eth(card_mac, router_mac, ip6_packet(_c, vip, PROTO_TCP, _hl, seg, _fl, _v),
+                       variant=_v)
 
         syn = client_frame(TCP_SYN, mss=1440)
-        sc.check("tcp-syn", syn, lambda: _scapy_tcp(cfg["card"]["mac"], cfg["card"]["router_mac"],
-                                                     client, svc["vip"], hlim, flabel, cport, vport,
-                                                     isn, 0, "S", b"", 1440))
+        sc.check(f"tcp-syn-{variant}", syn, lambda: _scapy_tcp(
+            cfg["card"]["mac"], cfg["card"]["router_mac"], client, svc["vip"], hlim, flabel, cport,
+            vport, isn, 0, "S", b"", 1440, variant=variant))
         w.push(t, syn, "tcp", fid)
         seq += 1
         rtt = rng.randrange(100, 5000)
         if args.replies:
             # A SYN-ACK from every backend of the service: only the one the flow went to is a
             # reply of a live flow; the others must be dropped.
+            ack = (isn + 1) & 0xFFFFFFFF
             for bi, (baddr, bport, bmac) in enumerate(backends):
-                seg = tcp_segment(baddr, c, bport, cport, sisn, isn + 1, TCP_SYN | TCP_ACK,
-                                  mss=1440, window=65535)
+                seg = tcp_segment(baddr, c, bport, cport, sisn, ack, TCP_SYN | TCP_ACK, mss=1440,
+                                  window=65535)
                 frame = eth(card_mac, bmac, ip6_packet(baddr, c, PROTO_TCP, 64, seg))
-                sc.check("tcp-synack", frame, lambda baddr=baddr, bport=bport, bmac=bmac: _scapy_tcp(
-                    cfg["card"]["mac"], _mac_str(bmac), _ip_str(baddr), client, 64, 0, bport,
-                    cport, sisn, isn + 1, "SA", b"", 1440, window=65535))
+                sc.check("tcp-synack", frame, lambda baddr=baddr, bport=bport, bmac=bmac:
+                         _scapy_tcp(cfg["card"]["mac"], _mac_str(bmac), _ip_str(baddr), client, 64,
+                                    0, bport, cport, sisn, ack, "SA", b"", 1440, window=65535))
                 w.push(t + rtt + bi, frame, "reply", [fid, bi])
         tt = t + rtt + rng.randrange(20, 200)
         for i in range(rng.randrange(1, 5)):
@@ -281,9 +300,10 @@ def gen_tcp_flows(args, cfg, rng, w, sc):
             flags = TCP_ACK | (TCP_PSH if size else 0)
             frame = client_frame(flags, payload)
             if size:
-                sc.check("tcp-data", frame, lambda payload=payload, seq=seq: _scapy_tcp(
+                sc.check(f"tcp-data-{variant}", frame, lambda payload=payload, seq=seq: _scapy_tcp(
                     cfg["card"]["mac"], cfg["card"]["router_mac"], client, svc["vip"], hlim,
-                    flabel, cport, vport, seq & 0xFFFFFFFF, (sisn + 1) & 0xFFFFFFFF, "PA", payload))
+                    flabel, cport, vport, seq & 0xFFFFFFFF, (sisn + 1) & 0xFFFFFFFF, "PA", payload,
+                    variant=variant))
             w.push(tt, frame, "tcp", fid)
             seq += size
             tt += rng.randrange(100, 30000)
@@ -312,11 +332,13 @@ def gen_udp(args, cfg, rng, w, sc, t_end):
         ports = rng.sample(range(1024, 65536), rng.randrange(3, 7))  # a new port per request
         for sport in ports:
             payload = rng.randbytes(rng.randrange(12, 512))
+            variant = rng.choice(VARIANTS) if rng.random() < args.variants else None
             d = udp_datagram(c, vip, sport, vport, payload)
-            frame = eth(card_mac, router_mac, ip6_packet(c, vip, PROTO_UDP, hlim, d))
-            sc.check("udp", frame, lambda sport=sport, payload=payload: _scapy_udp(
-                cfg["card"]["mac"], cfg["card"]["router_mac"], client, svc["vip"], hlim, sport,
-                vport, payload))
+            frame = eth(card_mac, router_mac, ip6_packet(c, vip, PROTO_UDP, hlim, d, 0, variant),
+                        variant=variant)
+            sc.check(f"udp-{variant}", frame, lambda sport=sport, payload=payload, v=variant:
+                     _scapy_udp(cfg["card"]["mac"], cfg["card"]["router_mac"], client, svc["vip"],
+                                hlim, sport, vport, payload, v))
             w.push(t, frame, "udp", cid)
             t += rng.randrange(1000, 2_000_000)
     return clients
@@ -330,25 +352,37 @@ def _ip_str(b):
     return ipaddress.IPv6Address(b).compressed
 
 
+def _scapy_frame(dmac, smac, ip, l4, variant):
+    """scapy's version of eth(ip6_packet(...)) with the given variant, as bytes."""
+    from scapy.layers.inet6 import IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop, PadN
+    from scapy.layers.l2 import Dot1Q, Ether
+    e = Ether(dst=dmac, src=smac)
+    if variant == "vlan":
+        e = e / Dot1Q(vlan=100)
+    if variant == "hbh":
+        ip = ip / IPv6ExtHdrHopByHop(options=[PadN(optdata=b"\0" * 4)])
+    elif variant == "dstopts":
+        ip = ip / IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0" * 4)])
+    return bytes(e / ip / l4) + (TRAILER if variant == "trailer" else b"")
+
+
 def _scapy_tcp(dmac, smac, src, dst, hlim, fl, sport, dport, seq, ack, flags, payload, mss=None,
-               window=64240):
+               window=64240, variant=None):
     from scapy.layers.inet import TCP
     from scapy.layers.inet6 import IPv6
-    from scapy.layers.l2 import Ether
     from scapy.packet import Raw
     tcp = TCP(sport=sport, dport=dport, seq=seq, ack=ack, flags=flags, window=window,
               options=[("MSS", mss)] if mss else [])
-    p = Ether(dst=dmac, src=smac) / IPv6(src=src, dst=dst, hlim=hlim, fl=fl) / tcp
-    return p / Raw(payload) if payload else p
+    return _scapy_frame(dmac, smac, IPv6(src=src, dst=dst, hlim=hlim, fl=fl),
+                        tcp / Raw(payload) if payload else tcp, variant)
 
 
-def _scapy_udp(dmac, smac, src, dst, hlim, sport, dport, payload):
+def _scapy_udp(dmac, smac, src, dst, hlim, sport, dport, payload, variant=None):
     from scapy.layers.inet import UDP
     from scapy.layers.inet6 import IPv6
-    from scapy.layers.l2 import Ether
     from scapy.packet import Raw
-    return (Ether(dst=dmac, src=smac) / IPv6(src=src, dst=dst, hlim=hlim) /
-            UDP(sport=sport, dport=dport) / Raw(payload))
+    return _scapy_frame(dmac, smac, IPv6(src=src, dst=dst, hlim=hlim),
+                        UDP(sport=sport, dport=dport) / Raw(payload), variant)
 
 
 def exception_frames(cfg):
@@ -436,6 +470,10 @@ def main(argv=None):
                     help="a SYN-ACK from every backend after each flow's SYN")
     ap.add_argument("--exceptions", action="store_true", help="add exception frames")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--variants", type=float, default=0.03,
+                    help="fraction of TCP flows and UDP requests sent with an 802.1Q tag, a "
+                         "Hop-by-Hop or Destination Options header, or an Ethernet trailer "
+                         "(default 0.03)")
     ap.add_argument("--flow-gap-us", type=float, default=2000.0,
                     help="mean gap between new TCP flows in microseconds (default 2000)")
     args = ap.parse_args(argv)

@@ -57,7 +57,8 @@ nsc() { timeout 20 ip netns exec "$NS_C" "$@"; }
 nsv() { timeout 20 ip netns exec "$NS_V" "$@"; }
 
 # --- namespaces and veth ------------------------------------------------------------------------
-timeout 10 ip netns add "$NS_C" 2>"$WORK/netns.err" || skip "ip netns add failed: $(cat "$WORK/netns.err")"
+timeout 10 ip netns add "$NS_C" 2>"$WORK/netns.err" ||
+  skip "ip netns add failed: $(cat "$WORK/netns.err")"
 timeout 10 ip netns add "$NS_V" || skip "ip netns add failed"
 timeout 10 ip link add "$IF_C" netns "$NS_C" type veth peer name "$IF_V" netns "$NS_V" ||
   skip "cannot create a veth pair"
@@ -86,9 +87,10 @@ for _ in $(seq 50); do
   nsv ss -Hltn 'sport = :80' | grep -q . && break
   sleep 0.1
 done
-nsv ss -Hltn 'sport = :80' | grep -q . || fail "http.server did not start: $(cat "$WORK/server.log")"
+nsv ss -Hltn 'sport = :80' | grep -q . ||
+  fail "http.server did not start: $(cat "$WORK/server.log")"
 
-# --- capture real requests -------------------------------------------------------------------------
+# --- capture real requests ---------------------------------------------------------------------
 timeout 60 ip netns exec "$NS_C" dumpcap -q -i "$IF_C" -w "$WORK/capture.pcapng" \
   >"$WORK/dumpcap.log" 2>&1 &
 CAPTURE_PID=$!
@@ -113,7 +115,7 @@ wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
 [ "$ok" -eq $N_REQ ] || fail "only $ok of $N_REQ curl requests got HTTP 200"
 
-# --- replay and judge ----------------------------------------------------------------------------------
+# --- replay and judge --------------------------------------------------------------------------
 cat >"$WORK/lb.yaml" <<EOF
 card:
   mac: "$CARD_MAC"
@@ -143,7 +145,8 @@ backends = {("2001:db8:1::10", "8080"): "02:00:00:00:01:10",
             ("2001:db8:1::11", "8080"): "02:00:00:00:01:11",
             ("2001:db8:1::12", "8080"): "02:00:00:00:01:12"}
 F = ["frame.time_epoch", "eth.src", "eth.dst", "ipv6.src", "ipv6.dst", "ipv6.hlim",
-     "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.flags", "tcp.len", "tcp.checksum.status"]
+     "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.flags", "tcp.len", "tcp.checksum.status",
+     "icmpv6.type"]
 
 def rows(path):
     cmd = ["tshark", "-n", "-r", path, "-o", "tcp.check_checksum:TRUE", "-T", "fields"]
@@ -207,9 +210,24 @@ st = json.load(open(f"{work}/stats.json"))
 c = st["counters"]
 expect(c["fwd_packets"] == len(to_vip), f"fwd_packets {c['fwd_packets']} != {len(to_vip)}")
 expect(c["reply_packets"] == 0, f"reply_packets {c['reply_packets']}: VIP answers translated")
+# The rest of the capture (NDP, MLD with its Hop-by-Hop header, router solicitations) is ICMPv6:
+# punted when sent to the card MAC or a multicast MAC, dropped for the wrong MAC otherwise, as
+# are the server's answers (they go to the client's MAC).
+for_us = lambda r: r["eth.dst"] == card_mac or int(r["eth.dst"][:2], 16) & 1
+icmp = [r for r in cap if r["icmpv6.type"]]
+expect(len(icmp) + len(to_vip) + len(from_vip) == len(cap), "capture has unexpected frames")
+want_punt = sum(1 for r in icmp if for_us(r))
+want_wrong_mac = sum(1 for r in icmp + from_vip if not for_us(r))
+expect(c["punt_icmp"] == want_punt == c["punt_packets"],
+       f"punt_icmp {c['punt_icmp']}, punt_packets {c['punt_packets']}, capture has {want_punt} "
+       f"ICMPv6 frames for the card")
+expect(c["drop_wrong_mac"] == want_wrong_mac,
+       f"drop_wrong_mac {c['drop_wrong_mac']}, capture has {want_wrong_mac} frames for other MACs")
+expect(c["rx_packets"] == len(cap), f"rx_packets {c['rx_packets']} != {len(cap)}")
 expect(st["services"][0]["new_flows"] == n_req, f"new_flows {st['services'][0]['new_flows']}")
 if fails:
-    print("FAIL: real capture:\n  " + "\n  ".join(str(f)[:400] for f in fails[:20]), file=sys.stderr)
+    print("FAIL: real capture:\n  " + "\n  ".join(str(f)[:400] for f in fails[:20]),
+          file=sys.stderr)
     sys.exit(1)
 print(f"real_capture_test: OK: {len(cap)} captured frames ({len(to_vip)} client->VIP: "
       f"{len(syn)} SYN, {len(data)} data, {len(acks)} ACK, {len(fin)} FIN; {len(from_vip)} "

@@ -61,6 +61,14 @@ TEST(Parser, MalformedTruncatedEthernet) {
   EXPECT_EQ(classify(f), ParseClass::kMalformed);
 }
 
+TEST(Parser, MalformedTooLong) {
+  FrameSpec s;
+  s.payload_len = kMaxFrameLen - 74;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kL4);  // exactly the limit
+  s.payload_len += 1;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kMalformed);
+}
+
 TEST(Parser, MalformedBadVersion) {
   auto f = build_frame(FrameSpec{});
   f[14] = 0x40;

@@ -14,6 +14,9 @@ namespace v6lb {
 // the card); a chain reaching further is an exception, not malformed.
 inline constexpr uint32_t kParseWindow = 256;
 inline constexpr uint32_t kMaxExtHeaders = 4;
+// Longest frame accepted (jumbo frames included); the card buffers whole frames, so longer ones
+// are dropped as malformed.
+inline constexpr uint32_t kMaxFrameLen = 10240;
 
 struct ParsedFrame {
   ParseClass cls = ParseClass::kMalformed;
