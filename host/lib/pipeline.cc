@@ -218,6 +218,7 @@ void Pipeline::to_service(Packet& p, Work& w, uint32_t now) {
       fwd_.write(w.fwd_set, iw, w.key, be, uint8_t(svc), deadline);
       count(Counter::kFlowsLearned);
       ++svc_ctr_[svc].new_flows;
+      ++be_ctr_[be].new_flows;
     } else {
       full = true;
     }

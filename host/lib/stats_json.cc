@@ -1,30 +1,38 @@
 #include "v6lb/stats_json.h"
 
+#include "v6lb/pipeline.h"
+
 #include <cstdio>
-#include <map>
 
 namespace v6lb {
 
-nlohmann::json stats_to_json(const Config& cfg, const Plan& plan, const Pipeline& dp) {
+DataPlaneStats read_stats(const Pipeline& dp, const Plan& plan) {
+  DataPlaneStats st;
+  st.global = dp.counters();
+  for (const PlannedService& ps : plan.services) {
+    st.services.push_back(dp.service_counters(ps.slot));
+    std::vector<BackendCounters> bc;
+    for (const PlannedBackend& pb : ps.backends) bc.push_back(dp.backend_counters(pb.slot));
+    st.backends.push_back(std::move(bc));
+  }
+  st.flows_forward = dp.forward_flows().occupancy();
+  st.flows_reply = dp.reply_flows().occupancy();
+  st.flow_capacity = uint64_t(dp.forward_flows().sets()) * dp.forward_flows().ways();
+  return st;
+}
+
+nlohmann::json stats_to_json(const Config& cfg, const DataPlaneStats& st) {
   using nlohmann::json;
   json counters = json::object();
-  for (size_t i = 0; i < kNumCounters; ++i)
-    counters[std::string(kCounterNames[i])] = dp.counters()[i];
-
-  // Live flows per backend slot, read back from the forward table as the daemon would.
-  std::map<uint16_t, uint64_t> flows;
-  for (const FlowEntry& e : dp.forward_flows().entries())
-    if (e.valid) ++flows[e.backend];
+  for (size_t i = 0; i < kNumCounters; ++i) counters[std::string(kCounterNames[i])] = st.global[i];
 
   json services = json::array();
-  for (size_t si = 0; si < plan.services.size(); ++si) {
-    const PlannedService& ps = plan.services[si];
+  for (size_t si = 0; si < cfg.services.size() && si < st.services.size(); ++si) {
     const ServiceConfig& sc = cfg.services[si];
-    const ServiceCounters& c = dp.service_counters(ps.slot);
+    const ServiceCounters& c = st.services[si];
     json backends = json::array();
-    for (size_t bi = 0; bi < ps.backends.size(); ++bi) {
-      const PlannedBackend& pb = ps.backends[bi];
-      const BackendCounters& bc = dp.backend_counters(pb.slot);
+    for (size_t bi = 0; bi < sc.backends.size(); ++bi) {
+      const BackendCounters& bc = st.backends[si][bi];
       backends.push_back({{"address", sc.backends[bi].address.str()},
                           {"port", sc.backends[bi].port},
                           {"weight", sc.backends[bi].weight},
@@ -32,7 +40,7 @@ nlohmann::json stats_to_json(const Config& cfg, const Plan& plan, const Pipeline
                           {"bytes", bc.bytes},
                           {"reply_packets", bc.reply_packets},
                           {"reply_bytes", bc.reply_bytes},
-                          {"flows", flows[uint16_t(pb.slot)]}});
+                          {"flows", bc.new_flows}});
     }
     services.push_back({{"name", sc.name},
                         {"vip", sc.vip.str()},
@@ -49,9 +57,9 @@ nlohmann::json stats_to_json(const Config& cfg, const Plan& plan, const Pipeline
   return {{"counters", counters},
           {"services", services},
           {"flow_table",
-           {{"forward", dp.forward_flows().occupancy()},
-            {"reply", dp.reply_flows().occupancy()},
-            {"capacity", uint64_t(dp.forward_flows().sets()) * dp.forward_flows().ways()}}}};
+           {{"forward", st.flows_forward},
+            {"reply", st.flows_reply},
+            {"capacity", st.flow_capacity}}}};
 }
 
 std::string stats_report(const nlohmann::json& s) {

@@ -1,25 +1,29 @@
 // v6lb-replay: runs a capture through the data plane, programmed from a config exactly as the
 // daemon programs it, and writes what it forwards and punts.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
 #include <string_view>
 
+#include "v6lb/card_tables.h"
 #include "v6lb/config.h"
 #include "v6lb/pcap_io.h"
 #include "v6lb/pipeline.h"
 #include "v6lb/program.h"
+#include "v6lb/sim_device.h"
 #include "v6lb/stats_json.h"
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: v6lb-replay --config FILE --engine model|rtl --in IN.pcap --out OUT.pcap\n"
-    "                   [--punt PUNT.pcap] [--stats STATS.json] [--quiet]\n";
+    "                   [--punt PUNT.pcap] [--stats STATS.json] [--data-width 64|512]\n"
+    "                   [--quiet]\n";
 
 struct Args {
-  std::string config, engine = "model", in, out, punt, stats;
+  std::string config, engine = "model", in, out, punt, stats, data_width = "64";
   bool quiet = false;
 };
 
@@ -47,6 +51,7 @@ int main(int argc, char** argv) {
     else if (opt == "--out") ok = value(a.out);
     else if (opt == "--punt") ok = value(a.punt);
     else if (opt == "--stats") ok = value(a.stats);
+    else if (opt == "--data-width") ok = value(a.data_width);
     else if (opt == "--quiet") a.quiet = true;
     else if (opt == "-h" || opt == "--help") {
       std::fputs(kUsage, stdout);
@@ -59,19 +64,14 @@ int main(int argc, char** argv) {
   }
   if (a.config.empty() || a.in.empty() || a.out.empty())
     return fail(std::string("--config, --in and --out are required\n") + kUsage);
-  if (a.engine != "model") {
-    if (a.engine == "rtl") return fail("--engine rtl: this build has no Verilated card");
+  if (a.engine != "model" && a.engine != "rtl")
     return fail("unknown engine '" + a.engine + "' (model|rtl)");
-  }
+  if (a.data_width != "64" && a.data_width != "512")
+    return fail("--data-width must be 64 or 512");
 
   auto loaded = load_config_file(a.config);
   if (auto* e = std::get_if<ConfigError>(&loaded)) return fail(e->message);
   const Config& cfg = std::get<Config>(loaded);
-
-  Geometry geo;
-  geo.maglev_size = cfg.tables.maglev_size;
-  geo.flow_sets = cfg.tables.flow_table_size / geo.flow_ways;
-  if (auto err = check_fits(cfg, geo)) return fail(a.config + ": " + *err);
 
   std::string err;
   auto reader = PcapReader::open(a.in, err);
@@ -81,29 +81,84 @@ int main(int argc, char** argv) {
   std::unique_ptr<PcapWriter> punt;
   if (!a.punt.empty() && !(punt = PcapWriter::open(a.punt, err))) return fail(err);
 
-  Pipeline dp(geo);
-  const Plan plan = make_plan(cfg, geo);
-  write_plan(plan, dp);
+  // Time never runs backwards for the data plane: a capture's occasional earlier timestamp is
+  // taken as the latest so far (both engines alike).
+  uint64_t last_ms = 0;
+  auto tick_of = [&](const CaptureRecord& r) {
+    last_ms = std::max(last_ms, r.sec * 1000 + r.usec / 1000);
+    return uint32_t(last_ms);
+  };
+  auto frame_len = [](const CaptureRecord& r) {
+    return r.data.size() <= 0xFFFF ? uint16_t(r.data.size()) : uint16_t(0);  // oversize: malformed
+  };
 
-  // Packets are run one at a time in capture order, each at its own timestamp's tick; bursts
-  // would change nothing but speed here.
-  CaptureRecord rec;
+  DataPlaneStats st;
   uint64_t n = 0;
-  while (reader->next(rec, err)) {
-    ++n;
-    Packet p;
-    p.data = rec.data.data();
-    p.len = rec.data.size() <= 0xFFFF ? uint16_t(rec.data.size()) : 0;  // oversize: malformed
-    dp.process({&p, 1}, ticks_from_timestamp(rec.sec, rec.usec));
-    if (p.verdict == Verdict::kForward)
-      out->write(rec.sec, rec.usec, {p.data, p.len});
-    else if (p.verdict == Verdict::kPunt && punt)
-      punt->write(rec.sec, rec.usec, {p.data, p.len});
+  if (a.engine == "model") {
+    Geometry geo;
+    geo.maglev_size = cfg.tables.maglev_size;
+    geo.flow_sets = cfg.tables.flow_table_size / geo.flow_ways;
+    if (auto e = check_fits(cfg, geo)) return fail(a.config + ": " + *e);
+    Pipeline dp(geo);
+    const Plan plan = make_plan(cfg, geo);
+    write_plan(plan, dp);
+    // One packet at a time in capture order, each at its own tick; bursts would change nothing
+    // but speed here.
+    CaptureRecord rec;
+    while (reader->next(rec, err)) {
+      ++n;
+      Packet p;
+      p.data = rec.data.data();
+      p.len = frame_len(rec);
+      dp.process({&p, 1}, tick_of(rec));
+      if (p.verdict == Verdict::kForward)
+        out->write(rec.sec, rec.usec, {p.data, p.len});
+      else if (p.verdict == Verdict::kPunt && punt)
+        punt->write(rec.sec, rec.usec, {p.data, p.len});
+    }
+    if (!err.empty()) return fail(err);
+    st = read_stats(dp, plan);
+  } else {
+    // The Verilated card, programmed through its registers exactly as the daemon would.
+    SimOptions so;
+    so.data_width = std::stoi(a.data_width);
+    SimDevice dev(SimCard::create(so));
+    CardTables tables(dev);
+    const Geometry geo = tables.geometry();
+    if (geo.maglev_size != cfg.tables.maglev_size ||
+        geo.flow_sets * geo.flow_ways != cfg.tables.flow_table_size)
+      std::fprintf(stderr,
+                   "v6lb-replay: note: the simulated card has Maglev size %u and %u flow entries "
+                   "per direction; the config's tables section is ignored\n",
+                   geo.maglev_size, geo.flow_sets * geo.flow_ways);
+    if (auto e = check_fits(cfg, geo)) return fail(a.config + ": " + *e);
+    const Plan plan = make_plan(cfg, geo);
+    write_plan(plan, tables);
+    tables.set_control(/*aging=*/false, /*external_tick=*/true);
+    SimCard& card = dev.card();
+    std::vector<std::pair<uint64_t, uint32_t>> stamps;
+    auto flush = [&]() -> bool {
+      if (!card.drain()) return false;
+      for (const SimFrame& f : card.take_forwarded())
+        out->write(stamps[f.seq].first, stamps[f.seq].second, f.data);
+      for (const SimFrame& f : card.take_punted())
+        if (punt) punt->write(stamps[f.seq].first, stamps[f.seq].second, f.data);
+      return true;
+    };
+    CaptureRecord rec;
+    while (reader->next(rec, err)) {
+      ++n;
+      stamps.emplace_back(rec.sec, rec.usec);
+      card.send({rec.data.data(), frame_len(rec)}, tick_of(rec));
+      if (n % 256 == 0 && !flush()) return fail("simulated card did not drain");
+    }
+    if (!err.empty()) return fail(err);
+    if (!flush()) return fail("simulated card did not drain");
+    st = tables.read_stats(plan);
   }
-  if (!err.empty()) return fail(err);
   if (!out->flush(err) || (punt && !punt->flush(err))) return fail(err);
 
-  nlohmann::json stats = stats_to_json(cfg, plan, dp);
+  nlohmann::json stats = stats_to_json(cfg, st);
   stats["engine"] = a.engine;
   stats["input"] = a.in;
   stats["frames"] = n;

@@ -71,6 +71,7 @@ struct BackendCounters {
   uint64_t bytes = 0;
   uint64_t reply_packets = 0;
   uint64_t reply_bytes = 0;
+  uint64_t new_flows = 0;  // flows learned onto this backend
 };
 
 }  // namespace v6lb

@@ -1,0 +1,28 @@
+// A card as the host sees it: 32-bit registers. Back ends: a real Alveo card over XRT
+// (driver/src/xrt_device.cc, built only where XRT is installed) and the Verilated card
+// (SimDevice). Everything above this, table programming included, goes through these calls.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace v6lb {
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  virtual uint32_t read32(uint32_t offset) = 0;
+  virtual void write32(uint32_t offset, uint32_t value) = 0;
+  // Consecutive registers from `offset`; back ends may do this in one transfer.
+  virtual void write_block(uint32_t offset, std::span<const uint32_t> words) {
+    for (size_t i = 0; i < words.size(); ++i) write32(offset + uint32_t(4 * i), words[i]);
+  }
+  virtual std::string name() const = 0;
+  uint64_t register_writes() const { return writes_; }
+
+ protected:
+  uint64_t writes_ = 0;  // back ends count their writes here, for the benchmarks
+};
+
+}  // namespace v6lb

@@ -1,0 +1,43 @@
+// One flow table: SETS sets of WAYS entries, a whole set per word, one read and one write per
+// clock (simple dual-port block RAM, registered read). The read issued in the cycle of a write to
+// the same set returns the old word; the one-deep bypass replaces it with the word just written,
+// so a read-modify-write stage sees every earlier write: back-to-back packets of one flow too.
+module v6lb_flow_mem #(
+    parameter integer SETS_LOG2 = 10,
+    parameter integer WORD_WIDTH = 64
+) (
+    input  wire                  clk,
+    input  wire                  rd_en,
+    input  wire [SETS_LOG2-1:0]  rd_addr,
+    output wire [WORD_WIDTH-1:0] rd_data,   // the cycle after rd_en
+    input  wire                  wr_en,
+    input  wire [SETS_LOG2-1:0]  wr_addr,
+    input  wire [WORD_WIDTH-1:0] wr_data
+);
+  localparam integer SETS = 1 << SETS_LOG2;
+
+  logic [WORD_WIDTH-1:0] mem[SETS];
+  logic [WORD_WIDTH-1:0] mem_q;
+  logic [SETS_LOG2-1:0]  rd_addr_q;
+  logic                  byp_valid;
+  logic [SETS_LOG2-1:0]  byp_addr;
+  logic [WORD_WIDTH-1:0] byp_data;
+
+  initial begin
+    integer i;
+    for (i = 0; i < SETS; i = i + 1) mem[i] = '0;
+  end
+
+  always_ff @(posedge clk) begin
+    if (rd_en) begin
+      mem_q <= mem[rd_addr];
+      rd_addr_q <= rd_addr;
+    end
+    if (wr_en) mem[wr_addr] <= wr_data;
+    byp_valid <= wr_en;
+    byp_addr <= wr_addr;
+    byp_data <= wr_data;
+  end
+
+  assign rd_data = (byp_valid && byp_addr == rd_addr_q) ? byp_data : mem_q;
+endmodule

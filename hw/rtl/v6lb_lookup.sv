@@ -1,0 +1,728 @@
+// The stateful core: service match, Maglev pick, forward and reply flow tables with learning,
+// and the rewrite decision; docs/PIPELINE.md §2-§5 in hardware. One operation per clock flows
+// through five stages:
+//   hash     keys and CRC-32C hashes, service (VIP) match
+//   fwd_rd   scheduler hash -> Maglev index; read the forward set and the Maglev entry
+//   fwd_ex   forward-table decision and write (hit, learn, refresh); read the reply set
+//   rep_ex   reply-table decision and write (reply-entry learn/refresh, or reply lookup)
+//   rewrite  verdict, new header fields and checksum for the egress; counter event
+// Operations are packets, host table accesses and aging sweeps; the last two take the slot of a
+// missing packet, so every operation sees the tables as all earlier ones left them.
+// Table words carry reserved bits and hashes are sliced to the table sizes, so unused bits are
+// expected here.
+/* verilator lint_off UNUSEDSIGNAL */
+module v6lb_lookup #(
+    parameter integer N_SERVICES = 64,
+    parameter integer N_BACKENDS = 1024,
+    parameter integer MAGLEV_M = 65537,
+    parameter integer FLOW_SETS_LOG2 = 14
+) (
+    input  wire         clk,
+    input  wire         rst,
+
+    // From the parser.
+    input  wire         p_valid,
+    input  wire [3:0]   p_class,
+    input  wire [7:0]   p_l3_off,
+    input  wire [8:0]   p_l4_off,
+    input  wire [7:0]   p_proto,
+    input  wire [127:0] p_src,
+    input  wire [127:0] p_dst,
+    input  wire [15:0]  p_sport,
+    input  wire [15:0]  p_dport,
+    input  wire [7:0]   p_hop_limit,
+    input  wire [15:0]  p_l4_csum,
+    input  wire [15:0]  p_len,
+    input  wire [31:0]  p_tick,
+
+    // Card.
+    input  wire [47:0]  card_mac,
+    input  wire [47:0]  router_mac,
+
+    // Host writes to the service, backend and Maglev tables.
+    input  wire         svc_we,
+    input  wire [7:0]   svc_widx,
+    input  wire [511:0] svc_wdata,   // TBL_DATA layout (docs/REGISTERS.md)
+    input  wire         be_we,
+    input  wire [15:0]  be_widx,
+    input  wire [511:0] be_wdata,
+    input  wire         mg_we,
+    input  wire [31:0]  mg_waddr,    // (service * 2 + bank) * M + index
+    input  wire [15:0]  mg_wdata,
+    input  wire [N_SERVICES-1:0] active_bank,
+    // Host reads of the service and backend tables (combinational).
+    input  wire [7:0]   svc_ridx,
+    output wire [511:0] svc_rdata,
+    input  wire [15:0]  be_ridx,
+    output wire [511:0] be_rdata,
+
+    // Host flow-table operations: held until host_taken.
+    input  wire         host_req,
+    input  wire         host_reply_table,  // 0 forward, 1 reply
+    input  wire         host_write,        // 1 write, 0 read
+    input  wire [31:0]  host_index,        // set * 4 + way
+    input  wire [352:0] host_wdata,
+    output wire         host_taken,
+    output logic        host_done,
+    output logic [352:0] host_rdata,
+
+    input  wire         aging_en,
+
+    // Verdict and rewrite for the egress (rewrite stage).
+    output logic        d_valid,
+    output logic [1:0]  d_verdict,       // 0 forward, 1 punt, 2 drop
+    output logic [47:0] d_dst_mac,
+    output logic [47:0] d_src_mac,
+    output logic [8:0]  d_hop_off,
+    output logic [7:0]  d_hop,
+    output logic [8:0]  d_addr_off,
+    output logic [127:0] d_addr,
+    output logic [8:0]  d_port_off,
+    output logic [15:0] d_port,
+    output logic [8:0]  d_csum_off,
+    output logic [15:0] d_csum,
+
+    // Counter event (rewrite stage).
+    output logic        c_valid,
+    output logic        c_is_packet,
+    output logic [4:0]  c_global,        // counter index of the class (packet_class.h)
+    output logic [15:0] c_len,
+    output logic        c_fwd,
+    output logic        c_punt,
+    output logic        c_to_service,
+    output logic        c_reply,
+    output logic        c_learned,
+    output logic        c_table_full,
+    output logic [7:0]  c_service,
+    output logic [15:0] c_backend,
+    output logic signed [3:0] c_occ_fwd_delta,
+    output logic signed [3:0] c_occ_rep_delta
+);
+  localparam integer WAYS = 4;
+  localparam integer EW = 353;  // entry: key 296 | valid | backend 16 | service 8 | deadline 32
+  localparam integer SW = WAYS * EW;
+  localparam integer MG_DEPTH = N_SERVICES * 2 * MAGLEV_M;
+  localparam integer MG_AW = $clog2(MG_DEPTH);
+
+  localparam [3:0] C_L4 = 4'd0, C_OTHER = 4'd1, C_MALFORMED = 4'd2, C_NOT_IPV6 = 4'd3,
+                   C_WRONG_MAC = 4'd4, C_LOCAL = 4'd5, C_FRAG = 4'd6, C_EXT = 4'd7,
+                   C_ICMP = 4'd8, C_HOP = 4'd9;
+  // Counter numbers of packet_class.h.
+  localparam [4:0] K_DROP_MALFORMED = 5'd6, K_DROP_NOT_IPV6 = 5'd7, K_DROP_WRONG_MAC = 5'd8,
+                   K_DROP_NO_SERVICE = 5'd9, K_DROP_NO_BACKEND = 5'd10, K_PUNT_LOCAL = 5'd11,
+                   K_PUNT_FRAGMENT = 5'd12, K_PUNT_EXT = 5'd13, K_PUNT_ICMP = 5'd14,
+                   K_PUNT_HOP = 5'd15, K_NONE = 5'd31;
+  localparam [1:0] OP_NONE = 2'd0, OP_PKT = 2'd1, OP_HOST = 2'd2, OP_AGE = 2'd3;
+  localparam [15:0] NO_BACKEND = 16'hFFFF;
+
+  localparam integer SB = $clog2(N_SERVICES);
+  localparam integer BB = $clog2(N_BACKENDS);
+
+  // Table indices: slot numbers travel 8 (service) and 16 (backend) bits wide; the arrays are
+  // addressed with their own width, and every use is guarded by sok()/bok().
+  function automatic [SB-1:0] sidx(input [7:0] i);
+    sidx = i[SB-1:0];
+  endfunction
+  function automatic [BB-1:0] bidx(input [15:0] i);
+    bidx = i[BB-1:0];
+  endfunction
+  function automatic sok(input [7:0] i);
+    sok = {24'd0, i} < N_SERVICES;
+  endfunction
+  function automatic bok(input [15:0] i);
+    bok = {16'd0, i} < N_BACKENDS;
+  endfunction
+
+  // ---------------------------------------------------------------- tables written by the host
+  logic                svc_valid[N_SERVICES];
+  logic [127:0]        svc_vip[N_SERVICES];
+  logic [7:0]          svc_proto[N_SERVICES];
+  logic [15:0]         svc_port[N_SERVICES];
+  logic [1:0]          svc_sched[N_SERVICES];
+  logic [31:0]         svc_timeout[N_SERVICES];
+  logic                be_valid[N_BACKENDS];
+  logic [127:0]        be_addr[N_BACKENDS];
+  logic [15:0]         be_port[N_BACKENDS];
+  logic [47:0]         be_mac[N_BACKENDS];
+  logic [7:0]          be_service[N_BACKENDS];
+  logic [15:0]         maglev[MG_DEPTH];
+
+  initial begin
+    integer i;
+    for (i = 0; i < MG_DEPTH; i = i + 1) maglev[i] = NO_BACKEND;
+    for (i = 0; i < N_SERVICES; i = i + 1) svc_valid[i] = 1'b0;
+    for (i = 0; i < N_BACKENDS; i = i + 1) be_valid[i] = 1'b0;
+  end
+
+  // TBL_DATA word w is bits [32w+31:32w]; the address words are big-endian, so word 0 holds
+  // bytes 0-3 and the 128-bit value is {word0, word1, word2, word3}.
+  function automatic [127:0] words_to_addr(input [127:0] w);
+    words_to_addr = {w[31:0], w[63:32], w[95:64], w[127:96]};
+  endfunction
+
+  always_ff @(posedge clk) begin
+    if (svc_we && sok(svc_widx)) begin
+      svc_vip[sidx(svc_widx)] <= words_to_addr(svc_wdata[127:0]);
+      svc_valid[sidx(svc_widx)] <= svc_wdata[159];
+      svc_sched[sidx(svc_widx)] <= svc_wdata[153:152];
+      svc_proto[sidx(svc_widx)] <= svc_wdata[151:144];
+      svc_port[sidx(svc_widx)] <= svc_wdata[143:128];
+      svc_timeout[sidx(svc_widx)] <= svc_wdata[191:160];
+    end
+    if (be_we && bok(be_widx)) begin
+      be_addr[bidx(be_widx)] <= words_to_addr(be_wdata[127:0]);
+      be_valid[bidx(be_widx)] <= be_wdata[159];
+      be_service[bidx(be_widx)] <= be_wdata[151:144];
+      be_port[bidx(be_widx)] <= be_wdata[143:128];
+      be_mac[bidx(be_widx)] <= {be_wdata[191:160], be_wdata[223:208]};
+    end
+    if (mg_we && mg_waddr < MG_DEPTH) maglev[mg_waddr[MG_AW-1:0]] <= mg_wdata;
+  end
+
+  wire svc_rok = sok(svc_ridx);
+  wire be_rok = bok(be_ridx);
+  wire [7:0] svc_ri = svc_rok ? svc_ridx : 8'd0;
+  wire [15:0] be_ri = be_rok ? be_ridx : 16'd0;
+  wire [127:0] svc_vip_r = svc_vip[sidx(svc_ri)];
+  wire [127:0] be_addr_r = be_addr[bidx(be_ri)];
+  wire [47:0] be_mac_r = be_mac[bidx(be_ri)];
+  assign svc_rdata = !svc_rok ? 512'd0 :
+      {320'd0, svc_timeout[sidx(svc_ri)], svc_valid[sidx(svc_ri)], 5'd0, svc_sched[sidx(svc_ri)],
+       svc_proto[sidx(svc_ri)], svc_port[sidx(svc_ri)],
+       svc_vip_r[31:0], svc_vip_r[63:32], svc_vip_r[95:64], svc_vip_r[127:96]};
+  assign be_rdata = !be_rok ? 512'd0 :
+      {288'd0, be_mac_r[15:0], 16'd0, be_mac_r[47:16], be_valid[bidx(be_ri)], 7'd0, be_service[bidx(be_ri)],
+       be_port[bidx(be_ri)], be_addr_r[31:0], be_addr_r[63:32], be_addr_r[95:64], be_addr_r[127:96]};
+
+  // ---------------------------------------------------------------- helpers
+  // Canonical key: byte i at bits [8i+7:8i]; addresses arrive big-endian (byte 0 in the MSBs).
+  function automatic [295:0] make_key(input [127:0] a, input [127:0] b, input [15:0] pa,
+                                      input [15:0] pb, input [7:0] proto);
+    integer i;
+    for (i = 0; i < 16; i = i + 1) begin
+      make_key[8*i+:8] = a[127-8*i-:8];
+      make_key[128+8*i+:8] = b[127-8*i-:8];
+    end
+    make_key[263:256] = pa[15:8];
+    make_key[271:264] = pa[7:0];
+    make_key[279:272] = pb[15:8];
+    make_key[287:280] = pb[7:0];
+    make_key[295:288] = proto;
+  endfunction
+
+  function automatic live(input [EW-1:0] e, input [31:0] now);
+    logic [31:0] d;
+    d = now - e[352:321];
+    live = e[296] && (d[31] || d == 32'd0);
+  endfunction
+
+  function automatic due(input [EW-1:0] e, input [31:0] now, input [31:0] t);
+    logic [31:0] d;
+    d = e[352:321] - now;
+    due = $signed(d) <= $signed(t);
+  endfunction
+
+  function automatic [31:0] lifetime_end(input [31:0] now, input [31:0] t);
+    lifetime_end = now + t + {3'd0, t[31:3]};
+  endfunction
+
+  function automatic [EW-1:0] make_entry(input [295:0] key, input [15:0] backend,
+                                         input [7:0] service, input [31:0] deadline);
+    make_entry = {deadline, service, backend, 1'b1, key};
+  endfunction
+
+  function automatic [2:0] count_valid(input [SW-1:0] s);
+    integer w;
+    count_valid = 3'd0;
+    for (w = 0; w < WAYS; w = w + 1) count_valid = count_valid + {2'd0, s[w*EW+296]};
+  endfunction
+
+  // ---------------------------------------------------------------- stage hash
+  wire [295:0] key_flow = make_key(p_src, p_dst, p_sport, p_dport, p_proto);
+  wire [295:0] key_src = make_key(p_src, 128'd0, 16'd0, 16'd0, 8'd0);
+  wire [295:0] key_srcproto = make_key(p_src, 128'd0, 16'd0, 16'd0, p_proto);
+
+  logic       vip_hit;
+  logic [7:0] vip_idx;
+  always_comb begin
+    integer s;
+    vip_hit = 1'b0;
+    vip_idx = 8'd0;
+    for (s = N_SERVICES - 1; s >= 0; s = s - 1)
+      if (svc_valid[sidx(s[7:0])] && svc_vip[sidx(s[7:0])] == p_dst && svc_proto[sidx(s[7:0])] == p_proto &&
+          svc_port[sidx(s[7:0])] == p_dport) begin
+        vip_hit = 1'b1;
+        vip_idx = s[7:0];
+      end
+  end
+  // The reply set is addressed by the client side: the source of a packet to a service, the
+  // destination of a reply.
+  wire [295:0] key_client = vip_hit ? make_key(p_src, 128'd0, p_sport, 16'd0, p_proto)
+                                    : make_key(p_dst, 128'd0, p_dport, 16'd0, p_proto);
+
+  wire [31:0] crc_flow, crc_src, crc_srcproto, crc_client;
+  v6lb_crc32c_key crc_flow_i (.key(key_flow), .crc(crc_flow));
+  v6lb_crc32c_key crc_src_i (.key(key_src), .crc(crc_src));
+  v6lb_crc32c_key crc_srcproto_i (.key(key_srcproto), .crc(crc_srcproto));
+  v6lb_crc32c_key crc_client_i (.key(key_client), .crc(crc_client));
+
+  logic         h_valid;
+  logic [3:0]   h_class;
+  logic [7:0]   h_l3_off;
+  logic [8:0]   h_l4_off;
+  logic [7:0]   h_proto;
+  logic [127:0] h_src, h_dst;
+  logic [15:0]  h_sport, h_dport, h_l4_csum, h_len;
+  logic [7:0]   h_hop;
+  logic [31:0]  h_tick;
+  logic [295:0] h_key;
+  logic         h_svc_hit;
+  logic [7:0]   h_svc;
+  logic [31:0]  h_crc_flow, h_crc_src, h_crc_srcproto, h_crc_client;
+
+  always_ff @(posedge clk) begin
+    h_valid <= p_valid && !rst;
+    h_class <= p_class;
+    h_l3_off <= p_l3_off;
+    h_l4_off <= p_l4_off;
+    h_proto <= p_proto;
+    h_src <= p_src;
+    h_dst <= p_dst;
+    h_sport <= p_sport;
+    h_dport <= p_dport;
+    h_l4_csum <= p_l4_csum;
+    h_len <= p_len;
+    h_hop <= p_hop_limit;
+    h_tick <= p_tick;
+    h_key <= key_flow;
+    h_svc_hit <= p_class == C_L4 && vip_hit;
+    h_svc <= vip_idx;
+    h_crc_flow <= crc_flow;
+    h_crc_src <= crc_src;
+    h_crc_srcproto <= crc_srcproto;
+    h_crc_client <= crc_client;
+  end
+
+  // ---------------------------------------------------------------- stage fwd_rd
+  // The operation entering: the packet, else a waiting host access, else an aging step.
+  logic [31:0] last_tick;  // aging judges by the newest packet time, never ahead of a packet
+  logic [FLOW_SETS_LOG2-1:0] age_set;
+  wire [1:0] op_in = h_valid ? OP_PKT : host_req ? OP_HOST : aging_en ? OP_AGE : OP_NONE;
+  assign host_taken = !h_valid && host_req;
+
+  wire [1:0]  sched = svc_sched[sidx(h_svc)];
+  wire [31:0] mhash = sched == 2'd0 ? h_crc_flow : sched == 2'd1 ? h_crc_src : h_crc_srcproto;
+  wire [63:0] mprod = {32'd0, mhash} * MAGLEV_M;
+  wire [31:0] midx = mprod[63:32];
+  wire [63:0] mg_base = ({56'd0, h_svc} * 2 + {63'd0, active_bank[sidx(h_svc)]}) * MAGLEV_M;
+  wire [63:0] mg_raddr = mg_base + {32'd0, midx};
+
+  wire [FLOW_SETS_LOG2-1:0] host_set = host_index[FLOW_SETS_LOG2+1:2];
+  wire [FLOW_SETS_LOG2-1:0] fwd_set_in =
+      op_in == OP_PKT ? h_crc_flow[FLOW_SETS_LOG2-1:0] : op_in == OP_HOST ? host_set : age_set;
+  wire [FLOW_SETS_LOG2-1:0] rep_set_in =
+      op_in == OP_PKT ? h_crc_client[FLOW_SETS_LOG2-1:0] : op_in == OP_HOST ? host_set : age_set;
+
+  logic [15:0] mg_q;
+  always_ff @(posedge clk) mg_q <= maglev[mg_raddr[MG_AW-1:0]];
+
+  logic [1:0]   r_op;
+  logic [3:0]   r_class;
+  logic [7:0]   r_l3_off;
+  logic [8:0]   r_l4_off;
+  logic [7:0]   r_proto;
+  logic [127:0] r_src, r_dst;
+  logic [15:0]  r_sport, r_dport, r_l4_csum, r_len;
+  logic [7:0]   r_hop;
+  logic [31:0]  r_now;
+  logic [295:0] r_key;
+  logic         r_svc_hit;
+  logic [7:0]   r_svc;
+  logic [FLOW_SETS_LOG2-1:0] r_fwd_set, r_rep_set;
+  logic         r_host_reply, r_host_write;
+  logic [1:0]   r_host_way;
+  logic [EW-1:0] r_host_wdata;
+
+  always_ff @(posedge clk) begin
+    r_op <= rst ? OP_NONE : op_in;
+    r_class <= h_class;
+    r_l3_off <= h_l3_off;
+    r_l4_off <= h_l4_off;
+    r_proto <= h_proto;
+    r_src <= h_src;
+    r_dst <= h_dst;
+    r_sport <= h_sport;
+    r_dport <= h_dport;
+    r_l4_csum <= h_l4_csum;
+    r_len <= h_len;
+    r_hop <= h_hop;
+    r_now <= h_valid ? h_tick : last_tick;
+    r_key <= h_key;
+    r_svc_hit <= h_svc_hit;
+    r_svc <= h_svc;
+    r_fwd_set <= fwd_set_in;
+    r_rep_set <= rep_set_in;
+    r_host_reply <= host_reply_table;
+    r_host_write <= host_write;
+    r_host_way <= host_index[1:0];
+    r_host_wdata <= host_wdata;
+    if (h_valid) last_tick <= h_tick;
+    if (op_in == OP_AGE) age_set <= age_set + 1'b1;
+    if (rst) begin
+      last_tick <= 32'd0;
+      age_set <= '0;
+    end
+  end
+
+  // ---------------------------------------------------------------- forward table
+  wire [SW-1:0] fwd_set_q;
+  logic         fwd_we;
+  logic [SW-1:0] fwd_wdata;
+  v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(SW)) fwd_mem (
+      .clk(clk), .rd_en(op_in != OP_NONE), .rd_addr(fwd_set_in), .rd_data(fwd_set_q),
+      .wr_en(fwd_we), .wr_addr(r_fwd_set), .wr_data(fwd_wdata));
+
+  // ---------------------------------------------------------------- stage fwd_ex
+  wire [31:0] r_timeout = svc_timeout[sidx(r_svc)];
+  wire [31:0] r_deadline = lifetime_end(r_now, r_timeout);
+  wire pkt_to_svc = r_op == OP_PKT && r_svc_hit;
+
+  logic        hit;        // a live entry whose backend is still valid
+  logic [15:0] hit_be;
+  logic        hit_due;
+  logic [1:0]  hit_way;
+  logic        ins_ok;
+  logic [1:0]  ins_way;
+  logic        f_write_reply, f_learned, f_full, f_no_backend;
+  logic [15:0] f_be;
+  logic [EW-1:0] f_host_rdata;
+  wire         pick_ok = mg_q != NO_BACKEND && bok(mg_q) && be_valid[bidx(mg_q)];
+
+  always_comb begin
+    integer w;
+    logic [EW-1:0] e;
+    logic found, same_found, free_found;
+    logic [1:0] same_way, free_way, live_way;
+    found = 1'b0;
+    live_way = 2'd0;
+    same_found = 1'b0;
+    same_way = 2'd0;
+    free_found = 1'b0;
+    free_way = 2'd0;
+    for (w = WAYS - 1; w >= 0; w = w - 1) begin
+      e = fwd_set_q[w*EW+:EW];
+      if (live(e, r_now) && e[295:0] == r_key) begin
+        found = 1'b1;
+        live_way = w[1:0];
+      end
+      if (e[296] && e[295:0] == r_key) begin
+        same_found = 1'b1;
+        same_way = w[1:0];
+      end
+      if (!live(e, r_now)) begin
+        free_found = 1'b1;
+        free_way = w[1:0];
+      end
+    end
+    e = fwd_set_q[live_way*EW+:EW];
+    hit_be = e[312:297];
+    hit = found && bok(hit_be) && be_valid[bidx(hit_be)];
+    hit_way = live_way;
+    hit_due = due(e, r_now, r_timeout);
+    ins_ok = same_found || free_found;
+    ins_way = same_found ? same_way : free_way;
+
+    fwd_we = 1'b0;
+    fwd_wdata = fwd_set_q;
+    f_write_reply = 1'b0;
+    f_learned = 1'b0;
+    f_full = 1'b0;
+    f_no_backend = 1'b0;
+    f_be = hit_be;
+    f_host_rdata = fwd_set_q[r_host_way*EW+:EW];
+    if (pkt_to_svc) begin
+      if (hit) begin
+        f_write_reply = hit_due;
+        if (hit_due) begin
+          fwd_we = 1'b1;
+          fwd_wdata[hit_way*EW+321+:32] = r_deadline;
+        end
+      end else if (!pick_ok) begin
+        f_no_backend = 1'b1;
+      end else begin
+        f_be = mg_q;
+        f_write_reply = 1'b1;
+        if (ins_ok) begin
+          fwd_we = 1'b1;
+          fwd_wdata[ins_way*EW+:EW] = make_entry(r_key, mg_q, r_svc, r_deadline);
+          f_learned = 1'b1;
+        end else begin
+          f_full = 1'b1;
+        end
+      end
+    end else if (r_op == OP_HOST && !r_host_reply && r_host_write) begin
+      fwd_we = 1'b1;
+      fwd_wdata[r_host_way*EW+:EW] = r_host_wdata;
+    end else if (r_op == OP_AGE) begin
+      for (w = 0; w < WAYS; w = w + 1)
+        if (fwd_set_q[w*EW+296] && !live(fwd_set_q[w*EW+:EW], r_now)) begin
+          fwd_we = 1'b1;
+          fwd_wdata[w*EW+296] = 1'b0;
+        end
+    end
+  end
+
+  logic [1:0]   x_op;
+  logic [3:0]   x_class;
+  logic [7:0]   x_l3_off;
+  logic [8:0]   x_l4_off;
+  logic [7:0]   x_proto;
+  logic [127:0] x_src, x_dst;
+  logic [15:0]  x_sport, x_dport, x_l4_csum, x_len;
+  logic [7:0]   x_hop;
+  logic [31:0]  x_now;
+  logic [295:0] x_key;
+  logic         x_svc_hit;
+  logic [7:0]   x_svc;
+  logic [FLOW_SETS_LOG2-1:0] x_rep_set;
+  logic         x_host_reply, x_host_write;
+  logic [1:0]   x_host_way;
+  logic [EW-1:0] x_host_wdata, x_host_rdata;
+  logic         x_write_reply, x_learned, x_full, x_no_backend;
+  logic [15:0]  x_be;
+  logic signed [3:0] x_occ_fwd;
+
+  always_ff @(posedge clk) begin
+    x_op <= rst ? OP_NONE : r_op;
+    x_class <= r_class;
+    x_l3_off <= r_l3_off;
+    x_l4_off <= r_l4_off;
+    x_proto <= r_proto;
+    x_src <= r_src;
+    x_dst <= r_dst;
+    x_sport <= r_sport;
+    x_dport <= r_dport;
+    x_l4_csum <= r_l4_csum;
+    x_len <= r_len;
+    x_hop <= r_hop;
+    x_now <= r_now;
+    x_key <= r_key;
+    x_svc_hit <= r_svc_hit;
+    x_svc <= r_svc;
+    x_rep_set <= r_rep_set;
+    x_host_reply <= r_host_reply;
+    x_host_write <= r_host_write;
+    x_host_way <= r_host_way;
+    x_host_wdata <= r_host_wdata;
+    x_host_rdata <= f_host_rdata;
+    x_write_reply <= f_write_reply;
+    x_learned <= f_learned;
+    x_full <= f_full;
+    x_no_backend <= f_no_backend;
+    x_be <= f_be;
+    x_occ_fwd <= fwd_we ? $signed({1'b0, count_valid(fwd_wdata)}) -
+                          $signed({1'b0, count_valid(fwd_set_q)}) : 4'sd0;
+  end
+
+  // ---------------------------------------------------------------- reply table
+  wire [SW-1:0] rep_set_q;
+  logic         rep_we;
+  logic [SW-1:0] rep_wdata;
+  v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(SW)) rep_mem (
+      .clk(clk), .rd_en(r_op != OP_NONE), .rd_addr(r_rep_set), .rd_data(rep_set_q),
+      .wr_en(rep_we), .wr_addr(x_rep_set), .wr_data(rep_wdata));
+
+  // ---------------------------------------------------------------- stage rep_ex
+  wire [15:0]  xb = bok(x_be) ? x_be : 16'd0;
+  wire [295:0] rkey = make_key(be_addr[bidx(xb)], x_src, be_port[bidx(xb)], x_sport, x_proto);
+  wire [31:0]  x_timeout = svc_timeout[sidx(x_svc)];
+  wire [31:0]  x_deadline = lifetime_end(x_now, x_timeout);
+  wire pkt_to_svc_x = x_op == OP_PKT && x_svc_hit;
+  wire pkt_reply_x = x_op == OP_PKT && !x_svc_hit && x_class == C_L4;
+
+  logic        y_full;
+  logic        rep_ok;        // reply path: a live entry with valid service and backend
+  logic [7:0]  rep_svc;
+  logic [15:0] rep_be;
+  logic [EW-1:0] y_host_rdata;
+
+  always_comb begin
+    integer w;
+    logic [EW-1:0] e;
+    logic found, same_found, free_found;
+    logic [1:0] same_way, free_way, live_way, ins_w;
+    logic [295:0] k;
+    ins_w = 2'd0;
+    k = pkt_to_svc_x ? rkey : x_key;
+    found = 1'b0;
+    live_way = 2'd0;
+    same_found = 1'b0;
+    same_way = 2'd0;
+    free_found = 1'b0;
+    free_way = 2'd0;
+    for (w = WAYS - 1; w >= 0; w = w - 1) begin
+      e = rep_set_q[w*EW+:EW];
+      if (live(e, x_now) && e[295:0] == k) begin
+        found = 1'b1;
+        live_way = w[1:0];
+      end
+      if (e[296] && e[295:0] == k) begin
+        same_found = 1'b1;
+        same_way = w[1:0];
+      end
+      if (!live(e, x_now)) begin
+        free_found = 1'b1;
+        free_way = w[1:0];
+      end
+    end
+    e = rep_set_q[live_way*EW+:EW];
+    rep_svc = e[320:313];
+    rep_be = e[312:297];
+    rep_ok = found && sok(rep_svc) && svc_valid[sidx(rep_svc)] && bok(rep_be) &&
+             be_valid[bidx(rep_be)];
+
+    rep_we = 1'b0;
+    rep_wdata = rep_set_q;
+    y_full = 1'b0;
+    y_host_rdata = rep_set_q[x_host_way*EW+:EW];
+    if (pkt_to_svc_x && x_write_reply) begin
+      if (same_found || free_found) begin
+        rep_we = 1'b1;
+        ins_w = same_found ? same_way : free_way;
+        rep_wdata[ins_w*EW+:EW] = make_entry(rkey, x_be, x_svc, x_deadline);
+      end else begin
+        y_full = 1'b1;
+      end
+    end else if (pkt_reply_x && rep_ok) begin
+      if (due(e, x_now, svc_timeout[sidx(rep_svc)])) begin
+        rep_we = 1'b1;
+        rep_wdata[live_way*EW+321+:32] = lifetime_end(x_now, svc_timeout[sidx(rep_svc)]);
+      end
+    end else if (x_op == OP_HOST && x_host_reply && x_host_write) begin
+      rep_we = 1'b1;
+      rep_wdata[x_host_way*EW+:EW] = x_host_wdata;
+    end else if (x_op == OP_AGE) begin
+      for (w = 0; w < WAYS; w = w + 1)
+        if (rep_set_q[w*EW+296] && !live(rep_set_q[w*EW+:EW], x_now)) begin
+          rep_we = 1'b1;
+          rep_wdata[w*EW+296] = 1'b0;
+        end
+    end
+  end
+
+  logic [1:0]   y_op;
+  logic [3:0]   y_class;
+  logic [7:0]   y_l3_off;
+  logic [8:0]   y_l4_off;
+  logic [7:0]   y_proto;
+  logic [127:0] y_src, y_dst;
+  logic [15:0]  y_sport, y_dport, y_l4_csum, y_len;
+  logic [7:0]   y_hop;
+  logic         y_to_svc, y_reply_ok, y_learned, y_table_full, y_no_backend;
+  logic [7:0]   y_svc;
+  logic [15:0]  y_be;
+  logic signed [3:0] y_occ_fwd, y_occ_rep;
+
+  always_ff @(posedge clk) begin
+    y_op <= rst ? OP_NONE : x_op;
+    y_class <= x_class;
+    y_l3_off <= x_l3_off;
+    y_l4_off <= x_l4_off;
+    y_proto <= x_proto;
+    y_src <= x_src;
+    y_dst <= x_dst;
+    y_sport <= x_sport;
+    y_dport <= x_dport;
+    y_l4_csum <= x_l4_csum;
+    y_len <= x_len;
+    y_hop <= x_hop;
+    y_to_svc <= pkt_to_svc_x && !x_no_backend;
+    y_reply_ok <= pkt_reply_x && rep_ok;
+    y_learned <= x_learned;
+    y_table_full <= x_full || y_full;
+    y_no_backend <= pkt_to_svc_x && x_no_backend;
+    y_svc <= pkt_to_svc_x ? x_svc : rep_svc;
+    y_be <= pkt_to_svc_x ? x_be : rep_be;
+    y_occ_fwd <= x_occ_fwd;
+    y_occ_rep <= rep_we ? $signed({1'b0, count_valid(rep_wdata)}) -
+                          $signed({1'b0, count_valid(rep_set_q)}) : 4'sd0;
+    host_done <= x_op == OP_HOST && !rst;
+    host_rdata <= x_host_reply ? y_host_rdata : x_host_rdata;
+  end
+
+  // ---------------------------------------------------------------- stage rewrite
+  wire [15:0]  yb = bok(y_be) ? y_be : 16'd0;
+  wire [7:0]   ys = sok(y_svc) ? y_svc : 8'd0;
+  wire         fwd = y_to_svc || y_reply_ok;
+  wire [127:0] old_addr = y_to_svc ? y_dst : y_src;
+  wire [127:0] new_addr = y_to_svc ? be_addr[bidx(yb)] : svc_vip[sidx(ys)];
+  wire [15:0]  old_port = y_to_svc ? y_dport : y_sport;
+  wire [15:0]  new_port = y_to_svc ? be_port[bidx(yb)] : svc_port[sidx(ys)];
+  wire         is_udp = y_proto == 8'd17;
+
+  // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') over the eight address words and the port.
+  logic [15:0] csum_new;
+  always_comb begin
+    integer i;
+    logic [23:0] acc;
+    logic [16:0] f1;
+    logic [15:0] r;
+    acc = {8'd0, ~y_l4_csum};
+    for (i = 0; i < 8; i = i + 1)
+      acc = acc + {8'd0, ~old_addr[16*i+:16]} + {8'd0, new_addr[16*i+:16]};
+    acc = acc + {8'd0, ~old_port} + {8'd0, new_port};
+    f1 = {1'b0, acc[15:0]} + {9'd0, acc[23:16]};
+    r = f1[15:0] + {15'd0, f1[16]};
+    csum_new = ~r;
+    if (is_udp && csum_new == 16'd0) csum_new = 16'hFFFF;
+  end
+
+  logic [4:0] cls_counter;
+  always_comb begin
+    case (y_class)
+      C_MALFORMED: cls_counter = K_DROP_MALFORMED;
+      C_NOT_IPV6: cls_counter = K_DROP_NOT_IPV6;
+      C_WRONG_MAC: cls_counter = K_DROP_WRONG_MAC;
+      C_LOCAL: cls_counter = K_PUNT_LOCAL;
+      C_FRAG: cls_counter = K_PUNT_FRAGMENT;
+      C_EXT: cls_counter = K_PUNT_EXT;
+      C_ICMP: cls_counter = K_PUNT_ICMP;
+      C_HOP: cls_counter = K_PUNT_HOP;
+      C_OTHER: cls_counter = K_DROP_NO_SERVICE;
+      default:
+        cls_counter = y_no_backend ? K_DROP_NO_BACKEND : fwd ? K_NONE : K_DROP_NO_SERVICE;
+    endcase
+  end
+  wire punt = y_class >= C_LOCAL;
+
+  always_ff @(posedge clk) begin
+    d_valid <= y_op == OP_PKT && !rst;
+    d_verdict <= fwd ? 2'd0 : punt ? 2'd1 : 2'd2;
+    d_dst_mac <= y_to_svc ? be_mac[bidx(yb)] : router_mac;
+    d_src_mac <= card_mac;
+    d_hop_off <= {1'b0, y_l3_off} + 9'd7;
+    d_hop <= y_hop - 8'd1;
+    d_addr_off <= {1'b0, y_l3_off} + (y_to_svc ? 9'd24 : 9'd8);
+    d_addr <= new_addr;
+    d_port_off <= y_l4_off + (y_to_svc ? 9'd2 : 9'd0);
+    d_port <= new_port;
+    d_csum_off <= y_l4_off + (is_udp ? 9'd6 : 9'd16);
+    d_csum <= csum_new;
+
+    c_valid <= (y_op != OP_NONE) && !rst;
+    c_is_packet <= y_op == OP_PKT;
+    c_global <= y_op == OP_PKT ? cls_counter : K_NONE;
+    c_len <= y_len;
+    c_fwd <= y_op == OP_PKT && fwd;
+    c_punt <= y_op == OP_PKT && punt;
+    c_to_service <= y_op == OP_PKT && y_to_svc;
+    c_reply <= y_op == OP_PKT && y_reply_ok;
+    c_learned <= y_op == OP_PKT && y_learned;
+    c_table_full <= y_op == OP_PKT && y_table_full;
+    c_service <= y_svc;
+    c_backend <= y_be;
+    c_occ_fwd_delta <= y_occ_fwd;
+    c_occ_rep_delta <= y_occ_rep;
+  end
+endmodule
+/* verilator lint_on UNUSEDSIGNAL */

@@ -1,0 +1,393 @@
+// v6lb_top: the load-balancer pipeline with its AXI4-Lite register block.
+//
+//   s_axis -> ingress --beats--> packet FIFO ------------------------------> egress -> m_axis
+//                     --header--> parser -> lookup (tables) -> verdict FIFO -^     \-> m_axis_punt
+//
+// Frames are held whole in the packet FIFO until their verdict arrives; verdicts come in frame
+// order, one per frame, so the egress pairs them without tags. A frame is admitted only while a
+// verdict slot is free (credit), so the stall-free lookup pipeline can never overrun the egress.
+module v6lb_top #(
+    parameter integer DATA_WIDTH = 64,
+    parameter integer KEEP_WIDTH = DATA_WIDTH / 8,
+    parameter integer N_SERVICES = 64,
+    parameter integer N_BACKENDS = 1024,
+    parameter integer MAGLEV_M = 65537,
+    parameter integer FLOW_SETS_LOG2 = 14,
+    parameter integer WINDOW_BYTES = 256,
+    parameter integer MAX_FRAME = 10240
+) (
+    input  wire                  clk,
+    input  wire                  rst,
+    input  wire [31:0]           now_tick,   // time when CTRL.TICK_EXT is set (simulation)
+
+    input  wire [DATA_WIDTH-1:0] s_axis_tdata,
+    input  wire [KEEP_WIDTH-1:0] s_axis_tkeep,
+    input  wire                  s_axis_tvalid,
+    output wire                  s_axis_tready,
+    input  wire                  s_axis_tlast,
+    input  wire                  s_axis_tuser,
+
+    output wire [DATA_WIDTH-1:0] m_axis_tdata,
+    output wire [KEEP_WIDTH-1:0] m_axis_tkeep,
+    output wire                  m_axis_tvalid,
+    input  wire                  m_axis_tready,
+    output wire                  m_axis_tlast,
+    output wire                  m_axis_tuser,
+
+    output wire [DATA_WIDTH-1:0] m_axis_punt_tdata,
+    output wire [KEEP_WIDTH-1:0] m_axis_punt_tkeep,
+    output wire                  m_axis_punt_tvalid,
+    input  wire                  m_axis_punt_tready,
+    output wire                  m_axis_punt_tlast,
+    output wire                  m_axis_punt_tuser,
+
+    // One pulse per frame, in arrival order, as the egress disposes of it: 0 forwarded,
+    // 1 punted, 2 dropped. Lets a harness or a drop monitor tie outputs to inputs.
+    output wire                  m_verdict_valid,
+    output wire [1:0]            m_verdict,
+
+    input  wire [15:0]           s_axil_awaddr,
+    input  wire [2:0]            s_axil_awprot,
+    input  wire                  s_axil_awvalid,
+    output wire                  s_axil_awready,
+    input  wire [31:0]           s_axil_wdata,
+    input  wire [3:0]            s_axil_wstrb,
+    input  wire                  s_axil_wvalid,
+    output wire                  s_axil_wready,
+    output wire [1:0]            s_axil_bresp,
+    output wire                  s_axil_bvalid,
+    input  wire                  s_axil_bready,
+    input  wire [15:0]           s_axil_araddr,
+    input  wire [2:0]            s_axil_arprot,
+    input  wire                  s_axil_arvalid,
+    output wire                  s_axil_arready,
+    output wire [31:0]           s_axil_rdata,
+    output wire [1:0]            s_axil_rresp,
+    output wire                  s_axil_rvalid,
+    input  wire                  s_axil_rready
+);
+  localparam integer MAX_BEATS = (MAX_FRAME + KEEP_WIDTH - 1) / KEEP_WIDTH + 1;
+  localparam integer PKT_DEPTH_LOG2 = $clog2(2 * MAX_BEATS + 64);
+  localparam integer DEC_DEPTH_LOG2 = 6;
+  localparam integer DEC_WIDTH = 302;
+  localparam integer META_WIDTH = 49;  // {tuser error, length, tick}
+  localparam integer FLOW_WAYS = 4;
+
+  assign m_axis_tuser = 1'b0;
+  assign m_axis_punt_tuser = 1'b0;
+
+  // ---------------------------------------------------------------- registers
+  wire [31:0]  ctrl, tick_div, card_mac_hi, card_mac_lo, router_mac_hi, router_mac_lo;
+  wire [127:0] card_addr;
+  wire [511:0] tbl_data;
+  wire [31:0]  tbl_index, tbl_sel, cnt_sel;
+  wire [255:0] active_bank_all;
+  wire         tbl_cmd_valid;
+  wire [31:0]  tbl_cmd;
+  logic        tbl_busy, tbl_error, tbl_rdata_valid;
+  logic [511:0] tbl_rdata;
+  wire         cnt_sel_write, cnt_clear;
+  logic        cnt_value_valid;
+  logic [63:0] cnt_snapshot;
+  wire [63:0]  cnt_value;
+  logic [31:0] tick;
+
+  v6lb_axil_regs #(
+      .ADDR_WIDTH(16), .DATA_WIDTH(DATA_WIDTH), .N_SERVICES(N_SERVICES),
+      .N_BACKENDS(N_BACKENDS), .MAGLEV_M(MAGLEV_M), .FLOW_SETS(1 << FLOW_SETS_LOG2),
+      .FLOW_WAYS(FLOW_WAYS), .WINDOW_BYTES(WINDOW_BYTES), .MAX_FRAME(MAX_FRAME)
+  ) regs (
+      .clk(clk), .rst(rst),
+      .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
+      .s_axil_awvalid(s_axil_awvalid), .s_axil_awready(s_axil_awready),
+      .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb), .s_axil_wvalid(s_axil_wvalid),
+      .s_axil_wready(s_axil_wready), .s_axil_bresp(s_axil_bresp), .s_axil_bvalid(s_axil_bvalid),
+      .s_axil_bready(s_axil_bready), .s_axil_araddr(s_axil_araddr),
+      .s_axil_arprot(s_axil_arprot), .s_axil_arvalid(s_axil_arvalid),
+      .s_axil_arready(s_axil_arready), .s_axil_rdata(s_axil_rdata),
+      .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
+      .s_axil_rready(s_axil_rready),
+      .ctrl(ctrl), .tick_div(tick_div), .card_mac_hi(card_mac_hi), .card_mac_lo(card_mac_lo),
+      .router_mac_hi(router_mac_hi), .router_mac_lo(router_mac_lo), .card_addr(card_addr),
+      .tbl_data(tbl_data), .tbl_index(tbl_index), .tbl_sel(tbl_sel),
+      .active_bank(active_bank_all), .cnt_sel(cnt_sel),
+      .tbl_cmd_valid(tbl_cmd_valid), .tbl_cmd(tbl_cmd), .tbl_busy(tbl_busy),
+      .tbl_error(tbl_error), .tbl_rdata_valid(tbl_rdata_valid), .tbl_rdata(tbl_rdata),
+      .cnt_sel_write(cnt_sel_write), .cnt_value(cnt_snapshot),
+      .cnt_value_valid(cnt_value_valid), .cnt_clear(cnt_clear), .tick_now(tick));
+
+  wire [47:0] card_mac = {card_mac_hi[15:0], card_mac_lo};
+  // CARD_ADDR word i holds bytes 4i..4i+3; the pipeline wants byte 0 in the top bits.
+  wire [127:0] card_ip = {card_addr[31:0], card_addr[63:32], card_addr[95:64], card_addr[127:96]};
+  wire [47:0] router_mac = {router_mac_hi[15:0], router_mac_lo};
+  wire        aging_en = ctrl[0];
+  wire        tick_ext = ctrl[1];
+
+  // ---------------------------------------------------------------- time
+  logic [31:0] tick_int, tick_div_count;
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      tick_int <= 32'd0;
+      tick_div_count <= 32'd0;
+    end else if (tick_div_count + 32'd1 >= tick_div) begin
+      tick_div_count <= 32'd0;
+      tick_int <= tick_int + 32'd1;
+    end else begin
+      tick_div_count <= tick_div_count + 32'd1;
+    end
+  end
+  assign tick = tick_ext ? now_tick : tick_int;
+
+  // ---------------------------------------------------------------- ingress
+  logic        host_hold;
+  logic [DEC_DEPTH_LOG2:0] in_flight;  // admitted frames whose verdict the egress has not used
+  wire         pkt_in_valid, pkt_in_ready, frame_start;
+  wire [DATA_WIDTH+KEEP_WIDTH:0] pkt_in_data;
+  wire         desc_valid, desc_error;
+  wire [WINDOW_BYTES*8-1:0] desc_window;
+  wire [15:0]  desc_len;
+  wire [31:0]  desc_tick;
+
+  v6lb_ingress #(
+      .DATA_WIDTH(DATA_WIDTH), .KEEP_WIDTH(KEEP_WIDTH), .WINDOW_BYTES(WINDOW_BYTES),
+      .MAX_FRAME(MAX_FRAME)
+  ) ingress (
+      .clk(clk), .rst(rst), .tick(tick), .hold(host_hold), .fifo_ready(pkt_in_ready),
+      .credit(in_flight < (1 << DEC_DEPTH_LOG2)),
+      .s_axis_tdata(s_axis_tdata), .s_axis_tkeep(s_axis_tkeep), .s_axis_tvalid(s_axis_tvalid),
+      .s_axis_tready(s_axis_tready), .s_axis_tlast(s_axis_tlast), .s_axis_tuser(s_axis_tuser),
+      .fifo_valid(pkt_in_valid), .fifo_data(pkt_in_data), .frame_start(frame_start),
+      .desc_valid(desc_valid), .desc_window(desc_window), .desc_len(desc_len),
+      .desc_tick(desc_tick), .desc_error(desc_error));
+
+  wire pkt_out_valid, pkt_out_ready;
+  wire [DATA_WIDTH+KEEP_WIDTH:0] pkt_out_data;
+  v6lb_fifo #(.WIDTH(DATA_WIDTH + KEEP_WIDTH + 1), .DEPTH_LOG2(PKT_DEPTH_LOG2)) pkt_fifo (
+      .clk(clk), .rst(rst), .in_valid(pkt_in_valid), .in_data(pkt_in_data),
+      .in_ready(pkt_in_ready), .out_valid(pkt_out_valid), .out_data(pkt_out_data),
+      .out_ready(pkt_out_ready), .count());
+
+  // ---------------------------------------------------------------- parser
+  wire         p_valid;
+  wire [META_WIDTH-1:0] p_meta;
+  wire [3:0]   p_class_raw;
+  wire [7:0]   p_l3_off, p_proto, p_tcp_flags, p_hop_limit;
+  wire [8:0]   p_l4_off;
+  wire [15:0]  p_ip_end, p_sport, p_dport, p_l4_csum;
+  wire [127:0] p_src, p_dst;
+
+  v6lb_parser #(.WINDOW_BYTES(WINDOW_BYTES), .MAX_FRAME(MAX_FRAME), .META_WIDTH(META_WIDTH)) parser (
+      .clk(clk), .rst(rst), .in_valid(desc_valid), .in_window(desc_window), .in_len(desc_len),
+      .in_meta({desc_error, desc_len, desc_tick}), .card_mac(card_mac), .card_addr(card_ip),
+      .out_valid(p_valid), .out_meta(p_meta), .out_class(p_class_raw), .out_l3_off(p_l3_off),
+      .out_l4_off(p_l4_off), .out_ip_end(p_ip_end), .out_proto(p_proto),
+      .out_tcp_flags(p_tcp_flags), .out_src(p_src), .out_dst(p_dst), .out_sport(p_sport),
+      .out_dport(p_dport), .out_hop_limit(p_hop_limit), .out_l4_csum(p_l4_csum));
+
+  // A frame the MAC marked bad (tuser) is malformed whatever its bytes say.
+  wire [3:0] p_class = p_meta[48] ? 4'd2 : p_class_raw;
+
+  // ---------------------------------------------------------------- table commands
+  localparam [3:0] T_SERVICE = 4'd1, T_BACKEND = 4'd2, T_MAGLEV = 4'd3, T_FWD = 4'd4,
+                   T_REPLY = 4'd5;
+  localparam [1:0] OPC_WRITE = 2'd1, OPC_READ = 2'd2;
+  localparam [1:0] S_IDLE = 2'd0, S_MAGLEV = 2'd1, S_FLOW = 2'd2, S_FLOW_WAIT = 2'd3;
+
+  logic [1:0]  cmd_state;
+  logic [5:0]  mg_k;
+  logic        host_req, host_reply_table, host_write;
+  logic [31:0] host_index;
+  wire         host_taken, host_done;
+  wire [352:0] host_rdata;
+  logic        svc_we, be_we, mg_we;
+  logic [31:0] mg_waddr;
+  logic [15:0] mg_wdata;
+  wire [511:0] svc_rdata, be_rdata;
+
+  wire [3:0] cmd_table = tbl_cmd[3:0];
+  wire [1:0] cmd_op = tbl_cmd[5:4];
+  wire [31:0] flow_entries = (1 << FLOW_SETS_LOG2) * FLOW_WAYS;
+  wire [15:0] mg_service = tbl_sel[15:0];
+  wire        mg_bank = tbl_sel[16];
+
+  // TBL_DATA words are big-endian groups of four key bytes; the entry keeps byte i at [8i+7:8i].
+  function automatic [352:0] data_to_entry(input [511:0] d);
+    integer i;
+    for (i = 0; i < 37; i = i + 1) data_to_entry[8*i+:8] = d[32*(i/4)+24-8*(i%4)+:8];
+    data_to_entry[296] = d[351];
+    data_to_entry[312:297] = d[335:320];
+    data_to_entry[320:313] = d[343:336];
+    data_to_entry[352:321] = d[383:352];
+  endfunction
+  function automatic [511:0] entry_to_data(input [352:0] e);
+    integer i;
+    entry_to_data = 512'd0;
+    for (i = 0; i < 37; i = i + 1) entry_to_data[32*(i/4)+24-8*(i%4)+:8] = e[8*i+:8];
+    entry_to_data[351] = e[296];
+    entry_to_data[335:320] = e[312:297];
+    entry_to_data[343:336] = e[320:313];
+    entry_to_data[383:352] = e[352:321];
+  endfunction
+
+  wire [31:0] mg_index = tbl_index + {26'd0, mg_k};
+  always_ff @(posedge clk) begin
+    svc_we <= 1'b0;
+    be_we <= 1'b0;
+    mg_we <= 1'b0;
+    tbl_rdata_valid <= 1'b0;
+    case (cmd_state)
+      S_IDLE:
+        if (tbl_cmd_valid) begin
+          tbl_error <= 1'b0;
+          if (cmd_table == T_SERVICE && cmd_op == OPC_WRITE && tbl_index < N_SERVICES)
+            svc_we <= 1'b1;
+          else if (cmd_table == T_SERVICE && cmd_op == OPC_READ && tbl_index < N_SERVICES) begin
+            tbl_rdata <= svc_rdata;
+            tbl_rdata_valid <= 1'b1;
+          end else if (cmd_table == T_BACKEND && cmd_op == OPC_WRITE && tbl_index < N_BACKENDS)
+            be_we <= 1'b1;
+          else if (cmd_table == T_BACKEND && cmd_op == OPC_READ && tbl_index < N_BACKENDS) begin
+            tbl_rdata <= be_rdata;
+            tbl_rdata_valid <= 1'b1;
+          end else if (cmd_table == T_MAGLEV && cmd_op == OPC_WRITE && tbl_index < MAGLEV_M &&
+                       mg_service < N_SERVICES) begin
+            cmd_state <= S_MAGLEV;
+            mg_k <= 6'd0;
+            tbl_busy <= 1'b1;
+          end else if ((cmd_table == T_FWD || cmd_table == T_REPLY) &&
+                       (cmd_op == OPC_WRITE || cmd_op == OPC_READ) && tbl_index < flow_entries) begin
+            cmd_state <= S_FLOW;
+            host_req <= 1'b1;
+            host_hold <= 1'b1;
+            host_reply_table <= cmd_table == T_REPLY;
+            host_write <= cmd_op == OPC_WRITE;
+            host_index <= tbl_index;
+            tbl_busy <= 1'b1;
+          end else
+            tbl_error <= 1'b1;
+        end
+      S_MAGLEV: begin
+        // 32 entries, one per clock; entries at or beyond M are ignored.
+        if (mg_index < MAGLEV_M) begin
+          mg_we <= 1'b1;
+          mg_waddr <= ({16'd0, mg_service} * 2 + {31'd0, mg_bank}) * MAGLEV_M + mg_index;
+          mg_wdata <= tbl_data[16*mg_k+:16];
+        end
+        mg_k <= mg_k + 6'd1;
+        if (mg_k == 6'd31) begin
+          cmd_state <= S_IDLE;
+          tbl_busy <= 1'b0;
+        end
+      end
+      S_FLOW:
+        if (host_taken) begin
+          host_req <= 1'b0;
+          cmd_state <= S_FLOW_WAIT;
+        end
+      default:
+        if (host_done) begin
+          host_hold <= 1'b0;
+          cmd_state <= S_IDLE;
+          tbl_busy <= 1'b0;
+          if (!host_write) begin
+            tbl_rdata <= entry_to_data(host_rdata);
+            tbl_rdata_valid <= 1'b1;
+          end
+        end
+    endcase
+    if (rst) begin
+      cmd_state <= S_IDLE;
+      tbl_busy <= 1'b0;
+      tbl_error <= 1'b0;
+      host_req <= 1'b0;
+      host_hold <= 1'b0;
+    end
+  end
+
+  // ---------------------------------------------------------------- lookup
+  wire         d_valid;
+  wire [1:0]   d_verdict;
+  wire [47:0]  d_dst_mac, d_src_mac;
+  wire [8:0]   d_hop_off, d_addr_off, d_port_off, d_csum_off;
+  wire [7:0]   d_hop;
+  wire [127:0] d_addr;
+  wire [15:0]  d_port, d_csum;
+  wire         c_valid, c_is_packet, c_fwd, c_punt, c_to_service, c_reply, c_learned;
+  wire         c_table_full;
+  wire [4:0]   c_global;
+  wire [15:0]  c_len, c_backend;
+  wire [7:0]   c_service;
+  wire signed [3:0] c_occ_fwd_delta, c_occ_rep_delta;
+
+  v6lb_lookup #(
+      .N_SERVICES(N_SERVICES), .N_BACKENDS(N_BACKENDS), .MAGLEV_M(MAGLEV_M),
+      .FLOW_SETS_LOG2(FLOW_SETS_LOG2)
+  ) lookup (
+      .clk(clk), .rst(rst),
+      .p_valid(p_valid), .p_class(p_class), .p_l3_off(p_l3_off), .p_l4_off(p_l4_off),
+      .p_proto(p_proto), .p_src(p_src), .p_dst(p_dst), .p_sport(p_sport), .p_dport(p_dport),
+      .p_hop_limit(p_hop_limit), .p_l4_csum(p_l4_csum), .p_len(p_meta[47:32]),
+      .p_tick(p_meta[31:0]),
+      .card_mac(card_mac), .router_mac(router_mac),
+      .svc_we(svc_we), .svc_widx(tbl_index[7:0]), .svc_wdata(tbl_data),
+      .be_we(be_we), .be_widx(tbl_index[15:0]), .be_wdata(tbl_data),
+      .mg_we(mg_we), .mg_waddr(mg_waddr), .mg_wdata(mg_wdata),
+      .active_bank(active_bank_all[N_SERVICES-1:0]),
+      .svc_ridx(tbl_index[7:0]), .svc_rdata(svc_rdata),
+      .be_ridx(tbl_index[15:0]), .be_rdata(be_rdata),
+      .host_req(host_req), .host_reply_table(host_reply_table), .host_write(host_write),
+      .host_index(host_index), .host_wdata(data_to_entry(tbl_data)), .host_taken(host_taken),
+      .host_done(host_done), .host_rdata(host_rdata),
+      .aging_en(aging_en),
+      .d_valid(d_valid), .d_verdict(d_verdict), .d_dst_mac(d_dst_mac), .d_src_mac(d_src_mac),
+      .d_hop_off(d_hop_off), .d_hop(d_hop), .d_addr_off(d_addr_off), .d_addr(d_addr),
+      .d_port_off(d_port_off), .d_port(d_port), .d_csum_off(d_csum_off), .d_csum(d_csum),
+      .c_valid(c_valid), .c_is_packet(c_is_packet), .c_global(c_global), .c_len(c_len),
+      .c_fwd(c_fwd), .c_punt(c_punt), .c_to_service(c_to_service), .c_reply(c_reply),
+      .c_learned(c_learned), .c_table_full(c_table_full), .c_service(c_service),
+      .c_backend(c_backend), .c_occ_fwd_delta(c_occ_fwd_delta),
+      .c_occ_rep_delta(c_occ_rep_delta));
+
+  // ---------------------------------------------------------------- verdicts and egress
+  wire dec_out_valid, dec_out_ready;
+  wire [DEC_WIDTH-1:0] dec_out_data;
+  v6lb_fifo #(.WIDTH(DEC_WIDTH), .DEPTH_LOG2(DEC_DEPTH_LOG2)) dec_fifo (
+      .clk(clk), .rst(rst), .in_valid(d_valid),
+      .in_data({d_csum, d_csum_off, d_port, d_port_off, d_addr, d_addr_off, d_hop, d_hop_off,
+                d_src_mac, d_dst_mac, d_verdict}),
+      .in_ready(), .out_valid(dec_out_valid), .out_data(dec_out_data),
+      .out_ready(dec_out_ready), .count());
+
+  assign m_verdict_valid = dec_out_valid && dec_out_ready;
+  assign m_verdict = dec_out_data[1:0];
+
+  always_ff @(posedge clk) begin
+    if (rst) in_flight <= '0;
+    else in_flight <= in_flight + {{DEC_DEPTH_LOG2{1'b0}}, frame_start} -
+                      {{DEC_DEPTH_LOG2{1'b0}}, dec_out_valid && dec_out_ready};
+  end
+
+  v6lb_egress #(.DATA_WIDTH(DATA_WIDTH), .KEEP_WIDTH(KEEP_WIDTH), .DEC_WIDTH(DEC_WIDTH)) egress (
+      .clk(clk), .rst(rst),
+      .pkt_valid(pkt_out_valid), .pkt_data(pkt_out_data), .pkt_ready(pkt_out_ready),
+      .dec_valid(dec_out_valid), .dec_data(dec_out_data), .dec_ready(dec_out_ready),
+      .m_axis_tdata(m_axis_tdata), .m_axis_tkeep(m_axis_tkeep), .m_axis_tvalid(m_axis_tvalid),
+      .m_axis_tready(m_axis_tready), .m_axis_tlast(m_axis_tlast),
+      .m_axis_punt_tdata(m_axis_punt_tdata), .m_axis_punt_tkeep(m_axis_punt_tkeep),
+      .m_axis_punt_tvalid(m_axis_punt_tvalid), .m_axis_punt_tready(m_axis_punt_tready),
+      .m_axis_punt_tlast(m_axis_punt_tlast));
+
+  // ---------------------------------------------------------------- counters
+  v6lb_counters #(.N_SERVICES(N_SERVICES), .N_BACKENDS(N_BACKENDS)) counters (
+      .clk(clk), .rst(rst), .clear(cnt_clear),
+      .c_valid(c_valid), .c_global(c_global), .c_len(c_len), .c_fwd(c_fwd), .c_punt(c_punt),
+      .c_to_service(c_to_service), .c_reply(c_reply), .c_learned(c_learned),
+      .c_table_full(c_table_full), .c_service(c_service), .c_backend(c_backend),
+      .c_occ_fwd_delta(c_occ_fwd_delta), .c_occ_rep_delta(c_occ_rep_delta),
+      .c_is_packet(c_is_packet), .sel(cnt_sel), .value(cnt_value));
+
+  always_ff @(posedge clk) begin
+    cnt_value_valid <= cnt_sel_write;
+    if (cnt_sel_write) cnt_snapshot <= cnt_value;
+  end
+endmodule
