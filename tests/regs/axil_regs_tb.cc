@@ -5,6 +5,7 @@
 // Expected CAP_* values and SNAP_TIMEOUT come from the same -D definitions the CMake file passes
 // to Verilator as -G parameters.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -47,6 +48,10 @@ const char* order_name(Order o) {
   }
 }
 
+struct Cursor {  // next transaction on each channel
+  size_t aw = 0, w = 0, b = 0, ar = 0, r = 0;
+};
+
 struct WriteTxn {
   uint32_t addr = 0, data = 0;
   uint8_t strb = 0xF;
@@ -54,7 +59,7 @@ struct WriteTxn {
   int aw_delay = 0, w_delay = 0;
   bool aw_done = false, w_done = false, done = false;
   uint32_t resp = 0;
-  int t = 0;
+  int t_aw = 0, t_w = 0;  // cycles as the current transaction of the AW / W channel
 };
 
 struct ReadTxn {
@@ -62,7 +67,7 @@ struct ReadTxn {
   int ar_delay = 0;
   bool ar_done = false, done = false;
   uint32_t data = 0, resp = 0;
-  int t = 0;
+  int t_ar = 0;
 };
 
 // The table engine as the register block expects it: busy from the cycle after tbl_cmd_valid
@@ -144,12 +149,24 @@ class Tb {
 
   // Runs a write and/or a read (concurrently) to completion.
   void run(WriteTxn* w, ReadTxn* rd) {
+    std::vector<WriteTxn> ws;
+    std::vector<ReadTxn> rs;
+    if (w) ws.push_back(*w);
+    if (rd) rs.push_back(*rd);
+    run_pipelined(ws, rs);
+    if (w) *w = ws[0];
+    if (rd) *rd = rs[0];
+  }
+  // A pipelined master: each channel moves on to the next transaction as soon as its handshake
+  // is done, without waiting for the responses (the slave must throttle with its readies).
+  void run_pipelined(std::vector<WriteTxn>& ws, std::vector<ReadTxn>& rs) {
+    Cursor c;
     int guard = 0;
-    while ((w && !w->done) || (rd && !rd->done)) {
-      step(w, rd);
-      if (++guard > 100000) {
-        CHECK(false, "transaction did not complete (write %s, read %s)",
-              w && !w->done ? "pending" : "done", rd && !rd->done ? "pending" : "done");
+    while (c.b < ws.size() || c.r < rs.size()) {
+      step(ws, rs, c);
+      if (++guard > 100000 + 100 * int(ws.size() + rs.size())) {
+        CHECK(false, "transactions did not complete (%zu/%zu writes, %zu/%zu reads)", c.b, ws.size(), c.r,
+              rs.size());
         std::exit(1);
       }
     }
@@ -166,7 +183,10 @@ class Tb {
     return rd.data;
   }
   void idle(int n) {
-    for (int i = 0; i < n; ++i) step(nullptr, nullptr);
+    std::vector<WriteTxn> ws;
+    std::vector<ReadTxn> rs;
+    Cursor c;
+    for (int i = 0; i < n; ++i) step(ws, rs, c);
   }
 
   // Every rw output port word, by byte offset (for comparing ports with registers).
@@ -216,22 +236,24 @@ class Tb {
     x.tick_now = tick_now;
   }
 
-  // One clock cycle with the given transactions active.
-  void step(WriteTxn* w, ReadTxn* rd) {
+  // One clock cycle of the master working through the queues.
+  void step(std::vector<WriteTxn>& ws, std::vector<ReadTxn>& rs, Cursor& c) {
     auto& x = *m_;
+    WriteTxn* aw_t = c.aw < ws.size() ? &ws[c.aw] : nullptr;
+    WriteTxn* w_t = c.w < ws.size() ? &ws[c.w] : nullptr;
+    ReadTxn* ar_t = c.ar < rs.size() ? &rs[c.ar] : nullptr;
     // Master side: valids (held until their handshake), junk on idle buses, random readies.
-    bool aw_v = false, w_v = false, ar_v = false;
-    if (w && !w->done) {
-      aw_v = !w->aw_done && w->t >= w->aw_delay && (w->order != Order::kWFirst || w->w_done);
-      w_v = !w->w_done && w->t >= w->w_delay && (w->order != Order::kAwFirst || w->aw_done);
-    }
-    if (rd && !rd->done) ar_v = !rd->ar_done && rd->t >= rd->ar_delay;
+    bool aw_v = aw_t && aw_t->t_aw >= aw_t->aw_delay && (aw_t->order != Order::kWFirst || aw_t->w_done);
+    bool w_v = w_t && w_t->t_w >= w_t->w_delay && (w_t->order != Order::kAwFirst || w_t->aw_done);
+    bool ar_v = ar_t && ar_t->t_ar >= ar_t->ar_delay;
+    WriteTxn* w = aw_t;  // for the address
+    ReadTxn* rd = ar_t;
     x.s_axil_awvalid = aw_v;
     x.s_axil_awaddr = aw_v ? w->addr : (rnd32() & 0xFFFF);
     x.s_axil_awprot = rnd(0, 7);
     x.s_axil_wvalid = w_v;
-    x.s_axil_wdata = w_v ? w->data : rnd32();
-    x.s_axil_wstrb = w_v ? w->strb : rnd(0, 15);
+    x.s_axil_wdata = w_v ? w_t->data : rnd32();
+    x.s_axil_wstrb = w_v ? w_t->strb : rnd(0, 15);
     x.s_axil_arvalid = ar_v;
     x.s_axil_araddr = ar_v ? rd->addr : (rnd32() & 0xFFFF);
     x.s_axil_arprot = rnd(0, 7);
@@ -282,18 +304,22 @@ class Tb {
     bool ar_hs = ar_v && x.s_axil_arready;
     bool r_hs = x.s_axil_rvalid && x.s_axil_rready;
     if (b_hs) {
-      CHECK(w && !w->done && w->aw_done && w->w_done, "unexpected B response");
-      if (w && !w->done) {
-        w->resp = x.s_axil_bresp;
-        w->done = true;
+      WriteTxn* b_t = c.b < ws.size() ? &ws[c.b] : nullptr;
+      CHECK(b_t && b_t->aw_done && b_t->w_done, "unexpected B response");
+      if (b_t) {
+        b_t->resp = x.s_axil_bresp;
+        b_t->done = true;
+        ++c.b;
       }
     }
     if (r_hs) {
-      CHECK(rd && !rd->done && rd->ar_done, "unexpected R response");
-      if (rd && !rd->done) {
-        rd->data = x.s_axil_rdata;
-        rd->resp = x.s_axil_rresp;
-        rd->done = true;
+      ReadTxn* r_t = c.r < rs.size() ? &rs[c.r] : nullptr;
+      CHECK(r_t && r_t->ar_done, "unexpected R response");
+      if (r_t) {
+        r_t->data = x.s_axil_rdata;
+        r_t->resp = x.s_axil_rresp;
+        r_t->done = true;
+        ++c.r;
       }
     }
     // Table engine sees the command pulse / finishes.
@@ -326,14 +352,26 @@ class Tb {
     ctx_->timeInc(1);
 
     // State updates after the edge.
-    if (w && !w->done) {
-      if (aw_hs) w->aw_done = true;
-      if (w_hs) w->w_done = true;
-      ++w->t;
+    if (aw_t) {
+      ++aw_t->t_aw;
+      if (aw_hs) {
+        aw_t->aw_done = true;
+        ++c.aw;
+      }
     }
-    if (rd && !rd->done) {
-      if (ar_hs) rd->ar_done = true;
-      ++rd->t;
+    if (w_t) {
+      ++w_t->t_w;
+      if (w_hs) {
+        w_t->w_done = true;
+        ++c.w;
+      }
+    }
+    if (ar_t) {
+      ++ar_t->t_ar;
+      if (ar_hs) {
+        ar_t->ar_done = true;
+        ++c.ar;
+      }
     }
     if (cnt_.pending && cnt_.left > 0) --cnt_.left;
     eng_.rdata_now = false;
@@ -701,6 +739,67 @@ void test_random(Tb& tb, int n_ops) {
   }
 }
 
+// A pipelined master (next address/data offered before the previous response): the slave must
+// throttle with its readies and answer in order.
+void test_pipelined(Tb& tb, int rounds) {
+  std::printf("pipelined master: back-to-back writes and reads (%d rounds)\n", rounds);
+  std::vector<Word> words = all_words();
+  std::vector<const Word*> rw;
+  for (const Word& w : words)
+    if (w.reg->access == r::Access::kRw && w.off != r::CNT_SEL) rw.push_back(&w);
+  std::map<uint32_t, uint32_t> ref;
+  for (const Word* w : rw) ref[w->off] = tb.read(w->off);
+  for (int round = 0; round < rounds; ++round) {
+    std::shuffle(rw.begin(), rw.end(), tb.rng());
+    int k = tb.rnd(1, 12);
+    std::vector<WriteTxn> ws;
+    std::vector<uint32_t> exp_resp;
+    for (int i = 0; i < k; ++i) {
+      bool bad = tb.rnd(0, 7) == 0;
+      uint32_t off = bad ? 0x1000 + 4 * uint32_t(tb.rnd(0, 0x3000)) : rw[i]->off;
+      ws.push_back(tb.make_write(off, tb.rnd32(), uint8_t(tb.rnd(0, 15)), Order(tb.rnd(0, 3))));
+      exp_resp.push_back(bad ? SLVERR : OKAY);
+    }
+    // Reads of registers this batch does not write run at the same time.
+    std::vector<ReadTxn> rs;
+    std::vector<uint32_t> exp_data;
+    for (int i = k; i < k + tb.rnd(0, 8) && i < int(rw.size()); ++i) {
+      rs.push_back(tb.make_read(rw[i]->off));
+      exp_data.push_back(ref[rw[i]->off]);
+    }
+    tb.run_pipelined(ws, rs);
+    for (int i = 0; i < k; ++i) {
+      CHECK(ws[i].resp == exp_resp[i], "round %d write %d (0x%04X): resp %u expected %u", round, i, ws[i].addr,
+            ws[i].resp, exp_resp[i]);
+      if (exp_resp[i] == OKAY)
+        ref[ws[i].addr] = merge(ref[ws[i].addr], ws[i].data, ws[i].strb, find_reg(ws[i].addr)->mask);
+    }
+    for (size_t i = 0; i < rs.size(); ++i)
+      CHECK(rs[i].data == exp_data[i] && rs[i].resp == OKAY, "round %d read %zu (0x%04X) = 0x%08X expected 0x%08X",
+            round, i, rs[i].addr, rs[i].data, exp_data[i]);
+    // Read everything back, pipelined, including unmapped addresses.
+    rs.clear();
+    exp_data.clear();
+    std::vector<uint32_t> exp_rresp;
+    for (const Word* w : rw) {
+      rs.push_back(tb.make_read(w->off));
+      exp_data.push_back(ref[w->off]);
+      exp_rresp.push_back(OKAY);
+      if (tb.rnd(0, 7) == 0) {
+        rs.push_back(tb.make_read(0x2000 + 4 * uint32_t(tb.rnd(0, 0x3000))));
+        exp_data.push_back(0);
+        exp_rresp.push_back(SLVERR);
+      }
+    }
+    std::vector<WriteTxn> none;
+    tb.run_pipelined(none, rs);
+    for (size_t i = 0; i < rs.size(); ++i)
+      CHECK(rs[i].data == exp_data[i] && rs[i].resp == exp_rresp[i],
+            "round %d read-back %zu (0x%04X) = 0x%08X/%u expected 0x%08X/%u", round, i, rs[i].addr, rs[i].data,
+            rs[i].resp, exp_data[i], exp_rresp[i]);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -713,6 +812,7 @@ int main(int argc, char** argv) {
   test_rw_round_trips(tb);
   test_tbl_cmd(tb);
   test_counters(tb);
+  test_pipelined(tb, 200);
   test_random(tb, ops);
   std::printf("%llu cycles, %d failure(s)\n", (unsigned long long)tb.cycles(), g_failures);
   if (g_failures) {

@@ -139,7 +139,7 @@ void add_class_frames(std::vector<Input>& in, std::mt19937& rng, uint32_t tick) 
 // Client traffic and the backends' replies. Replies are aimed at the backend the model picks,
 // found by running the client frames through a scratch model first.
 std::vector<Input> make_traffic(uint32_t flows, uint64_t seed, const Geometry& geo) {
-  std::mt19937 rng(uint32_t(seed));
+  std::mt19937 rng{uint32_t(seed)};
   const Config cfg = test_config();
   std::vector<Input> in;
   add_class_frames(in, rng, 1000);
@@ -162,8 +162,9 @@ std::vector<Input> make_traffic(uint32_t flows, uint64_t seed, const Geometry& g
     if (rng() % 8 == 0) s.ext.push_back({uint8_t(rng() % 2 ? 0 : 60), uint8_t(rng() % 3)});
     fl.push_back({s, svc});
   }
-  // Interleave: each flow sends 1-4 packets spread in time; time advances ~1 ms per 20 frames so
-  // that idle timeouts (3-60 s) expire for some flows during the run.
+  // Interleave: each flow sends 1-4 packets spread in time, sometimes two back to back (the
+  // second must see the entry the first learned a cycle earlier). Time advances ~1 ms a frame, so
+  // between rounds some flows expire (3-5 s timeouts), some are due for a refresh, some not.
   uint32_t tick = 2000;
   std::vector<Input> client;
   for (int round = 0; round < 4; ++round)
@@ -173,8 +174,12 @@ std::vector<Input> make_traffic(uint32_t flows, uint64_t seed, const Geometry& g
       s.payload_len = uint32_t(rng() % (rng() % 10 == 0 ? 1400 : 120));
       s.payload_seed = uint8_t(rng());
       s.tcp_flags = round == 0 ? 0x02 : 0x10;
-      if (rng() % 20 == 0) tick += 1;
+      tick += rng() % 3;
       client.push_back({build_frame(s), tick});
+      if (rng() % 4 == 0) {
+        s.payload_seed = uint8_t(rng());
+        client.push_back({build_frame(s), tick});
+      }
     }
   // Which backend got each flow: run a scratch model.
   Pipeline scratch(geo);
