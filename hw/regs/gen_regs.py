@@ -36,6 +36,15 @@ class DescError(Exception):
 # YAML loading with line numbers and duplicate-key detection
 
 
+def sget(d, key):
+    """d.get(key) for a key that may be of any (possibly unhashable) type."""
+    return d.get(key) if isinstance(key, (str, int)) else None
+
+
+def line_of(obj):
+    return getattr(obj, "line", 0)
+
+
 class LDict(dict):
     line = 0
 
@@ -349,7 +358,7 @@ def build(doc, path, overrides):
                 hi = None
             if ck.integer(p, p["default"], "param %s default" % pname, 0, 0xFFFFFFFF):
                 rm.params[pname] = Param(pname, p["default"], ck.text(p, p["desc"], "param %s desc" % pname),
-                                         lo, hi, bool(p.get("pow2", False)), p.line)
+                                         lo, hi, bool(p.get("pow2", False)), line_of(p))
     else:
         ck.err(doc, "params must be a mapping")
     for k, v in overrides.items():
@@ -399,7 +408,7 @@ def build(doc, path, overrides):
         if access not in ACCESS:
             ck.err(r, "%s: access %r must be one of %s" % (where, access, "/".join(ACCESS)))
             continue
-        reg = Register(name, off, count, access, ck.text(r, r["desc"], "%s desc" % where), r.line)
+        reg = Register(name, off, count, access, ck.text(r, r["desc"], "%s desc" % where), line_of(r))
         reg.is_array = "count" in r
         if reg.end > limit:
             ck.err(r, "%s: 0x%04X..0x%04X is beyond the %d-bit address space" %
@@ -422,7 +431,7 @@ def build(doc, path, overrides):
             bits = parse_bits(ck, f, f["bits"], fwhere)
             if bits is None:
                 continue
-            fld = Field(f["name"], bits[0], bits[1], ck.text(f, f["desc"], "%s desc" % fwhere), {}, f.line)
+            fld = Field(f["name"], bits[0], bits[1], ck.text(f, f["desc"], "%s desc" % fwhere), {}, line_of(f))
             fld.values = parse_values(ck, f, f.get("values"), fwhere, fld.width)
             fnames[fld.name] = fld
             reg.fields.append(fld)
@@ -471,7 +480,7 @@ def build(doc, path, overrides):
     rm.layout_data = rm.layout_select = None
     lay = doc.get("layouts")
     if lay is not None and ck.keys(lay, "layouts", ("data", "select", "entries")):
-        data = names.get(lay["data"])
+        data = sget(names, lay["data"])
         if data is None:
             ck.err(lay, "layouts.data: no register named %r" % (lay["data"],))
         sel = None
@@ -503,14 +512,14 @@ def build(doc, path, overrides):
                 ck.err(e, "layout %s: tables must be a non-empty list" % lname)
                 tables = []
             for t in tables:
-                if sel is not None and t not in sel.values:
+                if sel is not None and sget(sel.values, t) is None:
                     ck.err(e, "layout %s: table %r is not a value of %s" % (lname, t, sname))
                 elif t in used_tables:
                     ck.err(e, "layout %s: table %s already has layout %s" % (lname, t, used_tables[t]))
                 else:
                     used_tables[t] = lname
             lo = Layout(lname, list(tables), ck.text(e, e["index"], "layout %s index" % lname),
-                        e.get("desc", "").strip() if isinstance(e.get("desc", ""), str) else "", e.line)
+                        e.get("desc", "").strip() if isinstance(e.get("desc", ""), str) else "", line_of(e))
             fnames = set()
             for f in e["fields"] if isinstance(e["fields"], list) else []:
                 if not ck.keys(f, "layout %s field" % lname, ("name", "word", "desc"),
@@ -525,7 +534,7 @@ def build(doc, path, overrides):
                 fnames.add(f["name"])
                 if not ck.integer(f, f["word"], "%s word" % fwhere, 0, nwords - 1):
                     continue
-                lf = LField(f["name"], f["word"], ck.text(f, f["desc"], "%s desc" % fwhere), f.line)
+                lf = LField(f["name"], f["word"], ck.text(f, f["desc"], "%s desc" % fwhere), line_of(f))
                 if ("bits" in f) == ("bytes" in f):
                     ck.err(f, "%s: give exactly one of bits or bytes" % fwhere)
                     continue
@@ -582,13 +591,13 @@ def build(doc, path, overrides):
     rm.counter_reg = rm.counter_kind = None
     cnt = doc.get("counters")
     if cnt is not None and ck.keys(cnt, "counters", ("register", "kind", "groups")):
-        creg = names.get(cnt["register"])
+        creg = sget(names, cnt["register"])
         if creg is None:
             ck.err(cnt, "counters.register: no register named %r" % (cnt["register"],))
         else:
             rm.counter_reg = creg
             fmap = {f.name: f for f in creg.fields}
-            kind = fmap.get(cnt["kind"])
+            kind = sget(fmap, cnt["kind"])
             if kind is None or not kind.values:
                 ck.err(cnt, "counters.kind: %r is not a field of %s with values" % (cnt["kind"], creg.name))
             rm.counter_kind = kind
@@ -599,7 +608,7 @@ def build(doc, path, overrides):
                     continue
                 if not ck.keys(g, "counter group %s" % gname, ("select", "names")):
                     continue
-                sel = fmap.get(g["select"])
+                sel = sget(fmap, g["select"])
                 if sel is None:
                     ck.err(g, "counter group %s: select %r is not a field of %s" % (gname, g["select"], creg.name))
                     continue

@@ -12,10 +12,13 @@
 //   - the rw registers as plain vectors (arrays concatenated, word i in bits [32*i +: 32]);
 //   - TBL_CMD: a write pulses tbl_cmd_valid for one cycle with tbl_cmd (the masked command),
 //     unless a command is in progress (tbl_busy or the pulse itself), in which case it is
-//     ignored. The table engine must raise tbl_busy in the cycle after tbl_cmd_valid and hold it
-//     until the operation is complete; a read operation delivers its entry with a one-cycle
-//     tbl_rdata_valid (which loads all of TBL_DATA) before or as it drops tbl_busy. tbl_error is
-//     the status of the last command and is read in TBL_STATUS.ERROR.
+//     ignored. In the cycle after tbl_cmd_valid the table engine either completes the command
+//     (tbl_rdata_valid for a read, tbl_error settled) or raises tbl_busy and holds it until the
+//     command is complete; a read delivers its entry with a one-cycle tbl_rdata_valid (which
+//     loads all of TBL_DATA, over any host write in that cycle) no later than the cycle tbl_busy
+//     drops. TBL_STATUS.BUSY = tbl_busy | tbl_cmd_valid, so a status read issued after the
+//     TBL_CMD write's response never sees a false idle. tbl_error is the status of the last
+//     command (TBL_STATUS.ERROR). The engine may read tbl_data/tbl_index/tbl_sel while busy.
 //   - CNT_SEL: a write pulses cnt_sel_write (cnt_sel already holds the new value in that cycle).
 //     The counter block answers with a one-cycle cnt_value_valid carrying the 64-bit snapshot
 //     (cnt_value), which loads CNT_LO/CNT_HI; it may answer in the pulse cycle itself. Reads of
