@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover
 ACCESS = ("ro", "rw", "wo", "cmd")
 UPPER_ID = re.compile(r"^[A-Z][A-Z0-9_]*$")
 LOWER_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+HDL_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BITS_RE = re.compile(r"^\s*(\d+)\s*(?::\s*(\d+)\s*)?$")
 REG_WIDTH = 32
 
@@ -512,7 +513,9 @@ def build(doc, path, overrides):
                 ck.err(e, "layout %s: tables must be a non-empty list" % lname)
                 tables = []
             for t in tables:
-                if sel is not None and sget(sel.values, t) is None:
+                if sel is None:
+                    continue
+                if sget(sel.values, t) is None:
                     ck.err(e, "layout %s: table %r is not a value of %s" % (lname, t, sname))
                 elif t in used_tables:
                     ck.err(e, "layout %s: table %s already has layout %s" % (lname, t, used_tables[t]))
@@ -630,9 +633,17 @@ def build(doc, path, overrides):
     rm.kernel = None
     k = doc.get("kernel")
     if k is not None and ck.keys(k, "kernel", ("name", "vlnv", "control_port", "streams")):
+        for key in ("name", "control_port"):
+            if not isinstance(k[key], str) or not HDL_ID.match(k[key]):
+                ck.err(k, "kernel %s %r is not a valid identifier" % (key, k[key]))
+        if not isinstance(k["vlnv"], str) or len(k["vlnv"].split(":")) != 4:
+            ck.err(k, "kernel vlnv %r must be vendor:library:name:version" % (k["vlnv"],))
         rm.kernel = {"name": k["name"], "vlnv": k["vlnv"], "control_port": k["control_port"], "streams": []}
         for s in k["streams"] if isinstance(k["streams"], list) else []:
             if not ck.keys(s, "kernel stream", ("name", "mode", "width", "desc")):
+                continue
+            if not isinstance(s["name"], str) or not HDL_ID.match(s["name"]):
+                ck.err(s, "kernel stream name %r is not a valid identifier" % (s["name"],))
                 continue
             if s["mode"] not in ("read_only", "write_only"):
                 ck.err(s, "kernel stream %s: mode must be read_only or write_only" % s["name"])

@@ -50,30 +50,11 @@ module v6lb_counters #(
   wire [BB-1:0] cb = c_backend[BB-1:0];
   wire pkt = c_valid && c_is_packet;
 
-  // Clearing walks the arrays one index per clock (block RAM has one write port); reset does
-  // the same, and the initial block covers simulation start.
+  // Clearing walks the arrays one index per clock (block RAM has one write port); reset starts
+  // the same walk.
   localparam integer N_CLEAR = N_SERVICES > N_BACKENDS ? N_SERVICES : N_BACKENDS;
   logic        clearing;
   logic [16:0] clear_idx;
-  initial begin
-    integer i;
-    for (i = 0; i < N_GLOBAL; i = i + 1) g[i] = 64'd0;
-    for (i = 0; i < N_SERVICES; i = i + 1) begin
-      s_packets[i] = 64'd0;
-      s_bytes[i] = 64'd0;
-      s_new[i] = 64'd0;
-      s_rpackets[i] = 64'd0;
-      s_rbytes[i] = 64'd0;
-    end
-    for (i = 0; i < N_BACKENDS; i = i + 1) begin
-      b_packets[i] = 64'd0;
-      b_bytes[i] = 64'd0;
-      b_rpackets[i] = 64'd0;
-      b_rbytes[i] = 64'd0;
-      b_new[i] = 64'd0;
-    end
-  end
-
   always_ff @(posedge clk) begin
     if (rst || clear) begin
       clearing <= 1'b1;

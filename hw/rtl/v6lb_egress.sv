@@ -60,8 +60,8 @@ module v6lb_egress #(
     pos = 32'd0;
     mi = 4'd0;
     ai = 4'd0;
-    if (verdict == 2'd0)
-      for (i = 0; i < KEEP_WIDTH; i = i + 1) begin
+    for (i = 0; i < KEEP_WIDTH; i = i + 1)
+      if (verdict == 2'd0) begin
         pos = {16'd0, beat} * KEEP_WIDTH + i;
         // Byte numbers within the MAC and the address, kept 4 bits wide so they wrap.
         mi = pos[3:0] - 4'd6;

@@ -2,6 +2,7 @@
 // clock (simple dual-port block RAM, registered read). The read issued in the cycle of a write to
 // the same set returns the old word; the one-deep bypass replaces it with the word just written,
 // so a read-modify-write stage sees every earlier write: back-to-back packets of one flow too.
+// No initial contents: v6lb_lookup clears both tables after reset.
 module v6lb_flow_mem #(
     parameter integer SETS_LOG2 = 10,
     parameter integer WORD_WIDTH = 64
@@ -22,11 +23,6 @@ module v6lb_flow_mem #(
   logic                  byp_valid;
   logic [SETS_LOG2-1:0]  byp_addr;
   logic [WORD_WIDTH-1:0] byp_data;
-
-  initial begin
-    integer i;
-    for (i = 0; i < SETS; i = i + 1) mem[i] = '0;
-  end
 
   always_ff @(posedge clk) begin
     if (rd_en) begin

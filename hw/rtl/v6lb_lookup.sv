@@ -67,6 +67,7 @@ module v6lb_lookup #(
     output logic [352:0] host_rdata,
 
     input  wire         aging_en,
+    output wire         ready,           // low while the flow tables are cleared after reset
 
     // Verdict and rewrite for the egress (rewrite stage).
     output logic        d_valid,
@@ -134,25 +135,21 @@ module v6lb_lookup #(
   endfunction
 
   // ---------------------------------------------------------------- tables written by the host
-  logic                svc_valid[N_SERVICES];
+  logic [N_SERVICES-1:0] svc_valid;  // packed, so reset clears it in one step
   logic [127:0]        svc_vip[N_SERVICES];
   logic [7:0]          svc_proto[N_SERVICES];
   logic [15:0]         svc_port[N_SERVICES];
   logic [1:0]          svc_sched[N_SERVICES];
   logic [31:0]         svc_timeout[N_SERVICES];
-  logic                be_valid[N_BACKENDS];
+  logic [N_BACKENDS-1:0] be_valid;
   logic [127:0]        be_addr[N_BACKENDS];
   logic [15:0]         be_port[N_BACKENDS];
   logic [47:0]         be_mac[N_BACKENDS];
   logic [7:0]          be_service[N_BACKENDS];
   logic [15:0]         maglev[MG_DEPTH];
 
-  initial begin
-    integer i;
-    for (i = 0; i < MG_DEPTH; i = i + 1) maglev[i] = NO_BACKEND;
-    for (i = 0; i < N_SERVICES; i = i + 1) svc_valid[i] = 1'b0;
-    for (i = 0; i < N_BACKENDS; i = i + 1) be_valid[i] = 1'b0;
-  end
+  // The Maglev memory has no reset: the host writes a service's table before it marks the
+  // service valid (program.cc: write_plan), and invalid services are never looked up.
 
   // TBL_DATA word w is bits [32w+31:32w]; the address words are big-endian, so word 0 holds
   // bytes 0-3 and the 128-bit value is {word0, word1, word2, word3}.
@@ -177,6 +174,10 @@ module v6lb_lookup #(
       be_mac[bidx(be_widx)] <= {be_wdata[191:160], be_wdata[223:208]};
     end
     if (mg_we && mg_waddr < MG_DEPTH) maglev[mg_waddr[MG_AW-1:0]] <= mg_wdata;
+    if (rst) begin
+      svc_valid <= '0;
+      be_valid <= '0;
+    end
   end
 
   wire svc_rok = sok(svc_ridx);
@@ -307,8 +308,24 @@ module v6lb_lookup #(
   // The operation entering: the packet, else a waiting host access, else an aging step.
   logic [31:0] last_tick;  // aging judges by the newest packet time, never ahead of a packet
   logic [FLOW_SETS_LOG2-1:0] age_set;
-  wire [1:0] op_in = h_valid ? OP_PKT : host_req ? OP_HOST : aging_en ? OP_AGE : OP_NONE;
-  assign host_taken = !h_valid && host_req;
+  // After reset both flow tables are cleared one set per clock; no operation runs meanwhile
+  // (v6lb_top holds the ingress on !ready).
+  logic init_active;
+  logic [FLOW_SETS_LOG2-1:0] init_idx;
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      init_active <= 1'b1;
+      init_idx <= '0;
+    end else if (init_active) begin
+      init_idx <= init_idx + 1'b1;
+      if (&init_idx) init_active <= 1'b0;
+    end
+  end
+  assign ready = !init_active;
+
+  wire [1:0] op_in = init_active ? OP_NONE : h_valid ? OP_PKT : host_req ? OP_HOST :
+                     aging_en ? OP_AGE : OP_NONE;
+  assign host_taken = !init_active && !h_valid && host_req;
 
   wire [1:0]  sched = svc_sched[sidx(h_svc)];
   wire [31:0] mhash = sched == 2'd0 ? h_crc_flow : sched == 2'd1 ? h_crc_src : h_crc_srcproto;
@@ -380,7 +397,8 @@ module v6lb_lookup #(
   logic [SW-1:0] fwd_wdata;
   v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(SW)) fwd_mem (
       .clk(clk), .rd_en(op_in != OP_NONE), .rd_addr(fwd_set_in), .rd_data(fwd_set_q),
-      .wr_en(fwd_we), .wr_addr(r_fwd_set), .wr_data(fwd_wdata));
+      .wr_en(fwd_we || init_active), .wr_addr(init_active ? init_idx : r_fwd_set),
+      .wr_data(init_active ? {SW{1'b0}} : fwd_wdata));
 
   // ---------------------------------------------------------------- stage fwd_ex
   wire [31:0] r_timeout = svc_timeout[sidx(r_svc)];
@@ -530,7 +548,8 @@ module v6lb_lookup #(
   logic [SW-1:0] rep_wdata;
   v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(SW)) rep_mem (
       .clk(clk), .rd_en(r_op != OP_NONE), .rd_addr(r_rep_set), .rd_data(rep_set_q),
-      .wr_en(rep_we), .wr_addr(x_rep_set), .wr_data(rep_wdata));
+      .wr_en(rep_we || init_active), .wr_addr(init_active ? init_idx : x_rep_set),
+      .wr_data(init_active ? {SW{1'b0}} : rep_wdata));
 
   // ---------------------------------------------------------------- stage rep_ex
   wire [15:0]  xb = bok(x_be) ? x_be : 16'd0;

@@ -1,7 +1,7 @@
 // Frame classifier of the data plane: Ethernet, at most one 802.1Q tag, IPv6, up to four
 // extension headers, TCP/UDP. Bit-exact with parse_frame() (host/lib/packet_parser.cc) and
-// docs/PIPELINE.md section 1, plus the MAX_FRAME rule (a frame longer than MAX_FRAME bytes is
-// malformed, decided before everything else).
+// docs/PIPELINE.md section 1, including the frame-size limit (a frame longer than MAX_FRAME
+// bytes is malformed, decided before everything else, like kMaxFrameLen in the model).
 //
 // Interface
 //   in_window : frame byte i at in_window[8*i +: 8], i < WINDOW_BYTES. Bytes at or beyond in_len
@@ -11,31 +11,34 @@
 //               within the 256-byte parse window, and the one byte it reads of a header that
 //               does not, the Hdr Ext Len, lies at most at byte 255).
 //   card_mac  : MAC byte 0 in bits 47:40.   card_addr : address byte 0 in bits 127:120.
-//   outputs   : registered, LATENCY clocks after the inputs, one frame per clock.
+//   outputs   : registered, LATENCY (= 2) clocks after the inputs, one frame per clock; a frame
+//               presented with in_valid in cycle t appears with out_valid in cycle t+2.
 //     out_class     ParseClass value: 0 L4, 1 OtherProto, 2 Malformed, 3 NotIpv6, 4 WrongMac,
 //                   5 PuntLocal, 6 PuntFragment, 7 PuntExtHeaders, 8 PuntIcmp, 9 PuntHopLimit.
 //     out_l3_off, out_ip_end, out_l4_off, out_proto, out_tcp_flags: exactly ParsedFrame's
 //                   fields, including the partial values the C++ leaves behind on an early exit
-//                   (e.g. l3_off set but ip_end 0 for a bad IPv6 version) and 0 where it never
-//                   assigns them.
+//                   (e.g. l3_off set but ip_end 0 for a bad IPv6 version; tcp_flags set for a
+//                   wrong-MAC TCP frame) and 0 where it never assigns them.
 //     out_src, out_dst, out_sport, out_dport, out_hop_limit, out_l4_csum: the packet's fields
 //                   when out_class is L4 (checksum at l4+16 for TCP, l4+6 for UDP), else 0.
 //
-// Latency: LATENCY = 2. Stage 1 aligns the window on the IPv6 header, precomputes what every
-// possible extension/L4 header position would mean and walks the first two extension headers;
-// stage 2 walks the other two, selects the L4 fields and applies the precedence of the checks.
+// Structure. An extension or L4 header can only start at L3+40+8k (extension headers are
+// multiples of 8 bytes), so after one 2:1 mux that aligns the window on L3 (14 or 18) every
+// candidate start is 8-byte aligned: NG = 26 positions inside 256 bytes. What a header at a
+// position would mean (its type, where the next one starts, truncated, leaving the window, and
+// the L4 checks) does not depend on the walk, so it is decoded for all positions in parallel.
+// All length checks are made against the payload length P instead of ip_end = L3+40+P and
+// against constants for the window, which takes the IPv6-header adder and 17-bit comparators out
+// of that decode. The walk is then a chain of 26:1 muxes of a small record; the mux selects come
+// straight from the previous record's "next" field, not from the walk's status, so the status
+// logic runs beside the chain instead of in it. No byte-granular shifter over the window exists.
 //
-// Structure. An extension or L4 header can only start at L3+40+8k (headers are multiples of 8
-// bytes), so after a 2:1 mux that aligns the window on L3 (14 or 18) every candidate start is
-// 8-byte aligned: NG = 26 positions inside 256 bytes. For each position the decoding (next
-// header, length, end, "truncated", "leaves the window", L4 fields) does not depend on the walk,
-// so it is computed for all positions in parallel; the walk itself is then only a chain of
-// 26:1 muxes of a small record (next header, next position, two flags), and the final L4 fields
-// are one more 26:1 mux. That keeps the serial part to a few LUT levels per header instead of
-// a byte-granular shifter over the whole window per step.
+// Stage 1: align, decode every position, chase the chain to the third header.
+// Stage 2: chase the fourth and fifth, decide where the walk stopped and why, select the L4
+//          fields at that position, apply the precedence of the checks.
 module v6lb_parser #(
-    parameter integer WINDOW_BYTES = 256,    // multiple of 8, >= 64 (the C++ kParseWindow)
-    parameter integer MAX_FRAME    = 10240,  // longest acceptable frame, bytes
+    parameter integer WINDOW_BYTES = 256,    // 64..504; the C++ kParseWindow
+    parameter integer MAX_FRAME    = 10240,  // longest acceptable frame, bytes (kMaxFrameLen)
     parameter integer META_WIDTH   = 1
 ) (
     input  wire                      clk,
@@ -74,17 +77,22 @@ module v6lb_parser #(
   localparam [7:0] NH_HOP = 8'd0, NH_TCP = 8'd6, NH_UDP = 8'd17, NH_ROUTING = 8'd43,
       NH_FRAGMENT = 8'd44, NH_ICMP6 = 8'd58, NH_DSTOPTS = 8'd60;
 
-  // Candidate header positions g = 0..NG-1 at L3+40+8g. A walk only moves on to a header that
-  // starts at or before WINDOW_BYTES, and without a tag L3+40 = 54, so the last reachable one
-  // is g = (WINDOW_BYTES-54)/8.
-  localparam integer NG = (WINDOW_BYTES - 54) / 8 + 1;
+  // Positions g = 0..NG-1 at L3+40+8g. A walk only moves on to a header that starts at or before
+  // WINDOW_BYTES, so the last reachable one is SMAX14 = (WINDOW_BYTES-54)/8 without a tag and
+  // SMAX18 with one; a header at g whose extent reaches s = g+len8+1 positions leaves the window
+  // exactly when s > SMAX.
+  localparam integer SMAX14 = (WINDOW_BYTES - 54) / 8;
+  localparam integer SMAX18 = (WINDOW_BYTES - 58) / 8;
+  localparam integer NG = SMAX14 + 1;
   localparam integer GW = $clog2(NG);
   // The aligned view must reach the L4 header read at the last position (20 bytes), so it is
   // a bit longer than the window; bytes past the window read as 0 and are never used.
   localparam integer VIEW_BYTES = 40 + 8 * NG + 24;
 
-  localparam [31:0] WIN_U = WINDOW_BYTES;
-  localparam [16:0] WIN17 = WIN_U[16:0];
+  localparam [31:0] SMAX14_U = SMAX14;
+  localparam [31:0] SMAX18_U = SMAX18;
+  localparam [8:0]  SMAX14_9 = SMAX14_U[8:0];
+  localparam [8:0]  SMAX18_9 = SMAX18_U[8:0];
   localparam [31:0] MAX_FRAME_U = MAX_FRAME;
 
   // ---------------------------------------------------------------- stage 1: align, decode
@@ -115,9 +123,10 @@ module v6lb_parser #(
   endgenerate
 
   wire [7:0]   l3_off = vlan ? 8'd18 : 8'd14;
+  wire [15:0]  plen = {view[8*4 +: 8], view[8*5 +: 8]};
   wire [16:0]  len17 = {1'b0, in_len};
   // 17 bits: L3 + 40 + payload length can exceed 65535, and then it exceeds len too.
-  wire [16:0]  ip_end = {9'd0, l3_off} + 17'd40 + {1'b0, view[8*4 +: 8], view[8*5 +: 8]};
+  wire [16:0]  ip_end = {9'd0, l3_off} + 17'd40 + {1'b0, plen};
 
   wire too_big    = {16'd0, in_len} > MAX_FRAME_U;
   wire short_eth  = in_len < 16'd14;
@@ -142,47 +151,58 @@ module v6lb_parser #(
   wire dst_local = (dst == card_addr);
   wire hop_le1   = hop <= 8'd1;
 
-  // Per position g: walk record {trunc, win, nh, next} and L4 record.
-  //   trunc : the extension header there would be truncated (cur+8 or cur+hlen beyond ip_end)
-  //   win   : it would end beyond the parse window
-  //   next  : position of the header after it; exact whenever !trunc && !win
-  //   nh    : its Next Header byte
-  localparam integer WW = 2 + GW + 8;
-  // {fit_tcp, win_tcp, fit_udp, win_udp, udp_csum0, tcp_flags, tcp_csum, udp_csum, dport, sport}
-  localparam integer LW = 5 + 8 + 4 * 16;
+  // Record of position g, as the walk consumes it (WW bits, MSB first):
+  //   trunc   an extension header there is truncated: it ends beyond ip_end. Since it spans at
+  //           least 8 bytes this also covers "its first 8 bytes are beyond ip_end", and then the
+  //           length byte (maybe past len) cannot change the answer.
+  //   win     it ends beyond the parse window
+  //   fit_tcp, win_tcp, fit_udp, win_udp, csum0: the L4 checks for a TCP/UDP header there
+  //   ext, frag: its own Next Header field names an extension header / a Fragment header
+  //   nh      its Next Header field
+  //   next    the position after it, kept to GW bits: exact whenever !trunc && !win, since
+  //           then it is at most SMAX < NG; otherwise the walk stops there and never uses it
+  localparam integer WW = 9 + 8 + GW;
+  localparam integer W_TRUNC = WW - 1, W_WIN = WW - 2, W_FIT_TCP = WW - 3, W_WIN_TCP = WW - 4,
+      W_FIT_UDP = WW - 5, W_WIN_UDP = WW - 6, W_CSUM0 = WW - 7, W_EXT = WW - 8, W_FRAG = WW - 9;
+  // L4 fields of position g: {tcp_flags, tcp_csum, udp_csum, dport, sport}.
+  localparam integer LW = 8 + 4 * 16;
   logic [NG*WW-1:0] walk_tab;
   logic [NG*LW-1:0] l4_tab;
   genvar gg;
   generate
     for (gg = 0; gg < NG; gg = gg + 1) begin : g_pos
-      localparam [8:0] CUR14 = 54 + 8 * gg;
-      localparam [8:0] CUR18 = 58 + 8 * gg;
-      localparam [GW-1:0] POS = gg;
       localparam integer R = 40 + 8 * gg;  // view offset of this position
-      wire [16:0] cur = {8'd0, vlan ? CUR18 : CUR14};
+      localparam [8:0]  S0 = gg + 1;       // extent in positions of an 8-byte header
+      localparam [15:0] END8 = 8 * gg + 8;  // offsets from the end of the IPv6 header
+      localparam [15:0] END20 = 8 * gg + 20;
+      // Constant per tag state: does an 8- or 20-byte header here leave the window?
+      localparam WIN8_14 = (54 + 8 * gg + 8) > WINDOW_BYTES;
+      localparam WIN8_18 = (58 + 8 * gg + 8) > WINDOW_BYTES;
+      localparam WIN20_14 = (54 + 8 * gg + 20) > WINDOW_BYTES;
+      localparam WIN20_18 = (58 + 8 * gg + 20) > WINDOW_BYTES;
       wire [7:0]  nh = view[8*R +: 8];
       wire [7:0]  ext_len = view[8*(R+1) +: 8];
-      wire [16:0] hdr_end = cur + {6'd0, ext_len, 3'b000} + 17'd8;
-      wire        fit8 = cur + 17'd8 <= ip_end;
-      wire        fit20 = cur + 17'd20 <= ip_end;
-      wire        trunc = !fit8 || (hdr_end > ip_end);
-      wire        win = hdr_end > WIN17;
-      wire [GW-1:0] next = POS + ext_len[GW-1:0] + 1'b1;
+      wire [8:0]  s = S0 + {1'b0, ext_len};
+      wire        trunc = {4'd0, s, 3'b000} > plen;
+      wire        win = s > (vlan ? SMAX18_9 : SMAX14_9);
+      wire        fit_tcp = END20 <= plen;
+      wire        fit_udp = END8 <= plen;
+      wire        win_tcp = vlan ? WIN20_18 : WIN20_14;
+      wire        win_udp = vlan ? WIN8_18 : WIN8_14;
       wire [15:0] sport = {view[8*R +: 8], view[8*(R+1) +: 8]};
       wire [15:0] dport = {view[8*(R+2) +: 8], view[8*(R+3) +: 8]};
       wire [15:0] udp_csum = {view[8*(R+6) +: 8], view[8*(R+7) +: 8]};
       wire [7:0]  tcp_flags = view[8*(R+13) +: 8];
       wire [15:0] tcp_csum = {view[8*(R+16) +: 8], view[8*(R+17) +: 8]};
-      assign walk_tab[gg*WW +: WW] = {trunc, win, nh, next};
-      assign l4_tab[gg*LW +: LW] = {fit20, cur + 17'd20 > WIN17, fit8, cur + 17'd8 > WIN17,
-                                    udp_csum == 16'd0, tcp_flags, tcp_csum, udp_csum, dport,
-                                    sport};
+      wire        ext = (nh == NH_HOP) || (nh == NH_DSTOPTS) || (nh == NH_ROUTING) ||
+                        (nh == NH_FRAGMENT);
+      wire        frag = (nh == NH_FRAGMENT);
+      assign walk_tab[gg*WW +: WW] = {trunc, win, fit_tcp, win_tcp, fit_udp, win_udp,
+                                      udp_csum == 16'd0, ext, frag, nh, s[GW-1:0]};
+      assign l4_tab[gg*LW +: LW] = {tcp_flags, tcp_csum, udp_csum, dport, sport};
+      wire unused_s = &{1'b0, s[8:GW]};
     end
   endgenerate
-
-  // Walk state {status, nh, position}.
-  localparam [2:0] S_WALK = 3'd0, S_DONE = 3'd1, S_MAL = 3'd2, S_FRAG = 3'd3, S_EXT = 3'd4;
-  localparam integer SW = 3 + 8 + GW;
 
   function [WW-1:0] sel_walk;
     input [NG*WW-1:0] tab;
@@ -206,42 +226,16 @@ module v6lb_parser #(
     end
   endfunction
 
-  // One iteration of the C++ while loop; `entry` is the record at the state's position. Its
-  // low 8+GW bits {nh, next} have the layout of the state's {nh, position}.
-  // `last` is the check after the fourth header: another extension header is one too many
-  // (a Fragment header still counts as a fragment, as the C++ tests it first).
-  function [SW-1:0] walk_step;
-    input [SW-1:0] state;
-    input [WW-1:0] entry;
-    input last;
-    reg [2:0] st;
-    reg [7:0] nh;
-    begin
-      st = state[SW-1 -: 3];
-      nh = state[GW +: 8];
-      walk_step = state;
-      if (st == S_WALK) begin
-        if (nh != NH_HOP && nh != NH_DSTOPTS && nh != NH_ROUTING && nh != NH_FRAGMENT)
-          walk_step[SW-1 -: 3] = S_DONE;
-        else if (nh == NH_FRAGMENT)
-          walk_step[SW-1 -: 3] = S_FRAG;
-        else if (last)
-          walk_step[SW-1 -: 3] = S_EXT;
-        else if (entry[WW-1])
-          walk_step[SW-1 -: 3] = S_MAL;
-        else if (entry[WW-2])
-          walk_step[SW-1 -: 3] = S_EXT;
-        else
-          walk_step = {S_WALK, entry[GW +: 8], entry[0 +: GW]};
-      end
-    end
-  endfunction
+  // Chase the chain unconditionally: e_k is the record at the k-th header position, taken from
+  // e_(k-1)'s "next" whether or not the walk really got that far (stage 2 ignores it if not).
+  wire [WW-1:0] e0 = walk_tab[0 +: WW];
+  wire [WW-1:0] e1 = sel_walk(walk_tab, e0[0 +: GW]);
+  wire [WW-1:0] e2 = sel_walk(walk_tab, e1[0 +: GW]);
+  wire          ip_nh_ext = (ip_nh == NH_HOP) || (ip_nh == NH_DSTOPTS) ||
+                            (ip_nh == NH_ROUTING) || (ip_nh == NH_FRAGMENT);
+  wire          ip_nh_frag = (ip_nh == NH_FRAGMENT);
 
-  wire [SW-1:0] walk0 = {S_WALK, ip_nh, {GW{1'b0}}};
-  wire [SW-1:0] walk1 = walk_step(walk0, walk_tab[0 +: WW], 1'b0);
-  wire [SW-1:0] walk2 = walk_step(walk1, sel_walk(walk_tab, walk1[0 +: GW]), 1'b0);
-
-  // Frame-level verdicts before the walk, folded into one code with its precedence.
+  // Frame-level verdicts before the walk, folded into one code with their precedence.
   localparam [1:0] E_NONE = 2'd0, E_MAL0 = 2'd1, E_NOT_IPV6 = 2'd2, E_MAL_L3 = 2'd3;
   wire [1:0] early = (too_big || short_eth || short_vlan) ? E_MAL0 :
                      not_ipv6 ? E_NOT_IPV6 :
@@ -255,7 +249,9 @@ module v6lb_parser #(
   logic                  s1_mac_ok, s1_dst_local, s1_hop_le1;
   logic [7:0]            s1_hop;
   logic [127:0]          s1_src, s1_dst;
-  logic [SW-1:0]         s1_walk;
+  logic [7:0]            s1_ip_nh;
+  logic                  s1_ip_nh_ext, s1_ip_nh_frag;
+  logic [WW-1:0]         s1_e0, s1_e1, s1_e2;
   logic [NG*WW-1:0]      s1_walk_tab;
   logic [NG*LW-1:0]      s1_l4_tab;
 
@@ -272,41 +268,94 @@ module v6lb_parser #(
     s1_hop <= hop;
     s1_src <= src;
     s1_dst <= dst;
-    s1_walk <= walk2;
+    s1_ip_nh <= ip_nh;
+    s1_ip_nh_ext <= ip_nh_ext;
+    s1_ip_nh_frag <= ip_nh_frag;
+    s1_e0 <= e0;
+    s1_e1 <= e1;
+    s1_e2 <= e2;
     s1_walk_tab <= walk_tab;
     s1_l4_tab <= l4_tab;
   end
 
   // ---------------------------------------------------------------- stage 2: finish, classify
-  wire [SW-1:0] walk3 = walk_step(s1_walk, sel_walk(s1_walk_tab, s1_walk[0 +: GW]), 1'b0);
-  wire [SW-1:0] walk4 = walk_step(walk3, sel_walk(s1_walk_tab, walk3[0 +: GW]), 1'b0);
-  wire [SW-1:0] walk5 = walk_step(walk4, {WW{1'b0}}, 1'b1);
+  wire [WW-1:0] e3 = sel_walk(s1_walk_tab, s1_e2[0 +: GW]);
+  wire [WW-1:0] e4 = sel_walk(s1_walk_tab, e3[0 +: GW]);
 
-  wire [2:0]    w_st  = walk5[SW-1 -: 3];
-  wire [7:0]    w_nh  = walk5[GW +: 8];
-  wire [GW-1:0] w_pos = walk5[0 +: GW];
+  // The C++ loop, unrolled: header k (k = 0..4) has type nh_k (the IPv6 Next Header, then each
+  // record's nh), starts at position pos_k (0, then each record's next) and is described by
+  // record e_k. The first k that stops decides; a fifth extension header is one too many, but a
+  // Fragment header is still a fragment (the C++ tests it first).
+  localparam [2:0] S_WALK = 3'd0, S_DONE = 3'd1, S_MAL = 3'd2, S_FRAG = 3'd3, S_EXT = 3'd4;
+  localparam integer RW = 3 + 8 + GW + WW;
+
+  // Returns {status, nh, pos, record} of the header where the walk stopped.
+  function [RW-1:0] walk;
+    input [5*WW-1:0] rec;  // e_4 .. e_0
+    input [7:0] nh0;  // the IPv6 Next Header and its two flags
+    input ext0;
+    input frag0;
+    integer k;
+    reg [2:0]    st;
+    reg [7:0]    nh;
+    reg          ext, frag;
+    reg [GW-1:0] pos;
+    reg [WW-1:0] e;
+    begin
+      st = S_WALK;
+      walk = {RW{1'b0}};
+      for (k = 0; k < 5; k = k + 1) begin
+        e = rec[k*WW +: WW];
+        if (k == 0) begin
+          nh = nh0;
+          ext = ext0;
+          frag = frag0;
+          pos = {GW{1'b0}};
+        end else begin
+          nh = rec[(k-1)*WW + GW +: 8];
+          ext = rec[(k-1)*WW + W_EXT];
+          frag = rec[(k-1)*WW + W_FRAG];
+          pos = rec[(k-1)*WW +: GW];
+        end
+        if (st == S_WALK) begin
+          if (!ext) st = S_DONE;
+          else if (frag) st = S_FRAG;
+          else if (k == 4) st = S_EXT;
+          else if (e[W_TRUNC]) st = S_MAL;
+          else if (e[W_WIN]) st = S_EXT;
+          walk = {st, nh, pos, e};
+        end
+      end
+    end
+  endfunction
+
+  wire [RW-1:0]  w = walk({e4, e3, s1_e2, s1_e1, s1_e0}, s1_ip_nh, s1_ip_nh_ext, s1_ip_nh_frag);
+  wire [2:0]     w_st = w[RW-1 -: 3];
+  wire [7:0]     w_nh = w[WW + GW +: 8];
+  wire [GW-1:0]  w_pos = w[WW +: GW];
+  wire [WW-1:0]  w_rec = w[0 +: WW];
+
   wire [8:0]    l4_off = {{(6-GW){1'b0}}, w_pos, 3'b000} + (s1_vlan ? 9'd58 : 9'd54);
-
   wire [LW-1:0] l4 = sel_l4(s1_l4_tab, w_pos);
-  wire        fit_tcp = l4[LW-1];
-  wire        win_tcp = l4[LW-2];
-  wire        fit_udp = l4[LW-3];
-  wire        win_udp = l4[LW-4];
-  wire        udp_csum0 = l4[LW-5];
-  wire [7:0]  l4_tcp_flags = l4[64 +: 8];
-  wire [15:0] l4_tcp_csum = l4[48 +: 16];
-  wire [15:0] l4_udp_csum = l4[32 +: 16];
-  wire [15:0] l4_dport = l4[16 +: 16];
-  wire [15:0] l4_sport = l4[0 +: 16];
+  wire [7:0]    l4_tcp_flags = l4[64 +: 8];
+  wire [15:0]   l4_tcp_csum = l4[48 +: 16];
+  wire [15:0]   l4_udp_csum = l4[32 +: 16];
+  wire [15:0]   l4_dport = l4[16 +: 16];
+  wire [15:0]   l4_sport = l4[0 +: 16];
 
-  wire done = (w_st == S_DONE);
-  wire is_tcp = done && (w_nh == NH_TCP);
-  wire is_udp = done && (w_nh == NH_UDP);
+  wire done    = (w_st == S_DONE);
+  wire is_tcp  = done && (w_nh == NH_TCP);
+  wire is_udp  = done && (w_nh == NH_UDP);
+  wire fit_tcp = w_rec[W_FIT_TCP];
+  wire win_tcp = w_rec[W_WIN_TCP];
+  wire fit_udp = w_rec[W_FIT_UDP];
+  wire win_udp = w_rec[W_WIN_UDP];
+  wire csum0   = w_rec[W_CSUM0];
   // L4 header beyond ip_end, or a UDP checksum of 0 once the header is inside the window.
-  wire l4_mal = (is_tcp && !fit_tcp) || (is_udp && (!fit_udp || (!win_udp && udp_csum0)));
-  wire l4_ext = (is_tcp && fit_tcp && win_tcp) || (is_udp && fit_udp && win_udp);
-  wire l4_ok  = (is_tcp && fit_tcp && !win_tcp) || (is_udp && fit_udp && !win_udp && !udp_csum0);
-  wire icmp   = done && (w_nh == NH_ICMP6);
+  wire l4_mal  = (is_tcp && !fit_tcp) || (is_udp && (!fit_udp || (!win_udp && csum0)));
+  wire l4_ext  = (is_tcp && fit_tcp && win_tcp) || (is_udp && fit_udp && win_udp);
+  wire l4_ok   = (is_tcp && fit_tcp && !win_tcp) || (is_udp && fit_udp && !win_udp && !csum0);
+  wire icmp    = done && (w_nh == NH_ICMP6);
 
   logic [3:0]  cls;
   logic [7:0]  f_l3_off;
@@ -372,7 +421,7 @@ module v6lb_parser #(
     out_l4_csum <= !is_l4 ? 16'd0 : is_tcp ? l4_tcp_csum : l4_udp_csum;
   end
 
-  // Source MAC bytes, flow label, and the view bytes of the per-position decoders that no
-  // field needs are not part of any decision.
-  wire unused_ok = &{1'b0, in_window[95:48], view};
+  // Source MAC, flow label, and the view bytes no position's decoder needs are not part of any
+  // decision; neither is the "next" of the fifth record.
+  wire unused_ok = &{1'b0, in_window[95:48], view, e4[0 +: GW]};
 endmodule

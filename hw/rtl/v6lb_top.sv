@@ -6,6 +6,9 @@
 // Frames are held whole in the packet FIFO until their verdict arrives; verdicts come in frame
 // order, one per frame, so the egress pairs them without tags. A frame is admitted only while a
 // verdict slot is free (credit), so the stall-free lookup pipeline can never overrun the egress.
+// Registers carry reserved bits and the parser reports fields this pipeline does not use (TCP
+// flags, the IPv6 end), so some bits are unused by design.
+/* verilator lint_off UNUSEDSIGNAL */
 module v6lb_top #(
     parameter integer DATA_WIDTH = 64,
     parameter integer KEEP_WIDTH = DATA_WIDTH / 8,
@@ -140,6 +143,7 @@ module v6lb_top #(
 
   // ---------------------------------------------------------------- ingress
   logic        host_hold;
+  wire         lookup_ready;
   logic [DEC_DEPTH_LOG2:0] in_flight;  // admitted frames whose verdict the egress has not used
   wire         pkt_in_valid, pkt_in_ready, frame_start;
   wire [DATA_WIDTH+KEEP_WIDTH:0] pkt_in_data;
@@ -152,7 +156,8 @@ module v6lb_top #(
       .DATA_WIDTH(DATA_WIDTH), .KEEP_WIDTH(KEEP_WIDTH), .WINDOW_BYTES(WINDOW_BYTES),
       .MAX_FRAME(MAX_FRAME)
   ) ingress (
-      .clk(clk), .rst(rst), .tick(tick), .hold(host_hold), .fifo_ready(pkt_in_ready),
+      .clk(clk), .rst(rst), .tick(tick), .hold(host_hold || !lookup_ready),
+      .fifo_ready(pkt_in_ready),
       .credit(in_flight < (1 << DEC_DEPTH_LOG2)),
       .s_axis_tdata(s_axis_tdata), .s_axis_tkeep(s_axis_tkeep), .s_axis_tvalid(s_axis_tvalid),
       .s_axis_tready(s_axis_tready), .s_axis_tlast(s_axis_tlast), .s_axis_tuser(s_axis_tuser),
@@ -161,11 +166,12 @@ module v6lb_top #(
       .desc_tick(desc_tick), .desc_error(desc_error));
 
   wire pkt_out_valid, pkt_out_ready;
+  wire [PKT_DEPTH_LOG2:0] pkt_count;
   wire [DATA_WIDTH+KEEP_WIDTH:0] pkt_out_data;
   v6lb_fifo #(.WIDTH(DATA_WIDTH + KEEP_WIDTH + 1), .DEPTH_LOG2(PKT_DEPTH_LOG2)) pkt_fifo (
       .clk(clk), .rst(rst), .in_valid(pkt_in_valid), .in_data(pkt_in_data),
       .in_ready(pkt_in_ready), .out_valid(pkt_out_valid), .out_data(pkt_out_data),
-      .out_ready(pkt_out_ready), .count());
+      .out_ready(pkt_out_ready), .count(pkt_count));
 
   // ---------------------------------------------------------------- parser
   wire         p_valid;
@@ -250,7 +256,7 @@ module v6lb_top #(
             tbl_rdata <= be_rdata;
             tbl_rdata_valid <= 1'b1;
           end else if (cmd_table == T_MAGLEV && cmd_op == OPC_WRITE && tbl_index < MAGLEV_M &&
-                       mg_service < N_SERVICES) begin
+                       {16'd0, mg_service} < N_SERVICES) begin
             cmd_state <= S_MAGLEV;
             mg_k <= 6'd0;
             tbl_busy <= 1'b1;
@@ -338,7 +344,7 @@ module v6lb_top #(
       .host_req(host_req), .host_reply_table(host_reply_table), .host_write(host_write),
       .host_index(host_index), .host_wdata(data_to_entry(tbl_data)), .host_taken(host_taken),
       .host_done(host_done), .host_rdata(host_rdata),
-      .aging_en(aging_en),
+      .aging_en(aging_en), .ready(lookup_ready),
       .d_valid(d_valid), .d_verdict(d_verdict), .d_dst_mac(d_dst_mac), .d_src_mac(d_src_mac),
       .d_hop_off(d_hop_off), .d_hop(d_hop), .d_addr_off(d_addr_off), .d_addr(d_addr),
       .d_port_off(d_port_off), .d_port(d_port), .d_csum_off(d_csum_off), .d_csum(d_csum),
@@ -349,14 +355,16 @@ module v6lb_top #(
       .c_occ_rep_delta(c_occ_rep_delta));
 
   // ---------------------------------------------------------------- verdicts and egress
-  wire dec_out_valid, dec_out_ready;
+  // The credit scheme guarantees room: dec_in_ready is always high when a verdict arrives.
+  wire dec_out_valid, dec_out_ready, dec_in_ready;
+  wire [DEC_DEPTH_LOG2:0] dec_count;
   wire [DEC_WIDTH-1:0] dec_out_data;
   v6lb_fifo #(.WIDTH(DEC_WIDTH), .DEPTH_LOG2(DEC_DEPTH_LOG2)) dec_fifo (
       .clk(clk), .rst(rst), .in_valid(d_valid),
       .in_data({d_csum, d_csum_off, d_port, d_port_off, d_addr, d_addr_off, d_hop, d_hop_off,
                 d_src_mac, d_dst_mac, d_verdict}),
-      .in_ready(), .out_valid(dec_out_valid), .out_data(dec_out_data),
-      .out_ready(dec_out_ready), .count());
+      .in_ready(dec_in_ready), .out_valid(dec_out_valid), .out_data(dec_out_data),
+      .out_ready(dec_out_ready), .count(dec_count));
 
   assign m_verdict_valid = dec_out_valid && dec_out_ready;
   assign m_verdict = dec_out_data[1:0];
@@ -391,3 +399,4 @@ module v6lb_top #(
     if (cnt_sel_write) cnt_snapshot <= cnt_value;
   end
 endmodule
+/* verilator lint_on UNUSEDSIGNAL */

@@ -218,6 +218,48 @@ class GenRegs(unittest.TestCase):
         res = self.run_gen(doc=d)
         self.assertRejected(res, r"CTRL: offset 0x0042", r"TBL_SEL\.BANK: bits 40")
 
+    def test_fuzz_never_crashes(self):
+        """Randomly broken descriptions give DescError messages, never a Python traceback."""
+        import importlib.util
+        import random
+        spec = importlib.util.spec_from_file_location("gen_regs", GEN)
+        g = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(g)
+        base = load()
+        junk = [None, 0, -1, "x", [], {}, 1.5, True, "31:0", 0x10000, [1], {"a": 1}]
+
+        def paths(o, path=()):
+            if path:
+                yield path
+            items = o.items() if isinstance(o, dict) else enumerate(o) if isinstance(o, list) else ()
+            for k, v in items:
+                yield from paths(v, path + (k,))
+
+        rng = random.Random(20261122)
+        path = os.path.join(self.dir, "fuzz.yaml")
+        for it in range(400):
+            d = copy.deepcopy(base)
+            for _ in range(rng.randint(1, 3)):
+                p = rng.choice(list(paths(d)))
+                parent = d
+                for k in p[:-1]:
+                    parent = parent[k]
+                if rng.random() < 0.3:
+                    del parent[p[-1]]
+                else:
+                    parent[p[-1]] = rng.choice(junk)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(yaml.safe_dump(d, sort_keys=False))
+            try:
+                doc, _ = g.load_yaml(path)
+                rm = g.build(doc, path, {})
+                for emit in (g.emit_sv, g.emit_cpp, g.emit_md, g.emit_kernel_xml):
+                    emit(rm, path)
+            except g.DescError:
+                pass
+            except Exception as e:  # pragma: no cover
+                self.fail("iteration %d: %s: %s\n%s" % (it, type(e).__name__, e, yaml.safe_dump(d)[:2000]))
+
     def test_invalid_yaml(self):
         self.assertRejected(self.run_gen(text="registers: [\n"), r"invalid YAML")
 
