@@ -1,7 +1,6 @@
 #include "v6lb/maglev.h"
 
 #include <algorithm>
-#include <queue>
 #include <stdexcept>
 
 #include "v6lb/crc32c.h"
@@ -56,42 +55,58 @@ void maglev_build(std::span<const MaglevBackend> backends, std::span<uint16_t> t
     return a.next != b.next ? a.next < b.next : a.skip < b.skip;
   });
 
+  // Which slots are taken, as a bitmap: 8 KiB for M = 65537 stays in L1 while the probes jump
+  // around; the table itself is only written.
+  std::vector<uint64_t> taken((m + 63) / 64, 0);
   auto take_turn = [&](Walker& x) {
-    while (table[x.next] != kNoBackend) {
+    while (taken[x.next >> 6] >> (x.next & 63) & 1) {
       x.next += x.skip;
       if (x.next >= m) x.next -= m;
     }
+    taken[x.next >> 6] |= uint64_t(1) << (x.next & 63);
     table[x.next] = x.slot;
     x.next += x.skip;
     if (x.next >= m) x.next -= m;
     ++x.turns;
   };
 
-  uint32_t filled = 0;
-  const bool equal = std::all_of(w.begin(), w.end(), [&](const Walker& x) { return x.weight == w[0].weight; });
-  if (equal) {
-    // The paper's round robin.
-    for (;;)
-      for (auto& x : w) {
-        take_turn(x);
-        if (++filled == m) return;
-      }
-  }
-  // Stride scheduling: backend i's k-th turn falls at time k / weight_i; earliest goes first,
-  // ties to the lower position. Compared exactly as (k_a+1) * w_b < (k_b+1) * w_a.
-  auto later = [&](uint32_t a, uint32_t b) {
-    const unsigned __int128 ta = (unsigned __int128)(w[a].turns + 1) * w[b].weight;
-    const unsigned __int128 tb = (unsigned __int128)(w[b].turns + 1) * w[a].weight;
-    return ta != tb ? ta > tb : a > b;
+  // Proportional turns: in round r = 1, 2, ... backend i takes a turn when floor(r * w_i / w_max)
+  // grows, so it takes w_i / w_max turns a round; within a round, in canonical order. Equal
+  // weights give the paper's round robin. Rounds are buckets of a ring indexed by round number
+  // (a backend's next round is at most w_max rounds ahead), so the cost is O(M + rounds), not
+  // O(rounds * backends) when one weight dominates.
+  uint64_t wmax = 0;
+  for (const auto& x : w) wmax = std::max<uint64_t>(wmax, x.weight);
+  const size_t ring = size_t(wmax) + 2;
+  constexpr uint32_t kNil = ~0u;
+  std::vector<uint32_t> head(ring, kNil), tail(ring, kNil), next(w.size(), kNil);
+  auto next_round = [&](const Walker& x) {  // ceil((turns + 1) * w_max / w)
+    return ((x.turns + 1) * wmax + x.weight - 1) / x.weight;
   };
-  std::priority_queue<uint32_t, std::vector<uint32_t>, decltype(later)> q(later);
-  for (uint32_t i = 0; i < w.size(); ++i) q.push(i);
-  for (;;) {
-    const uint32_t i = q.top();
-    q.pop();
-    take_turn(w[i]);
-    if (++filled == m) return;
-    q.push(i);
+  auto push = [&](uint64_t round, uint32_t i) {
+    const size_t b = size_t(round % ring);
+    next[i] = kNil;
+    if (head[b] == kNil)
+      head[b] = i;
+    else
+      next[tail[b]] = i;
+    tail[b] = i;
+  };
+  for (uint32_t i = 0; i < w.size(); ++i) push(next_round(w[i]), i);
+
+  std::vector<uint32_t> due;
+  uint32_t filled = 0;
+  for (uint64_t round = 1;; ++round) {
+    const size_t b = size_t(round % ring);
+    due.clear();
+    for (uint32_t i = head[b]; i != kNil; i = next[i]) due.push_back(i);
+    head[b] = tail[b] = kNil;
+    if (!std::is_sorted(due.begin(), due.end())) std::sort(due.begin(), due.end());
+    for (uint32_t i : due) {
+      take_turn(w[i]);
+      if (++filled == m) return;
+      push(next_round(w[i]), i);
+    }
   }
 }
 

@@ -33,7 +33,8 @@ ParsedFrame parse_frame(std::span<const uint8_t> frame, const ParserConfig& cfg)
   r.l3_off = uint16_t(l3);
 
   // 2. IPv6 fixed header. Anything truncated below is malformed; a chain that leaves the parse
-  // window or is too long is an exception, decided after the MAC check.
+  // window, is too long or holds a Routing header with Segments Left != 0 is an exception,
+  // decided after the MAC check.
   if (len < l3 + 40) return r;
   if ((p[l3] >> 4) != 6) return r;
   const uint32_t ip_end = l3 + 40 + load_be16(p + l3 + 4);
@@ -60,10 +61,18 @@ ParsedFrame parse_frame(std::span<const uint8_t> frame, const ParserConfig& cfg)
       exception = ParseClass::kPuntExtHeaders;
       break;
     }
+    // A Routing header with Segments Left != 0: the IPv6 destination is not the final one, and
+    // the L4 checksum covers the final one, so the packet must not be rewritten.
+    if (nh == kNhRouting && p[cur + 3] != 0) {
+      exception = ParseClass::kPuntExtHeaders;
+      break;
+    }
     nh = p[cur];
     cur += hlen;
     ++n_ext;
   }
+  // Where the walk stopped: the upper-layer header, or after an early stop (exception) the
+  // header that stopped it.
   r.proto = nh;
   r.l4_off = uint16_t(cur);
 
@@ -77,6 +86,8 @@ ParsedFrame parse_frame(std::span<const uint8_t> frame, const ParserConfig& cfg)
       } else {
         // RFC 8200 8.1: a zero UDP checksum is invalid over IPv6.
         if (nh == kNhUdp && load_be16(p + cur + kUdpChecksum) == 0) return r;
+        // Set whenever the TCP header was read, whatever the final class (wrong MAC, local,
+        // hop limit...).
         if (nh == kNhTcp) r.tcp_flags = p[cur + 13];
         l4 = ParseClass::kL4;
       }

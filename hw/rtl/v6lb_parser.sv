@@ -1,5 +1,6 @@
 // Frame classifier of the data plane: Ethernet, at most one 802.1Q tag, IPv6, up to four
-// extension headers, TCP/UDP. Bit-exact with parse_frame() (host/lib/packet_parser.cc) and
+// extension headers (a Routing header with Segments Left != 0 stops the walk as an exception),
+// TCP/UDP. Bit-exact with parse_frame() (host/lib/packet_parser.cc) and
 // docs/PIPELINE.md section 1, including the frame-size limit (a frame longer than MAX_FRAME
 // bytes is malformed, decided before everything else, like kMaxFrameLen in the model).
 //
@@ -25,8 +26,8 @@
 // Structure. An extension or L4 header can only start at L3+40+8k (extension headers are
 // multiples of 8 bytes), so after one 2:1 mux that aligns the window on L3 (14 or 18) every
 // candidate start is 8-byte aligned: NG = 26 positions inside 256 bytes. What a header at a
-// position would mean (its type, where the next one starts, truncated, leaving the window, and
-// the L4 checks) does not depend on the walk, so it is decoded for all positions in parallel.
+// position would mean (its type, where the next one starts, truncated, leaving the window, a
+// non-zero Segments Left, and the L4 checks) does not depend on the walk, so it is decoded for all positions in parallel.
 // All length checks are made against the payload length P instead of ip_end = L3+40+P and
 // against constants for the window, which takes the IPv6-header adder and 17-bit comparators out
 // of that decode. The walk is then a chain of 26:1 muxes of a small record; the mux selects come
@@ -156,14 +157,18 @@ module v6lb_parser #(
   //           least 8 bytes this also covers "its first 8 bytes are beyond ip_end", and then the
   //           length byte (maybe past len) cannot change the answer.
   //   win     it ends beyond the parse window
+  //   sl      its byte 3 is not 0: if it is a Routing header, Segments Left != 0 and the walk
+  //           stops there (used only when !trunc, so that byte lies within ip_end)
   //   fit_tcp, win_tcp, fit_udp, win_udp, csum0: the L4 checks for a TCP/UDP header there
-  //   ext, frag: its own Next Header field names an extension header / a Fragment header
+  //   ext, frag, rt: its own Next Header field names an extension header / a Fragment header /
+  //           a Routing header
   //   nh      its Next Header field
   //   next    the position after it, kept to GW bits: exact whenever !trunc && !win, since
   //           then it is at most SMAX < NG; otherwise the walk stops there and never uses it
-  localparam integer WW = 9 + 8 + GW;
-  localparam integer W_TRUNC = WW - 1, W_WIN = WW - 2, W_FIT_TCP = WW - 3, W_WIN_TCP = WW - 4,
-      W_FIT_UDP = WW - 5, W_WIN_UDP = WW - 6, W_CSUM0 = WW - 7, W_EXT = WW - 8, W_FRAG = WW - 9;
+  localparam integer WW = 11 + 8 + GW;
+  localparam integer W_TRUNC = WW - 1, W_WIN = WW - 2, W_SL = WW - 3, W_FIT_TCP = WW - 4,
+      W_WIN_TCP = WW - 5, W_FIT_UDP = WW - 6, W_WIN_UDP = WW - 7, W_CSUM0 = WW - 8,
+      W_EXT = WW - 9, W_FRAG = WW - 10, W_RT = WW - 11;
   // L4 fields of position g: {tcp_flags, tcp_csum, udp_csum, dport, sport}.
   localparam integer LW = 8 + 4 * 16;
   logic [NG*WW-1:0] walk_tab;
@@ -185,6 +190,7 @@ module v6lb_parser #(
       wire [8:0]  s = S0 + {1'b0, ext_len};
       wire        trunc = {4'd0, s, 3'b000} > plen;
       wire        win = s > (vlan ? SMAX18_9 : SMAX14_9);
+      wire        sl = view[8*(R+3) +: 8] != 8'd0;
       wire        fit_tcp = END20 <= plen;
       wire        fit_udp = END8 <= plen;
       wire        win_tcp = vlan ? WIN20_18 : WIN20_14;
@@ -197,8 +203,9 @@ module v6lb_parser #(
       wire        ext = (nh == NH_HOP) || (nh == NH_DSTOPTS) || (nh == NH_ROUTING) ||
                         (nh == NH_FRAGMENT);
       wire        frag = (nh == NH_FRAGMENT);
-      assign walk_tab[gg*WW +: WW] = {trunc, win, fit_tcp, win_tcp, fit_udp, win_udp,
-                                      udp_csum == 16'd0, ext, frag, nh, s[GW-1:0]};
+      wire        rt = (nh == NH_ROUTING);
+      assign walk_tab[gg*WW +: WW] = {trunc, win, sl, fit_tcp, win_tcp, fit_udp, win_udp,
+                                      udp_csum == 16'd0, ext, frag, rt, nh, s[GW-1:0]};
       assign l4_tab[gg*LW +: LW] = {tcp_flags, tcp_csum, udp_csum, dport, sport};
       wire unused_s = &{1'b0, s[8:GW]};
     end
@@ -234,6 +241,7 @@ module v6lb_parser #(
   wire          ip_nh_ext = (ip_nh == NH_HOP) || (ip_nh == NH_DSTOPTS) ||
                             (ip_nh == NH_ROUTING) || (ip_nh == NH_FRAGMENT);
   wire          ip_nh_frag = (ip_nh == NH_FRAGMENT);
+  wire          ip_nh_rt = (ip_nh == NH_ROUTING);
 
   // Frame-level verdicts before the walk, folded into one code with their precedence.
   localparam [1:0] E_NONE = 2'd0, E_MAL0 = 2'd1, E_NOT_IPV6 = 2'd2, E_MAL_L3 = 2'd3;
@@ -250,7 +258,7 @@ module v6lb_parser #(
   logic [7:0]            s1_hop;
   logic [127:0]          s1_src, s1_dst;
   logic [7:0]            s1_ip_nh;
-  logic                  s1_ip_nh_ext, s1_ip_nh_frag;
+  logic                  s1_ip_nh_ext, s1_ip_nh_frag, s1_ip_nh_rt;
   logic [WW-1:0]         s1_e0, s1_e1, s1_e2;
   logic [NG*WW-1:0]      s1_walk_tab;
   logic [NG*LW-1:0]      s1_l4_tab;
@@ -271,6 +279,7 @@ module v6lb_parser #(
     s1_ip_nh <= ip_nh;
     s1_ip_nh_ext <= ip_nh_ext;
     s1_ip_nh_frag <= ip_nh_frag;
+    s1_ip_nh_rt <= ip_nh_rt;
     s1_e0 <= e0;
     s1_e1 <= e1;
     s1_e2 <= e2;
@@ -285,20 +294,22 @@ module v6lb_parser #(
   // The C++ loop, unrolled: header k (k = 0..4) has type nh_k (the IPv6 Next Header, then each
   // record's nh), starts at position pos_k (0, then each record's next) and is described by
   // record e_k. The first k that stops decides; a fifth extension header is one too many, but a
-  // Fragment header is still a fragment (the C++ tests it first).
+  // Fragment header is still a fragment (the C++ tests it first). A Routing header with Segments
+  // Left != 0 stops the walk after its own truncation and window checks.
   localparam [2:0] S_WALK = 3'd0, S_DONE = 3'd1, S_MAL = 3'd2, S_FRAG = 3'd3, S_EXT = 3'd4;
   localparam integer RW = 3 + 8 + GW + WW;
 
   // Returns {status, nh, pos, record} of the header where the walk stopped.
   function [RW-1:0] walk;
     input [5*WW-1:0] rec;  // e_4 .. e_0
-    input [7:0] nh0;  // the IPv6 Next Header and its two flags
+    input [7:0] nh0;  // the IPv6 Next Header and its three flags
     input ext0;
     input frag0;
+    input rt0;
     integer k;
     reg [2:0]    st;
     reg [7:0]    nh;
-    reg          ext, frag;
+    reg          ext, frag, rt;
     reg [GW-1:0] pos;
     reg [WW-1:0] e;
     begin
@@ -310,11 +321,13 @@ module v6lb_parser #(
           nh = nh0;
           ext = ext0;
           frag = frag0;
+          rt = rt0;
           pos = {GW{1'b0}};
         end else begin
           nh = rec[(k-1)*WW + GW +: 8];
           ext = rec[(k-1)*WW + W_EXT];
           frag = rec[(k-1)*WW + W_FRAG];
+          rt = rec[(k-1)*WW + W_RT];
           pos = rec[(k-1)*WW +: GW];
         end
         if (st == S_WALK) begin
@@ -323,13 +336,15 @@ module v6lb_parser #(
           else if (k == 4) st = S_EXT;
           else if (e[W_TRUNC]) st = S_MAL;
           else if (e[W_WIN]) st = S_EXT;
+          else if (rt && e[W_SL]) st = S_EXT;
           walk = {st, nh, pos, e};
         end
       end
     end
   endfunction
 
-  wire [RW-1:0]  w = walk({e4, e3, s1_e2, s1_e1, s1_e0}, s1_ip_nh, s1_ip_nh_ext, s1_ip_nh_frag);
+  wire [RW-1:0]  w = walk({e4, e3, s1_e2, s1_e1, s1_e0}, s1_ip_nh, s1_ip_nh_ext, s1_ip_nh_frag,
+                          s1_ip_nh_rt);
   wire [2:0]     w_st = w[RW-1 -: 3];
   wire [7:0]     w_nh = w[WW + GW +: 8];
   wire [GW-1:0]  w_pos = w[WW +: GW];

@@ -1,5 +1,6 @@
 // Parser of the data plane: Ethernet, at most one 802.1Q tag, IPv6, up to four extension headers
-// (Hop-by-Hop, Destination Options, Routing), TCP/UDP. Never reads outside the frame.
+// (Hop-by-Hop, Destination Options, Routing with Segments Left 0), TCP/UDP. Never reads outside
+// the frame.
 #pragma once
 
 #include <cstdint>
@@ -21,10 +22,15 @@ inline constexpr uint32_t kMaxFrameLen = 10240;
 struct ParsedFrame {
   ParseClass cls = ParseClass::kMalformed;
   uint16_t l3_off = 0;    // start of the IPv6 header (14, or 18 with a VLAN tag)
-  uint16_t l4_off = 0;    // start of the TCP/UDP header
+  // l4_off and proto say where the extension-header walk stopped: at the upper-layer header
+  // (TCP, UDP, ICMPv6, other) when it ran to the end; when it stopped early (an exception: a
+  // Fragment header, a 5th extension header, a header leaving the parse window, a Routing header
+  // with Segments Left != 0), at the header that stopped it. Left 0 if the walk never ran or
+  // found a truncated extension header.
+  uint16_t l4_off = 0;    // start of that header
   uint16_t ip_end = 0;    // end of the IPv6 packet (frame may carry padding after it)
-  uint8_t proto = 0;      // upper-layer protocol after the extension headers
-  uint8_t tcp_flags = 0;  // TCP only
+  uint8_t proto = 0;      // that header's type (its preceding Next Header field)
+  uint8_t tcp_flags = 0;  // set whenever the TCP header was read, whatever the final class
 };
 
 struct ParserConfig {
