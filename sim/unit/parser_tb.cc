@@ -1,7 +1,8 @@
 // Differential test of hw/rtl/v6lb_parser.sv against parse_frame() (host/lib/packet_parser.cc):
 // directed frames of every class, every truncation of several valid frames, and random frames
-// (VLAN, 0-6 extension headers, TCP/UDP/ICMPv6/other, hop limits, MACs, card address,
-// truncations, payload-length lies, oversized frames, garbage after the frame's end). Frames go
+// (VLAN, 0-6 extension headers, Routing headers with random Segments Left, TCP/UDP/ICMPv6/other,
+// hop limits, MACs, card address, truncations, payload-length lies, oversized frames, garbage
+// after the frame's end). Frames go
 // in one per clock (with a phase of random bubbles and a reset); every output is compared in
 // order, with the sequence number carried in out_meta.
 //
@@ -258,6 +259,28 @@ void set_payload_len(std::vector<uint8_t>& f, size_t l3, uint16_t v) {
   if (f.size() >= l3 + 6) store_be16(&f[l3 + 4], v);
 }
 
+// Offset of extension header i of a frame built from s.
+size_t ext_off(const FrameSpec& s, size_t i) {
+  size_t off = l3_of(s) + 40;
+  for (size_t j = 0; j < i; ++j) off += s.ext[j].type == 44 ? 8 : (size_t(s.ext[j].len8) + 1) * 8;
+  return off;
+}
+
+// Sets the Segments Left byte (byte 3) of extension header i (build_frame writes 0 there for a
+// Routing header), if it lies in the frame.
+void set_segments_left(std::vector<uint8_t>& f, const FrameSpec& s, size_t i, uint8_t v) {
+  const size_t at = ext_off(s, i) + 3;
+  if (at < f.size()) f[at] = v;
+}
+
+// Every Routing header of s gets Segments Left v.
+std::vector<uint8_t> with_segments_left(const FrameSpec& s, uint8_t v) {
+  auto f = build_frame(s);
+  for (size_t i = 0; i < s.ext.size(); ++i)
+    if (s.ext[i].type == 43) set_segments_left(f, s, i, v);
+  return f;
+}
+
 struct Directed {
   std::string tag;
   std::vector<uint8_t> frame;
@@ -373,6 +396,56 @@ std::vector<Directed> directed_frames() {
     s.ext = {{0, 30}};  // 248 bytes from 54: ends at 302
     add("ext beyond window", build_frame(s), ParseClass::kPuntExtHeaders);
   }
+  // Routing header with Segments Left != 0: ext headers, after its own truncation checks.
+  {
+    FrameSpec s = tcp;
+    s.ext = {{43, 2}};
+    add("routing sl 0", with_segments_left(s, 0), ParseClass::kL4);
+    add("routing sl 1", with_segments_left(s, 1), ParseClass::kPuntExtHeaders);
+    add("routing sl 255", with_segments_left(s, 255), ParseClass::kPuntExtHeaders);
+    s.proto = 58;
+    add("routing sl 1 icmp", with_segments_left(s, 1), ParseClass::kPuntExtHeaders);
+    s.proto = 17;
+    s.vlan = true;
+    s.ext = {{0, 0}, {60, 1}, {43, 0}, {60, 0}};
+    add("vlan routing sl 0 third", with_segments_left(s, 0), ParseClass::kL4);
+    add("vlan routing sl 3 third", with_segments_left(s, 3), ParseClass::kPuntExtHeaders);
+    s.vlan = false;
+    s.proto = 6;
+    s.ext = {{0, 0}, {60, 0}, {60, 0}, {60, 0}, {43, 0}};
+    add("routing sl 1 fifth", with_segments_left(s, 1), ParseClass::kPuntExtHeaders);
+    s.ext = {{0, 0}, {60, 0}};  // byte 3 of these is PadN's length, not Segments Left
+    add("hbh dst byte3", build_frame(s), ParseClass::kL4);
+    s.ext = {{43, 1}};
+    auto f = with_segments_left(s, 1);
+    f[55] = 4;  // claims 40 bytes, the packet holds 16 + 20
+    add("routing sl 1 beyond ip_end", f, ParseClass::kMalformed);
+    f = with_segments_left(s, 1);
+    f.resize(54 + 7);  // 7 bytes of it
+    set_payload_len(f, 14, 7);
+    add("routing sl 1 cut at 7", f, ParseClass::kMalformed);
+    s.ext = {{43, 0}, {60, 0}};
+    f = with_segments_left(s, 1);
+    f[63] = 100;  // the header after it runs past ip_end: never looked at
+    add("routing sl 1 then truncated", f, ParseClass::kPuntExtHeaders);
+    f[57] = 0;
+    add("routing sl 0 then truncated", f, ParseClass::kMalformed);
+    s.ext = {{43, 0}};
+    f = with_segments_left(s, 1);
+    f.resize(54 + 8 + 12);  // TCP header cut short, never reached
+    set_payload_len(f, 14, 8 + 12);
+    add("routing sl 1 short tcp", f, ParseClass::kPuntExtHeaders);
+    s.ext = {{43, 30}};
+    s.payload_len = 64;
+    add("routing sl 1 beyond window", with_segments_left(s, 1), ParseClass::kPuntExtHeaders);
+    s.payload_len = 0;
+    s.ext = {{43, 0}};
+    s.dst = kCardAddr;
+    add("routing sl 1 to card", with_segments_left(s, 1), ParseClass::kPuntLocal);
+    s.dst = tcp.dst;
+    s.dst_mac = *MacAddr::parse("02:00:00:00:00:02");
+    add("routing sl 1 wrong mac", with_segments_left(s, 1), ParseClass::kWrongMac);
+  }
   // Headers around the window edge. Without a tag positions are 54+8k: 246 and 254 are the
   // last two; with a tag 58+8k: 242 and 250.
   for (int vl = 0; vl < 2; ++vl) {
@@ -394,6 +467,9 @@ std::vector<Directed> directed_frames() {
         t.ext.push_back({43, 0});
         add("edge+ext vlan=" + std::to_string(vl) + " k=" + std::to_string(k), build_frame(t),
             ParseClass(0xFF));
+        // The same with Segments Left 1 in that last (Routing) header.
+        add("edge+routing sl vlan=" + std::to_string(vl) + " k=" + std::to_string(k),
+            with_segments_left(t, 1), ParseClass(0xFF));
         // Truncated so the last header is only partly inside ip_end.
         auto g = build_frame(t);
         const size_t l3 = vl ? 18 : 14;
@@ -498,6 +574,15 @@ std::vector<uint8_t> random_frame(std::mt19937_64& rng, std::string& tag) {
   s.pad_to = r(4) ? 60 : unsigned(r(300));
   std::vector<uint8_t> f = build_frame(s);
   tag = "random";
+  // Segments Left of the Routing headers: mostly 0 (walked) or small, sometimes anything.
+  for (size_t i = 0; i < s.ext.size(); ++i) {
+    if (s.ext[i].type != 43) continue;
+    const unsigned sel = unsigned(r(4));
+    if (sel == 0) continue;
+    const uint8_t sl = sel == 1 ? uint8_t(1) : sel == 2 ? uint8_t(r(4)) : uint8_t(rng());
+    set_segments_left(f, s, i, sl);
+    if (sl != 0) tag += " sl";
+  }
   const size_t l3 = l3_of(s);
   // Mutations.
   if (r(12) == 0 && f.size() >= l3 + 6) {  // payload-length lie
@@ -574,7 +659,12 @@ int main(int argc, char** argv) {
   // 2. Every truncation length of several valid frames, with the rest of the window holding
   // the real bytes that were cut off (what a parser reading past len would see), then random.
   {
-    std::vector<std::pair<std::string, FrameSpec>> bases;
+    struct Base {
+      std::string name;
+      FrameSpec spec;
+      uint8_t segments_left = 0;  // of every Routing header
+    };
+    std::vector<Base> bases;
     FrameSpec s;
     bases.push_back({"tcp", s});
     s.proto = 17;
@@ -583,6 +673,7 @@ int main(int argc, char** argv) {
     bases.push_back({"vlan udp", s});
     s.ext = {{0, 0}, {60, 2}, {43, 1}, {60, 0}};
     bases.push_back({"vlan udp 4 ext", s});
+    bases.push_back({"vlan udp 4 ext routing sl", s, 2});
     s.vlan = false;
     s.proto = 6;
     s.ext = {{0, 0}, {44, 0}};
@@ -597,8 +688,8 @@ int main(int argc, char** argv) {
     s.ext = {};
     s.proto = 58;
     bases.push_back({"icmp", s});
-    for (const auto& [name, spec] : bases) {
-      const auto full = build_frame(spec);
+    for (const auto& [name, spec, sl] : bases) {
+      const auto full = with_segments_left(spec, sl);
       for (size_t len = 0; len <= full.size(); ++len) {
         std::vector<uint8_t> f(full.begin(), full.begin() + len);
         b.push(f, "trunc " + name + " len=" + std::to_string(len), Bench::Fill::kOriginal,

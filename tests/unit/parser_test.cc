@@ -166,6 +166,102 @@ TEST(Parser, ExceptionHeadersBeyondParseWindow) {
   EXPECT_EQ(classify(build_frame(s)), ParseClass::kL4);
 }
 
+// A Routing header with Segments Left != 0: the destination is not the final one, so the packet
+// is punted unchanged (PIPELINE.md section 1, step 11).
+TEST(Parser, ExceptionRoutingWithSegmentsLeft) {
+  FrameSpec s;
+  s.ext = {{43, 2}};  // 24 bytes at 54; Segments Left at 57
+  auto f = build_frame(s);
+  ASSERT_EQ(f[57], 0);
+  EXPECT_EQ(classify(f), ParseClass::kL4);  // Segments Left 0: walked as any other header
+  f[57] = 1;
+  ParsedFrame pf = parse_frame(f, kCard);
+  EXPECT_EQ(pf.cls, ParseClass::kPuntExtHeaders);
+  EXPECT_EQ(pf.proto, 43);    // the walk stopped at the Routing header
+  EXPECT_EQ(pf.l4_off, 54);
+  EXPECT_EQ(pf.tcp_flags, 0);  // the TCP header was never read
+  f[57] = 0xFF;
+  EXPECT_EQ(classify(f), ParseClass::kPuntExtHeaders);
+
+  // Behind two other headers, with a tag: Segments Left at 58 + 8 + 16 + 3.
+  s.vlan = true;
+  s.ext = {{0, 0}, {60, 1}, {43, 0}};
+  f = build_frame(s);
+  EXPECT_EQ(classify(f), ParseClass::kL4);
+  f[58 + 24 + 3] = 2;
+  pf = parse_frame(f, kCard);
+  EXPECT_EQ(pf.cls, ParseClass::kPuntExtHeaders);
+  EXPECT_EQ(pf.proto, 43);
+  EXPECT_EQ(pf.l4_off, 58 + 24);
+
+  // Byte 3 of a Hop-by-Hop / Destination Options header is not Segments Left.
+  s.vlan = false;
+  s.ext = {{0, 0}, {60, 0}};
+  f = build_frame(s);
+  f[54 + 3] = f[62 + 3] = 7;
+  EXPECT_EQ(classify(f), ParseClass::kL4);
+}
+
+TEST(Parser, RoutingWithSegmentsLeftPrecedence) {
+  FrameSpec s;
+  s.ext = {{43, 0}};
+  auto with_sl = [](std::vector<uint8_t> f) {
+    f[54 + 3] = 1;
+    return f;
+  };
+  // Truncated Routing header: malformed first, as for any extension header.
+  {
+    auto f = with_sl(build_frame(s));
+    f[54 + 1] = 3;  // claims 32 bytes; the packet holds 8 + 20
+    EXPECT_EQ(classify(f), ParseClass::kMalformed);
+    f = with_sl(build_frame(s));
+    f.resize(54 + 6);  // only 6 bytes of it (Segments Left included)
+    store_be16(&f[18], 6);
+    EXPECT_EQ(classify(f), ParseClass::kMalformed);
+  }
+  // The walk stops there: a truncated header after it is not looked at.
+  {
+    FrameSpec t = s;
+    t.ext = {{43, 0}, {60, 0}};
+    auto f = with_sl(build_frame(t));
+    f[62 + 1] = 200;  // the Destination Options header now runs far past ip_end
+    EXPECT_EQ(classify(f), ParseClass::kPuntExtHeaders);
+    f[54 + 3] = 0;
+    EXPECT_EQ(classify(f), ParseClass::kMalformed);
+  }
+  // Leaving the window is an exception of the same class anyway.
+  {
+    FrameSpec t = s;
+    t.ext = {{43, 30}};  // 248 bytes from 54: ends at 302
+    t.payload_len = 64;
+    auto f = with_sl(build_frame(t));
+    EXPECT_EQ(classify(f), ParseClass::kPuntExtHeaders);
+  }
+  // Malformed L4 after it is not reached; wrong MAC and local still come first.
+  {
+    auto f = with_sl(build_frame(s));
+    store_be16(&f[18], 8 + 19);  // TCP header cut short
+    f.resize(54 + 8 + 19);
+    EXPECT_EQ(classify(f), ParseClass::kPuntExtHeaders);
+    FrameSpec t = s;
+    t.dst_mac = *MacAddr::parse("02:00:00:00:00:02");
+    EXPECT_EQ(classify(with_sl(build_frame(t))), ParseClass::kWrongMac);
+    t = s;
+    t.dst = kCard.card_addr;
+    EXPECT_EQ(classify(with_sl(build_frame(t))), ParseClass::kPuntLocal);
+  }
+  // As a fifth extension header it is one too many, whatever its Segments Left.
+  {
+    FrameSpec t = s;
+    t.ext = {{0, 0}, {60, 0}, {60, 0}, {60, 0}, {43, 0}};
+    auto f = build_frame(t);
+    f[54 + 32 + 3] = 1;
+    ParsedFrame pf = parse_frame(f, kCard);
+    EXPECT_EQ(pf.cls, ParseClass::kPuntExtHeaders);
+    EXPECT_EQ(pf.l4_off, 54 + 32);
+  }
+}
+
 TEST(Parser, ExceptionHopLimit) {
   FrameSpec s;
   s.hop_limit = 1;
