@@ -12,7 +12,7 @@ namespace {
 namespace r = regs;
 
 constexpr uint32_t kOpWrite = 1, kOpRead = 2;
-constexpr uint32_t kTableService = 1, kTableBackend = 2, kTableMaglev = 3;
+constexpr uint32_t kTableService = 1, kTableBackend = 2, kTableMaglev = 3, kTableReverse = 6;
 
 uint32_t be32(const uint8_t* p) {
   return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
@@ -50,6 +50,7 @@ CardTables::CardTables(Device& dev) : dev_(dev) {
   geo_.maglev_size = dev_.read32(r::CAP_MAGLEV_M);
   geo_.flow_sets = dev_.read32(r::CAP_FLOW_SETS);
   geo_.flow_ways = dev_.read32(r::CAP_FLOW_WAYS);
+  geo_.reverse_entries = dev_.read32(r::CAP_REVERSE_ENTRIES);
   banks_.resize(r::ACTIVE_BANK_COUNT);
   for (uint32_t i = 0; i < r::ACTIVE_BANK_COUNT; ++i)
     banks_[i] = dev_.read32(r::ACTIVE_BANK + 4 * i);
@@ -100,6 +101,16 @@ void CardTables::set_backend(uint32_t slot, const BackendEntry& b) {
   dev_.write_block(r::TBL_DATA, w);
   dev_.write32(r::TBL_INDEX, slot);
   command(kTableBackend, kOpWrite);
+}
+
+void CardTables::set_reverse(uint32_t slot, const ReverseEntry& e) {
+  uint32_t w[6];
+  addr_words(e.address, w);
+  w[4] = uint32_t(e.valid) << 31 | uint32_t(e.proto) << 16 | e.port;
+  w[5] = uint32_t(e.service) << 16 | e.backend;
+  dev_.write_block(r::TBL_DATA, w);
+  dev_.write32(r::TBL_INDEX, slot);
+  command(kTableReverse, kOpWrite);
 }
 
 void CardTables::write_maglev(uint32_t service, uint32_t bank, uint32_t offset,

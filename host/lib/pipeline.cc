@@ -21,6 +21,7 @@ Pipeline::Pipeline(const Geometry& g)
     : geo_(g),
       services_(g.services),
       backends_(g.backends),
+      reverse_(g.reverse_entries),
       maglev_(size_t(g.services) * 2 * g.maglev_size, kNoBackend),
       active_bank_(g.services, 0),
       fwd_(g.flow_sets, g.flow_ways),
@@ -31,6 +32,8 @@ Pipeline::Pipeline(const Geometry& g)
   if (g.backends == 0 || g.backends >= kNoBackend)
     throw std::invalid_argument("backends must be 1..65534");
   if (!is_prime(g.maglev_size)) throw std::invalid_argument("Maglev size must be prime");
+  if (g.reverse_entries == 0 || (g.reverse_entries & (g.reverse_entries - 1)))
+    throw std::invalid_argument("reverse entries must be a power of two");
 }
 
 void Pipeline::set_card(const CardEntry& card) {
@@ -46,6 +49,12 @@ void Pipeline::set_service(uint32_t slot, const ServiceEntry& s) {
 }
 
 void Pipeline::set_backend(uint32_t slot, const BackendEntry& b) { backends_.at(slot) = b; }
+
+void Pipeline::set_reverse(uint32_t slot, const ReverseEntry& r) { reverse_.at(slot) = r; }
+
+uint32_t Pipeline::reverse_hash(const uint8_t* addr, uint16_t port, uint8_t proto) {
+  return client_hash(addr, port, proto);  // the same 37-byte layout: address, port, protocol
+}
 
 void Pipeline::write_maglev(uint32_t service, uint32_t bank, uint32_t offset,
                             std::span<const uint16_t> entries) {
@@ -260,18 +269,32 @@ void Pipeline::to_service(Packet& p, Work& w, uint32_t now) {
 }
 
 void Pipeline::from_backend(Packet& p, Work& w, uint32_t now) {
+  uint16_t be;
+  uint8_t svc;
   const int way = reply_.find_live(w.reply_set, w.key, now);
-  if (way == FlowTable::kNone) {
-    count(Counter::kDropNoService);
-    return;
+  FlowEntry* e = way == FlowTable::kNone ? nullptr : &reply_.set(w.reply_set)[way];
+  if (e && services_[e->service].valid && backends_[e->backend].valid) {
+    be = e->backend;
+    svc = e->service;
+    const uint32_t t = services_[svc].timeout_ticks;
+    if (needs_refresh(*e, now, t)) e->deadline = entry_deadline(now, t);
+  } else {
+    // No usable flow entry: translate by the backend's own (address, port, protocol) if it
+    // serves exactly one service.
+    const uint16_t sport = load_be16(w.key + 32);
+    const ReverseEntry& r =
+        reverse_[reverse_hash(w.key, sport, w.key[36]) & (geo_.reverse_entries - 1)];
+    if (!r.valid || r.port != sport || r.proto != w.key[36] ||
+        std::memcmp(r.address.b.data(), w.key, 16) != 0 || !services_[r.service].valid ||
+        !backends_[r.backend].valid) {
+      count(Counter::kDropNoService);
+      return;
+    }
+    be = r.backend;
+    svc = r.service;
+    count(Counter::kReplyStateless);
   }
-  FlowEntry& e = reply_.set(w.reply_set)[way];
-  const ServiceEntry& s = services_[e.service];
-  if (!s.valid || !backends_[e.backend].valid) {
-    count(Counter::kDropNoService);
-    return;
-  }
-  if (needs_refresh(e, now, s.timeout_ticks)) e.deadline = entry_deadline(now, s.timeout_ticks);
+  const ServiceEntry& s = services_[svc];
 
   uint8_t* ip = p.data + w.pf.l3_off;
   uint8_t* l4 = p.data + w.pf.l4_off;
@@ -284,10 +307,10 @@ void Pipeline::from_backend(Packet& p, Work& w, uint32_t now) {
 
   p.verdict = Verdict::kForward;
   count(Counter::kReplyPackets);
-  svc_ctr_[e.service].reply_packets++;
-  svc_ctr_[e.service].reply_bytes += p.len;
-  be_ctr_[e.backend].reply_packets++;
-  be_ctr_[e.backend].reply_bytes += p.len;
+  svc_ctr_[svc].reply_packets++;
+  svc_ctr_[svc].reply_bytes += p.len;
+  be_ctr_[be].reply_packets++;
+  be_ctr_[be].reply_bytes += p.len;
 }
 
 }  // namespace v6lb

@@ -1,6 +1,11 @@
 #include "v6lb/program.h"
 
+#include <map>
+#include <set>
+#include <tuple>
+
 #include "v6lb/maglev.h"
+#include "v6lb/pipeline.h"
 
 namespace v6lb {
 
@@ -44,6 +49,25 @@ Plan make_plan(const Config& cfg, const Geometry& g, const BackendUp* up) {
     ps.maglev = maglev_build(mb, g.maglev_size);
     plan.services.push_back(std::move(ps));
   }
+
+  // Reverse entries: only a backend key that one service uses can name its VIP unambiguously;
+  // on a slot collision the first in config order keeps the slot.
+  using Key = std::tuple<Ipv6Addr, uint16_t, uint8_t>;
+  std::map<Key, int> users;
+  for (const auto& ps : plan.services)
+    for (const auto& pb : ps.backends) ++users[{pb.entry.address, pb.entry.port, ps.entry.proto}];
+  std::set<uint32_t> taken;
+  for (const auto& ps : plan.services)
+    for (const auto& pb : ps.backends) {
+      if (users[{pb.entry.address, pb.entry.port, ps.entry.proto}] != 1) continue;
+      const uint32_t slot = Pipeline::reverse_hash(pb.entry.address.b.data(), pb.entry.port,
+                                                   ps.entry.proto) &
+                            (g.reverse_entries - 1);
+      if (!taken.insert(slot).second) continue;
+      plan.reverse.push_back({slot, ReverseEntry{true, pb.entry.address, pb.entry.port,
+                                                 ps.entry.proto, uint16_t(pb.slot),
+                                                 uint8_t(ps.slot)}});
+    }
   return plan;
 }
 
@@ -71,6 +95,13 @@ void write_plan(const Plan& plan, TableWriter& dp) {
     if (!service_used[i]) dp.set_service(i, ServiceEntry{});
   for (uint32_t i = 0; i < g.backends; ++i)
     if (!backend_used[i]) dp.set_backend(i, BackendEntry{});
+  std::vector<bool> reverse_used(g.reverse_entries, false);
+  for (const auto& pr : plan.reverse) {
+    dp.set_reverse(pr.slot, pr.entry);
+    reverse_used[pr.slot] = true;
+  }
+  for (uint32_t i = 0; i < g.reverse_entries; ++i)
+    if (!reverse_used[i]) dp.set_reverse(i, ReverseEntry{});
 }
 
 }  // namespace v6lb

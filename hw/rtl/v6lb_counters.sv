@@ -16,6 +16,7 @@ module v6lb_counters #(
     input  wire        c_punt,
     input  wire        c_to_service,
     input  wire        c_reply,
+    input  wire        c_reply_stateless,
     input  wire        c_learned,
     input  wire        c_table_full,
     input  wire [7:0]  c_service,
@@ -29,10 +30,10 @@ module v6lb_counters #(
     /* verilator lint_on UNUSEDSIGNAL */
     output logic [63:0] value        // the selected counter, combinational
 );
-  localparam integer N_GLOBAL = 19;
+  localparam integer N_GLOBAL = 20;
   localparam integer RX_PACKETS = 0, RX_BYTES = 1, FWD_PACKETS = 2, FWD_BYTES = 3,
                      PUNT_PACKETS = 4, PUNT_BYTES = 5, FLOWS_LEARNED = 16, FLOW_TABLE_FULL = 17,
-                     REPLY_PACKETS = 18;
+                     REPLY_PACKETS = 18, REPLY_STATELESS = 19;
 
   logic [63:0] g[N_GLOBAL];
   logic [63:0] s_packets[N_SERVICES], s_bytes[N_SERVICES], s_new[N_SERVICES];
@@ -94,6 +95,7 @@ module v6lb_counters #(
       if (c_learned) g[FLOWS_LEARNED] <= g[FLOWS_LEARNED] + 64'd1;
       if (c_table_full) g[FLOW_TABLE_FULL] <= g[FLOW_TABLE_FULL] + 64'd1;
       if (c_reply) g[REPLY_PACKETS] <= g[REPLY_PACKETS] + 64'd1;
+      if (c_reply_stateless) g[REPLY_STATELESS] <= g[REPLY_STATELESS] + 64'd1;
       if (c_to_service && svc_ok) begin
         s_packets[cs] <= s_packets[cs] + 64'd1;
         s_bytes[cs] <= s_bytes[cs] + len;

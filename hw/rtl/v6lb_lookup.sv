@@ -15,7 +15,8 @@ module v6lb_lookup #(
     parameter integer N_SERVICES = 64,
     parameter integer N_BACKENDS = 1024,
     parameter integer MAGLEV_M = 65537,
-    parameter integer FLOW_SETS_LOG2 = 14
+    parameter integer FLOW_SETS_LOG2 = 14,
+    parameter integer REVERSE_LOG2 = 12
 ) (
     input  wire         clk,
     input  wire         rst,
@@ -50,6 +51,9 @@ module v6lb_lookup #(
     input  wire [31:0]  mg_waddr,    // (service * 2 + bank) * M + index
     input  wire [15:0]  mg_wdata,
     input  wire [N_SERVICES-1:0] active_bank,
+    input  wire         rev_we,
+    input  wire [15:0]  rev_widx,
+    input  wire [511:0] rev_wdata,
     // Host reads of the service and backend tables (combinational).
     input  wire [7:0]   svc_ridx,
     output wire [511:0] svc_rdata,
@@ -92,6 +96,7 @@ module v6lb_lookup #(
     output logic        c_punt,
     output logic        c_to_service,
     output logic        c_reply,
+    output logic        c_reply_stateless,
     output logic        c_learned,
     output logic        c_table_full,
     output logic [7:0]  c_service,
@@ -147,6 +152,15 @@ module v6lb_lookup #(
   logic [47:0]         be_mac[N_BACKENDS];
   logic [7:0]          be_service[N_BACKENDS];
   logic [15:0]         maglev[MG_DEPTH];
+  // Reverse table: backend (address, port, protocol) -> (service, backend) for replies that have
+  // no flow entry; written by the host only for keys one service uses.
+  localparam integer REV = 1 << REVERSE_LOG2;
+  logic [REV-1:0]      rev_valid;
+  logic [127:0]        rev_addr[REV];
+  logic [15:0]         rev_port[REV];
+  logic [7:0]          rev_proto[REV];
+  logic [15:0]         rev_be[REV];
+  logic [7:0]          rev_svc[REV];
 
   // The Maglev memory has no reset: the host writes a service's table before it marks the
   // service valid (program.cc: write_plan), and invalid services are never looked up.
@@ -174,9 +188,18 @@ module v6lb_lookup #(
       be_mac[bidx(be_widx)] <= {be_wdata[191:160], be_wdata[223:208]};
     end
     if (mg_we && mg_waddr < MG_DEPTH) maglev[mg_waddr[MG_AW-1:0]] <= mg_wdata;
+    if (rev_we && {16'd0, rev_widx} < REV) begin
+      rev_valid[rev_widx[REVERSE_LOG2-1:0]] <= rev_wdata[159];
+      rev_addr[rev_widx[REVERSE_LOG2-1:0]] <= words_to_addr(rev_wdata[127:0]);
+      rev_proto[rev_widx[REVERSE_LOG2-1:0]] <= rev_wdata[151:144];
+      rev_port[rev_widx[REVERSE_LOG2-1:0]] <= rev_wdata[143:128];
+      rev_svc[rev_widx[REVERSE_LOG2-1:0]] <= rev_wdata[183:176];
+      rev_be[rev_widx[REVERSE_LOG2-1:0]] <= rev_wdata[175:160];
+    end
     if (rst) begin
       svc_valid <= '0;
       be_valid <= '0;
+      rev_valid <= '0;
     end
   end
 
@@ -261,11 +284,13 @@ module v6lb_lookup #(
   wire [295:0] key_client = vip_hit ? make_key(p_src, 128'd0, p_sport, 16'd0, p_proto)
                                     : make_key(p_dst, 128'd0, p_dport, 16'd0, p_proto);
 
-  wire [31:0] crc_flow, crc_src, crc_srcproto, crc_client;
+  wire [295:0] key_rev = make_key(p_src, 128'd0, p_sport, 16'd0, p_proto);
+  wire [31:0] crc_flow, crc_src, crc_srcproto, crc_client, crc_rev;
   v6lb_crc32c_key crc_flow_i (.key(key_flow), .crc(crc_flow));
   v6lb_crc32c_key crc_src_i (.key(key_src), .crc(crc_src));
   v6lb_crc32c_key crc_srcproto_i (.key(key_srcproto), .crc(crc_srcproto));
   v6lb_crc32c_key crc_client_i (.key(key_client), .crc(crc_client));
+  v6lb_crc32c_key crc_rev_i (.key(key_rev), .crc(crc_rev));
 
   logic         h_valid;
   logic [3:0]   h_class;
@@ -279,7 +304,7 @@ module v6lb_lookup #(
   logic [295:0] h_key;
   logic         h_svc_hit;
   logic [7:0]   h_svc;
-  logic [31:0]  h_crc_flow, h_crc_src, h_crc_srcproto, h_crc_client;
+  logic [31:0]  h_crc_flow, h_crc_src, h_crc_srcproto, h_crc_client, h_crc_rev;
 
   always_ff @(posedge clk) begin
     h_valid <= p_valid && !rst;
@@ -302,6 +327,7 @@ module v6lb_lookup #(
     h_crc_src <= crc_src;
     h_crc_srcproto <= crc_srcproto;
     h_crc_client <= crc_client;
+    h_crc_rev <= crc_rev;
   end
 
   // ---------------------------------------------------------------- stage fwd_rd
@@ -342,6 +368,21 @@ module v6lb_lookup #(
 
   logic [15:0] mg_q;
   always_ff @(posedge clk) mg_q <= maglev[mg_raddr[MG_AW-1:0]];
+
+  // Reverse entry of the packet's source, read alongside (used two stages on, in rep_ex).
+  wire [REVERSE_LOG2-1:0] rev_ri = h_crc_rev[REVERSE_LOG2-1:0];
+  logic         rq_valid;
+  logic [127:0] rq_addr;
+  logic [15:0]  rq_port, rq_be;
+  logic [7:0]   rq_proto, rq_svc;
+  always_ff @(posedge clk) begin
+    rq_valid <= rev_valid[rev_ri];
+    rq_addr <= rev_addr[rev_ri];
+    rq_port <= rev_port[rev_ri];
+    rq_proto <= rev_proto[rev_ri];
+    rq_be <= rev_be[rev_ri];
+    rq_svc <= rev_svc[rev_ri];
+  end
 
   logic [1:0]   r_op;
   logic [3:0]   r_class;
@@ -509,6 +550,10 @@ module v6lb_lookup #(
   logic         x_write_reply, x_learned, x_full, x_no_backend;
   logic [15:0]  x_be;
   logic signed [3:0] x_occ_fwd;
+  logic         xr_valid;
+  logic [127:0] xr_addr;
+  logic [15:0]  xr_port, xr_be;
+  logic [7:0]   xr_proto, xr_svc;
 
   always_ff @(posedge clk) begin
     x_op <= rst ? OP_NONE : r_op;
@@ -538,6 +583,12 @@ module v6lb_lookup #(
     x_full <= f_full;
     x_no_backend <= f_no_backend;
     x_be <= f_be;
+    xr_valid <= rq_valid;
+    xr_addr <= rq_addr;
+    xr_port <= rq_port;
+    xr_proto <= rq_proto;
+    xr_be <= rq_be;
+    xr_svc <= rq_svc;
     x_occ_fwd <= fwd_we ? $signed({1'b0, count_valid(fwd_wdata)}) -
                           $signed({1'b0, count_valid(fwd_set_q)}) : 4'sd0;
   end
@@ -564,6 +615,9 @@ module v6lb_lookup #(
   logic [7:0]  rep_svc;
   logic [15:0] rep_be;
   logic [EW-1:0] y_host_rdata;
+  // No usable reply entry: the reverse table may still name the service.
+  wire rev_ok = xr_valid && xr_addr == x_src && xr_port == x_sport && xr_proto == x_proto &&
+                sok(xr_svc) && svc_valid[sidx(xr_svc)] && bok(xr_be) && be_valid[bidx(xr_be)];
 
   always_comb begin
     integer w;
@@ -637,7 +691,7 @@ module v6lb_lookup #(
   logic [127:0] y_src, y_dst;
   logic [15:0]  y_sport, y_dport, y_l4_csum, y_len;
   logic [7:0]   y_hop;
-  logic         y_to_svc, y_reply_ok, y_learned, y_table_full, y_no_backend;
+  logic         y_to_svc, y_reply_ok, y_stateless, y_learned, y_table_full, y_no_backend;
   logic [7:0]   y_svc;
   logic [15:0]  y_be;
   logic signed [3:0] y_occ_fwd, y_occ_rep;
@@ -656,12 +710,13 @@ module v6lb_lookup #(
     y_len <= x_len;
     y_hop <= x_hop;
     y_to_svc <= pkt_to_svc_x && !x_no_backend;
-    y_reply_ok <= pkt_reply_x && rep_ok;
+    y_reply_ok <= pkt_reply_x && (rep_ok || rev_ok);
+    y_stateless <= pkt_reply_x && !rep_ok && rev_ok;
     y_learned <= x_learned;
     y_table_full <= x_full || y_full;
     y_no_backend <= pkt_to_svc_x && x_no_backend;
-    y_svc <= pkt_to_svc_x ? x_svc : rep_svc;
-    y_be <= pkt_to_svc_x ? x_be : rep_be;
+    y_svc <= pkt_to_svc_x ? x_svc : rep_ok ? rep_svc : xr_svc;
+    y_be <= pkt_to_svc_x ? x_be : rep_ok ? rep_be : xr_be;
     y_occ_fwd <= x_occ_fwd;
     y_occ_rep <= rep_we ? $signed({1'b0, count_valid(rep_wdata)}) -
                           $signed({1'b0, count_valid(rep_set_q)}) : 4'sd0;
@@ -736,6 +791,7 @@ module v6lb_lookup #(
     c_punt <= y_op == OP_PKT && punt;
     c_to_service <= y_op == OP_PKT && y_to_svc;
     c_reply <= y_op == OP_PKT && y_reply_ok;
+    c_reply_stateless <= y_op == OP_PKT && y_stateless;
     c_learned <= y_op == OP_PKT && y_learned;
     c_table_full <= y_op == OP_PKT && y_table_full;
     c_service <= y_svc;

@@ -1,8 +1,8 @@
 // Frame classifier of the data plane: Ethernet, at most one 802.1Q tag, IPv6, up to four
 // extension headers (a Routing header with Segments Left != 0 stops the walk as an exception),
-// TCP/UDP. Bit-exact with parse_frame() (host/lib/packet_parser.cc) and
-// docs/PIPELINE.md section 1, including the frame-size limit (a frame longer than MAX_FRAME
-// bytes is malformed, decided before everything else, like kMaxFrameLen in the model).
+// TCP/UDP. Bit-exact with parse_frame() (host/lib/packet_parser.cc) and docs/PIPELINE.md
+// section 1, including the frame-size limit (a frame longer than MAX_FRAME bytes is malformed,
+// decided before everything else, like kMaxFrameLen in the model).
 //
 // Interface
 //   in_window : frame byte i at in_window[8*i +: 8], i < WINDOW_BYTES. Bytes at or beyond in_len
@@ -27,12 +27,13 @@
 // multiples of 8 bytes), so after one 2:1 mux that aligns the window on L3 (14 or 18) every
 // candidate start is 8-byte aligned: NG = 26 positions inside 256 bytes. What a header at a
 // position would mean (its type, where the next one starts, truncated, leaving the window, a
-// non-zero Segments Left, and the L4 checks) does not depend on the walk, so it is decoded for all positions in parallel.
-// All length checks are made against the payload length P instead of ip_end = L3+40+P and
-// against constants for the window, which takes the IPv6-header adder and 17-bit comparators out
-// of that decode. The walk is then a chain of 26:1 muxes of a small record; the mux selects come
-// straight from the previous record's "next" field, not from the walk's status, so the status
-// logic runs beside the chain instead of in it. No byte-granular shifter over the window exists.
+// non-zero Segments Left, and the L4 checks) does not depend on the walk, so it is decoded for
+// all positions in parallel. All length checks are made against the payload length P instead of
+// ip_end = L3+40+P and against constants for the window, which takes the IPv6-header adder and
+// 17-bit comparators out of that decode. The walk is then a chain of 26:1 muxes of a small
+// record; the mux selects come straight from the previous record's "next" field, not from the
+// walk's status, so the status logic runs beside the chain instead of in it. No byte-granular
+// shifter over the window exists.
 //
 // Stage 1: align, decode every position, chase the chain to the third header.
 // Stage 2: chase the fourth and fifth, decide where the walk stopped and why, select the L4

@@ -16,6 +16,7 @@ module v6lb_top #(
     parameter integer N_BACKENDS = 1024,
     parameter integer MAGLEV_M = 65537,
     parameter integer FLOW_SETS_LOG2 = 14,
+    parameter integer REVERSE_LOG2 = 12,
     parameter integer WINDOW_BYTES = 256,
     parameter integer MAX_FRAME = 10240
 ) (
@@ -98,7 +99,8 @@ module v6lb_top #(
   v6lb_axil_regs #(
       .ADDR_WIDTH(16), .DATA_WIDTH(DATA_WIDTH), .N_SERVICES(N_SERVICES),
       .N_BACKENDS(N_BACKENDS), .MAGLEV_M(MAGLEV_M), .FLOW_SETS(1 << FLOW_SETS_LOG2),
-      .FLOW_WAYS(FLOW_WAYS), .WINDOW_BYTES(WINDOW_BYTES), .MAX_FRAME(MAX_FRAME)
+      .FLOW_WAYS(FLOW_WAYS), .WINDOW_BYTES(WINDOW_BYTES), .MAX_FRAME(MAX_FRAME),
+      .REVERSE_ENTRIES(1 << REVERSE_LOG2)
   ) regs (
       .clk(clk), .rst(rst),
       .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -195,7 +197,7 @@ module v6lb_top #(
 
   // ---------------------------------------------------------------- table commands
   localparam [3:0] T_SERVICE = 4'd1, T_BACKEND = 4'd2, T_MAGLEV = 4'd3, T_FWD = 4'd4,
-                   T_REPLY = 4'd5;
+                   T_REPLY = 4'd5, T_REVERSE = 4'd6;
   localparam [1:0] OPC_WRITE = 2'd1, OPC_READ = 2'd2;
   localparam [1:0] S_IDLE = 2'd0, S_MAGLEV = 2'd1, S_FLOW = 2'd2, S_FLOW_WAIT = 2'd3;
 
@@ -205,7 +207,7 @@ module v6lb_top #(
   logic [31:0] host_index;
   wire         host_taken, host_done;
   wire [352:0] host_rdata;
-  logic        svc_we, be_we, mg_we;
+  logic        svc_we, be_we, mg_we, rev_we;
   logic [31:0] mg_waddr;
   logic [15:0] mg_wdata;
   wire [511:0] svc_rdata, be_rdata;
@@ -240,6 +242,7 @@ module v6lb_top #(
     svc_we <= 1'b0;
     be_we <= 1'b0;
     mg_we <= 1'b0;
+    rev_we <= 1'b0;
     tbl_rdata_valid <= 1'b0;
     case (cmd_state)
       S_IDLE:
@@ -255,7 +258,10 @@ module v6lb_top #(
           else if (cmd_table == T_BACKEND && cmd_op == OPC_READ && tbl_index < N_BACKENDS) begin
             tbl_rdata <= be_rdata;
             tbl_rdata_valid <= 1'b1;
-          end else if (cmd_table == T_MAGLEV && cmd_op == OPC_WRITE && tbl_index < MAGLEV_M &&
+          end else if (cmd_table == T_REVERSE && cmd_op == OPC_WRITE &&
+                       tbl_index < (1 << REVERSE_LOG2))
+            rev_we <= 1'b1;
+          else if (cmd_table == T_MAGLEV && cmd_op == OPC_WRITE && tbl_index < MAGLEV_M &&
                        {16'd0, mg_service} < N_SERVICES) begin
             cmd_state <= S_MAGLEV;
             mg_k <= 6'd0;
@@ -319,7 +325,7 @@ module v6lb_top #(
   wire [127:0] d_addr;
   wire [15:0]  d_port, d_csum;
   wire         c_valid, c_is_packet, c_fwd, c_punt, c_to_service, c_reply, c_learned;
-  wire         c_table_full;
+  wire         c_table_full, c_reply_stateless;
   wire [4:0]   c_global;
   wire [15:0]  c_len, c_backend;
   wire [7:0]   c_service;
@@ -327,7 +333,7 @@ module v6lb_top #(
 
   v6lb_lookup #(
       .N_SERVICES(N_SERVICES), .N_BACKENDS(N_BACKENDS), .MAGLEV_M(MAGLEV_M),
-      .FLOW_SETS_LOG2(FLOW_SETS_LOG2)
+      .FLOW_SETS_LOG2(FLOW_SETS_LOG2), .REVERSE_LOG2(REVERSE_LOG2)
   ) lookup (
       .clk(clk), .rst(rst),
       .p_valid(p_valid), .p_class(p_class), .p_l3_off(p_l3_off), .p_l4_off(p_l4_off),
@@ -339,6 +345,7 @@ module v6lb_top #(
       .be_we(be_we), .be_widx(tbl_index[15:0]), .be_wdata(tbl_data),
       .mg_we(mg_we), .mg_waddr(mg_waddr), .mg_wdata(mg_wdata),
       .active_bank(active_bank_all[N_SERVICES-1:0]),
+      .rev_we(rev_we), .rev_widx(tbl_index[15:0]), .rev_wdata(tbl_data),
       .svc_ridx(tbl_index[7:0]), .svc_rdata(svc_rdata),
       .be_ridx(tbl_index[15:0]), .be_rdata(be_rdata),
       .host_req(host_req), .host_reply_table(host_reply_table), .host_write(host_write),
@@ -350,7 +357,7 @@ module v6lb_top #(
       .d_port_off(d_port_off), .d_port(d_port), .d_csum_off(d_csum_off), .d_csum(d_csum),
       .c_valid(c_valid), .c_is_packet(c_is_packet), .c_global(c_global), .c_len(c_len),
       .c_fwd(c_fwd), .c_punt(c_punt), .c_to_service(c_to_service), .c_reply(c_reply),
-      .c_learned(c_learned), .c_table_full(c_table_full), .c_service(c_service),
+      .c_reply_stateless(c_reply_stateless), .c_learned(c_learned), .c_table_full(c_table_full), .c_service(c_service),
       .c_backend(c_backend), .c_occ_fwd_delta(c_occ_fwd_delta),
       .c_occ_rep_delta(c_occ_rep_delta));
 
@@ -389,8 +396,8 @@ module v6lb_top #(
   v6lb_counters #(.N_SERVICES(N_SERVICES), .N_BACKENDS(N_BACKENDS)) counters (
       .clk(clk), .rst(rst), .clear(cnt_clear),
       .c_valid(c_valid), .c_global(c_global), .c_len(c_len), .c_fwd(c_fwd), .c_punt(c_punt),
-      .c_to_service(c_to_service), .c_reply(c_reply), .c_learned(c_learned),
-      .c_table_full(c_table_full), .c_service(c_service), .c_backend(c_backend),
+      .c_to_service(c_to_service), .c_reply(c_reply), .c_reply_stateless(c_reply_stateless),
+      .c_learned(c_learned), .c_table_full(c_table_full), .c_service(c_service), .c_backend(c_backend),
       .c_occ_fwd_delta(c_occ_fwd_delta), .c_occ_rep_delta(c_occ_rep_delta),
       .c_is_packet(c_is_packet), .sel(cnt_sel), .value(cnt_value));
 

@@ -217,6 +217,12 @@ std::vector<Input> make_traffic(uint32_t flows, uint64_t seed, const Geometry& g
     r.payload_len = uint32_t(rng() % 200);
     if (rng() % 10 == 0) r.sport ^= 1;  // not a flow: dropped
     in.push_back({build_frame(r), c.tick});
+    if (rng() % 8 == 0) {
+      // A reply no flow entry knows (another client port): the reverse table translates it.
+      r.sport = it->second.second;
+      r.dport = uint16_t(rng());
+      in.push_back({build_frame(r), c.tick});
+    }
   }
   return in;
 }
@@ -305,6 +311,7 @@ TEST_P(Differential, ModelAndRtlAgree) {
   const Result h = run_rtl(in, so);
   EXPECT_GT(m.fwd.size(), in.size() / 2);
   EXPECT_GT(m.stats.global[size_t(Counter::kReplyPackets)], 100u);
+  EXPECT_GT(m.stats.global[size_t(Counter::kReplyStateless)], 50u);
   expect_same(m, h);
 }
 

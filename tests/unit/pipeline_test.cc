@@ -148,14 +148,47 @@ TEST_F(PipelineTest, UnknownTrafficIsDroppedAsNoService) {
   s.dport = 81;  // not a service port
   auto f = build_frame(s);
   EXPECT_EQ(run(f), Verdict::kDrop);
-  // A "reply" with no flow behind it.
+  // From a backend's address but not from its service port: no flow, no reverse entry.
   FrameSpec r;
   r.src = *Ipv6Addr::parse("2001:db8:1::10");
   r.dst = *Ipv6Addr::parse("2001:db8:c::77");
-  r.sport = 8080;
+  r.sport = 9999;
   f = build_frame(r);
   EXPECT_EQ(run(f), Verdict::kDrop);
   EXPECT_EQ(dp_.counter(Counter::kDropNoService), 2u);
+}
+
+TEST_F(PipelineTest, ReplyWithoutFlowEntryUsesTheReverseTable) {
+  // No client packet came first (the entry was lost or predates a restart): the backend's
+  // (address, port, protocol) names one service, so the reply still leaves with its VIP.
+  FrameSpec r;
+  r.src = cfg_.services[0].backends[1].address;
+  r.dst = *Ipv6Addr::parse("2001:db8:c::99");
+  r.sport = 8080;
+  r.dport = 4444;
+  r.tcp_flags = 0x12;
+  auto f = build_frame(r);
+  ASSERT_EQ(run(f), Verdict::kForward);
+  EXPECT_EQ(src_of(f), cfg_.services[0].vip);
+  EXPECT_EQ(load_be16(&f[54]), 80);
+  EXPECT_EQ(test::carried_l4_checksum(f), test::full_l4_checksum(f));
+  EXPECT_EQ(dp_.counter(Counter::kReplyStateless), 1u);
+  EXPECT_EQ(dp_.backend_counters(plan_.services[0].backends[1].slot).reply_packets, 1u);
+  // The same backend key used by two services is ambiguous: no reverse entry, dropped.
+  Config c = cfg_;
+  ServiceConfig alt = c.services[0];
+  alt.name = "alt";
+  alt.vip = *Ipv6Addr::parse("2001:db8::200");
+  c.services.push_back(alt);
+  write_plan(make_plan(c, geo()), dp_);
+  f = build_frame(r);
+  EXPECT_EQ(run(f), Verdict::kDrop);
+  // A backend marked down gets no stateless translation either.
+  BackendUp up = {{true, false, true}, {true, true}};
+  write_plan(make_plan(cfg_, geo(), &up), dp_);
+  f = build_frame(r);
+  EXPECT_EQ(run(f), Verdict::kDrop);
+  EXPECT_EQ(dp_.counter(Counter::kReplyStateless), 1u);
 }
 
 TEST_F(PipelineTest, ExceptionsArePuntedUnchanged) {

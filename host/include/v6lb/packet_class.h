@@ -46,6 +46,7 @@ enum class Counter : uint8_t {
   kFlowsLearned,
   kFlowTableFull,
   kReplyPackets,
+  kReplyStateless,  // replies translated by the reverse table, no flow entry
   kCount
 };
 inline constexpr size_t kNumCounters = size_t(Counter::kCount);
@@ -55,7 +56,7 @@ inline constexpr std::array<std::string_view, kNumCounters> kCounterNames = {
     "punt_packets",    "punt_bytes",      "drop_malformed",    "drop_not_ipv6",
     "drop_wrong_mac",  "drop_no_service", "drop_no_backend",   "punt_local",
     "punt_fragment",   "punt_ext_headers", "punt_icmp",        "punt_hop_limit",
-    "flows_learned",   "flow_table_full", "reply_packets",
+    "flows_learned",   "flow_table_full", "reply_packets",     "reply_stateless",
 };
 
 struct ServiceCounters {
