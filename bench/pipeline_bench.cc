@@ -28,13 +28,17 @@ double median(std::vector<double> v) {
 // A client frame to the VIP; flow i gets its own source address and port.
 void make_frame(uint8_t* f, uint32_t i, uint32_t salt) {
   static const uint8_t head[] = {
-      0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0xfe, 0x86, 0xdd,  // Ethernet
-      0x60, 0, 0, 0, 0, 24, 6, 64,                                   // IPv6: plen 24, TCP, hop 64
+      0x02, 0, 0, 0, 0, 0x01, 0x02, 0,  0, 0, 0, 0xfe, 0x86, 0xdd,  // Ethernet
+      0x60, 0, 0, 0, 0, 24,   6,    64,                             // IPv6: plen 24, TCP, hop 64
   };
   std::memset(f, 0, kFrameLen);
   std::memcpy(f, head, sizeof head);
   uint8_t* src = f + 22;
-  src[0] = 0x20; src[1] = 0x01; src[2] = 0x0d; src[3] = 0xb8; src[4] = 0xc0;
+  src[0] = 0x20;
+  src[1] = 0x01;
+  src[2] = 0x0d;
+  src[3] = 0xb8;
+  src[4] = 0xc0;
   std::memcpy(src + 8, &salt, 4);
   std::memcpy(src + 12, &i, 4);
   const uint8_t vip[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00};
@@ -53,11 +57,11 @@ struct Bench {
   std::vector<uint8_t> frames;  // templates, kFrameLen each
   std::vector<uint32_t> order;
 
-  explicit Bench(uint32_t flows) : geo(make_geo(flows)), dp(geo), frames(size_t(flows) * kFrameLen) {
+  explicit Bench(uint32_t flows)
+      : geo(make_geo(flows)), dp(geo), frames(size_t(flows) * kFrameLen) {
     dp.set_card({*MacAddr::parse("02:00:00:00:00:01"), *Ipv6Addr::parse("2001:db8:ff::1"),
                  *MacAddr::parse("02:00:00:00:00:fe")});
-    dp.set_service(0, {true, *Ipv6Addr::parse("2001:db8::100"), 6, 80, Scheduler::kMaglev,
-                       240000});
+    dp.set_service(0, {true, *Ipv6Addr::parse("2001:db8::100"), 6, 80, Scheduler::kMaglev, 240000});
     std::vector<MaglevBackend> mb;
     for (uint16_t b = 0; b < 16; ++b) {
       BackendEntry be{true, *Ipv6Addr::parse("2001:db8:1::" + std::to_string(b + 16)), 8080,
@@ -112,9 +116,10 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--reps")) reps = uint32_t(std::stoul(argv[i + 1]));
   }
   Bench b(flows);
-  std::printf("reference pipeline, one core, %u flows, %zu-byte TCP frames, bursts of %zu, "
-              "flow table %u sets x %u ways per direction\n",
-              flows, kFrameLen, kBurst, b.geo.flow_sets, b.geo.flow_ways);
+  std::printf(
+      "reference pipeline, one core, %u flows, %zu-byte TCP frames, bursts of %zu, "
+      "flow table %u sets x %u ways per direction\n",
+      flows, kFrameLen, kBurst, b.geo.flow_sets, b.geo.flow_ways);
 
   // New flows: every pass uses fresh keys at a time when all earlier entries have expired, so
   // every packet misses, picks by Maglev and learns both entries.

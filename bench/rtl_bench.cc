@@ -40,13 +40,28 @@ Config bench_config() {
 // A TCP frame of `len` bytes on the stream (the Ethernet frame without its FCS) from flow `i`.
 std::vector<uint8_t> frame(size_t len, uint32_t i, uint8_t flags) {
   std::vector<uint8_t> f(len, 0);
-  const uint8_t head[] = {0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0xfe, 0x86, 0xdd, 0x60, 0, 0, 0};
+  const uint8_t head[] = {0x02, 0, 0,    0,    0,    0x01, 0x02, 0, 0,
+                          0,    0, 0xfe, 0x86, 0xdd, 0x60, 0,    0, 0};
   std::memcpy(f.data(), head, sizeof head);
   store_be16(&f[18], uint16_t(len - 54));
   f[20] = 6;
   f[21] = 64;
-  const uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x0c, 0, 0, 0, 0, 0, 0,
-                           uint8_t(i >> 24), uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
+  const uint8_t src[16] = {0x20,
+                           0x01,
+                           0x0d,
+                           0xb8,
+                           0,
+                           0x0c,
+                           0,
+                           0,
+                           0,
+                           0,
+                           0,
+                           0,
+                           uint8_t(i >> 24),
+                           uint8_t(i >> 16),
+                           uint8_t(i >> 8),
+                           uint8_t(i)};
   const uint8_t dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00};
   std::memcpy(&f[22], src, 16);
   std::memcpy(&f[38], dst, 16);
@@ -82,15 +97,18 @@ int main(int argc, char** argv) {
     while (card.take_forwarded().empty() && card.cycles() - c0 < 1000) card.step(1);
     first_out = card.cycles() - c0;
     card.drain();
-    std::printf("latency (78-byte frame, idle pipeline): %llu cycles from the input beat to the "
-                "output beat\n", (unsigned long long)first_out);
+    std::printf(
+        "latency (78-byte frame, idle pipeline): %llu cycles from the input beat to the "
+        "output beat\n",
+        (unsigned long long)first_out);
   }
 
-  std::printf("\nDATA_WIDTH 512, %.3f MHz, sink always ready, %u frames per size, each a new "
-              "flow learned in hardware (SYN flood), then the same flows again (hits)\n",
-              kClockMHz, n);
-  std::printf("%6s %6s %10s %10s %10s %10s %12s %10s\n", "frame", "beats", "beats/cyc",
-              "pkts/cyc", "Mpps", "line Mpps", "ratio", "learned");
+  std::printf(
+      "\nDATA_WIDTH 512, %.3f MHz, sink always ready, %u frames per size, each a new "
+      "flow learned in hardware (SYN flood), then the same flows again (hits)\n",
+      kClockMHz, n);
+  std::printf("%6s %6s %10s %10s %10s %10s %12s %10s\n", "frame", "beats", "beats/cyc", "pkts/cyc",
+              "Mpps", "line Mpps", "ratio", "learned");
   uint32_t flow_base = 0;
   uint32_t tick = 2;
   double wall_pkts = 0, wall_s = 0;
@@ -99,7 +117,8 @@ int main(int argc, char** argv) {
     for (int pass = 0; pass < 2; ++pass) {
       const uint64_t learned0 = tables.read_counter(0, 16);
       const uint64_t beats0 = card.beats_in();
-      for (uint32_t i = 0; i < n; ++i) card.send(frame(len, flow_base + i, pass ? 0x10 : 0x02), tick);
+      for (uint32_t i = 0; i < n; ++i)
+        card.send(frame(len, flow_base + i, pass ? 0x10 : 0x02), tick);
       // Measure from the first accepted beat to the last: the input is never idle in between.
       while (card.beats_in() == beats0) card.step(1);
       const uint64_t c0 = card.cycles() - 1;

@@ -37,12 +37,12 @@ Ipv6Addr words_addr(const uint32_t* w) {
 CardTables::CardTables(Device& dev) : dev_(dev) {
   const uint32_t id = dev_.read32(r::ID);
   if (id != r::ID_RESET)
-    throw CardError(dev_.name() + ": not a v6lb card (ID register reads 0x" +
-                    std::to_string(id) + ")");
+    throw CardError(dev_.name() + ": not a v6lb card (ID register reads 0x" + std::to_string(id) +
+                    ")");
   const uint32_t version = dev_.read32(r::VERSION);
   if (version >> 16 != r::MAP_VERSION_MAJOR)
-    throw CardError(dev_.name() + ": register map version " + std::to_string(version >> 16) +
-                    "." + std::to_string(version & 0xFFFF) + ", this driver knows " +
+    throw CardError(dev_.name() + ": register map version " + std::to_string(version >> 16) + "." +
+                    std::to_string(version & 0xFFFF) + ", this driver knows " +
                     std::to_string(r::MAP_VERSION_MAJOR) + ".x");
   data_width_ = dev_.read32(r::CAP_DATA_WIDTH);
   geo_.services = dev_.read32(r::CAP_SERVICES);

@@ -37,7 +37,8 @@ constexpr int64_t kMaxMaglevSize = 1000003;
 constexpr int64_t kMinFlowTableSize = 4;
 constexpr int64_t kMaxFlowTableSize = int64_t(1) << 31;
 constexpr uint64_t kMinIdleTimeoutMs = 1000;
-constexpr uint64_t kMaxIdleTimeoutMs = 1000000ull * 1000;  // T + T/8 stays below 2^31 ticks (docs/PIPELINE.md)
+constexpr uint64_t kMaxIdleTimeoutMs =
+    1000000ull * 1000;  // T + T/8 stays below 2^31 ticks (docs/PIPELINE.md)
 constexpr uint64_t kMinIntervalMs = 100;
 constexpr uint64_t kMaxIntervalMs = 3600ull * 1000;
 constexpr uint64_t kMinProbeTimeoutMs = 10;

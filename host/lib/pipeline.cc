@@ -172,15 +172,38 @@ void Pipeline::process(std::span<Packet> burst, uint32_t now) {
           else
             from_backend(p, w, now);
           break;
-        case ParseClass::kOtherProto: count(Counter::kDropNoService); break;
-        case ParseClass::kMalformed: count(Counter::kDropMalformed); break;
-        case ParseClass::kNotIpv6: count(Counter::kDropNotIpv6); break;
-        case ParseClass::kWrongMac: count(Counter::kDropWrongMac); break;
-        case ParseClass::kPuntLocal: count(Counter::kPuntLocal); p.verdict = Verdict::kPunt; break;
-        case ParseClass::kPuntFragment: count(Counter::kPuntFragment); p.verdict = Verdict::kPunt; break;
-        case ParseClass::kPuntExtHeaders: count(Counter::kPuntExtHeaders); p.verdict = Verdict::kPunt; break;
-        case ParseClass::kPuntIcmp: count(Counter::kPuntIcmp); p.verdict = Verdict::kPunt; break;
-        case ParseClass::kPuntHopLimit: count(Counter::kPuntHopLimit); p.verdict = Verdict::kPunt; break;
+        case ParseClass::kOtherProto:
+          count(Counter::kDropNoService);
+          break;
+        case ParseClass::kMalformed:
+          count(Counter::kDropMalformed);
+          break;
+        case ParseClass::kNotIpv6:
+          count(Counter::kDropNotIpv6);
+          break;
+        case ParseClass::kWrongMac:
+          count(Counter::kDropWrongMac);
+          break;
+        case ParseClass::kPuntLocal:
+          count(Counter::kPuntLocal);
+          p.verdict = Verdict::kPunt;
+          break;
+        case ParseClass::kPuntFragment:
+          count(Counter::kPuntFragment);
+          p.verdict = Verdict::kPunt;
+          break;
+        case ParseClass::kPuntExtHeaders:
+          count(Counter::kPuntExtHeaders);
+          p.verdict = Verdict::kPunt;
+          break;
+        case ParseClass::kPuntIcmp:
+          count(Counter::kPuntIcmp);
+          p.verdict = Verdict::kPunt;
+          break;
+        case ParseClass::kPuntHopLimit:
+          count(Counter::kPuntHopLimit);
+          p.verdict = Verdict::kPunt;
+          break;
       }
       if (p.verdict == Verdict::kForward) {
         count(Counter::kFwdPackets);
@@ -214,9 +237,8 @@ void Pipeline::to_service(Packet& p, Work& w, uint32_t now) {
   }
   if (be == kNoBackend) {
     const uint32_t h = scheduler_hash(s.scheduler, w.key);
-    const uint16_t pick =
-        maglev_[(size_t(svc) * 2 + active_bank_[svc]) * geo_.maglev_size +
-                maglev_index(h, geo_.maglev_size)];
+    const uint16_t pick = maglev_[(size_t(svc) * 2 + active_bank_[svc]) * geo_.maglev_size +
+                                  maglev_index(h, geo_.maglev_size)];
     if (pick == kNoBackend || !backends_[pick].valid) {
       count(Counter::kDropNoBackend);
       return;

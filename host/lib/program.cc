@@ -60,13 +60,13 @@ Plan make_plan(const Config& cfg, const Geometry& g, const BackendUp* up) {
   for (const auto& ps : plan.services)
     for (const auto& pb : ps.backends) {
       if (users[{pb.entry.address, pb.entry.port, ps.entry.proto}] != 1) continue;
-      const uint32_t slot = Pipeline::reverse_hash(pb.entry.address.b.data(), pb.entry.port,
-                                                   ps.entry.proto) &
-                            (g.reverse_entries - 1);
+      const uint32_t slot =
+          Pipeline::reverse_hash(pb.entry.address.b.data(), pb.entry.port, ps.entry.proto) &
+          (g.reverse_entries - 1);
       if (!taken.insert(slot).second) continue;
-      plan.reverse.push_back({slot, ReverseEntry{true, pb.entry.address, pb.entry.port,
-                                                 ps.entry.proto, uint16_t(pb.slot),
-                                                 uint8_t(ps.slot)}});
+      plan.reverse.push_back(
+          {slot, ReverseEntry{true, pb.entry.address, pb.entry.port, ps.entry.proto,
+                              uint16_t(pb.slot), uint8_t(ps.slot)}});
     }
   return plan;
 }

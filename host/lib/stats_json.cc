@@ -1,8 +1,8 @@
 #include "v6lb/stats_json.h"
 
-#include "v6lb/pipeline.h"
-
 #include <cstdio>
+
+#include "v6lb/pipeline.h"
 
 namespace v6lb {
 
@@ -54,12 +54,11 @@ nlohmann::json stats_to_json(const Config& cfg, const DataPlaneStats& st) {
                         {"reply_bytes", c.reply_bytes},
                         {"backends", backends}});
   }
-  return {{"counters", counters},
-          {"services", services},
-          {"flow_table",
-           {{"forward", st.flows_forward},
-            {"reply", st.flows_reply},
-            {"capacity", st.flow_capacity}}}};
+  return {
+      {"counters", counters},
+      {"services", services},
+      {"flow_table",
+       {{"forward", st.flows_forward}, {"reply", st.flows_reply}, {"capacity", st.flow_capacity}}}};
 }
 
 std::string stats_report(const nlohmann::json& s) {

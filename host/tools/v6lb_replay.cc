@@ -45,14 +45,22 @@ int main(int argc, char** argv) {
       return true;
     };
     bool ok = true;
-    if (opt == "--config") ok = value(a.config);
-    else if (opt == "--engine") ok = value(a.engine);
-    else if (opt == "--in") ok = value(a.in);
-    else if (opt == "--out") ok = value(a.out);
-    else if (opt == "--punt") ok = value(a.punt);
-    else if (opt == "--stats") ok = value(a.stats);
-    else if (opt == "--data-width") ok = value(a.data_width);
-    else if (opt == "--quiet") a.quiet = true;
+    if (opt == "--config")
+      ok = value(a.config);
+    else if (opt == "--engine")
+      ok = value(a.engine);
+    else if (opt == "--in")
+      ok = value(a.in);
+    else if (opt == "--out")
+      ok = value(a.out);
+    else if (opt == "--punt")
+      ok = value(a.punt);
+    else if (opt == "--stats")
+      ok = value(a.stats);
+    else if (opt == "--data-width")
+      ok = value(a.data_width);
+    else if (opt == "--quiet")
+      a.quiet = true;
     else if (opt == "-h" || opt == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -66,8 +74,7 @@ int main(int argc, char** argv) {
     return fail(std::string("--config, --in and --out are required\n") + kUsage);
   if (a.engine != "model" && a.engine != "rtl")
     return fail("unknown engine '" + a.engine + "' (model|rtl)");
-  if (a.data_width != "64" && a.data_width != "512")
-    return fail("--data-width must be 64 or 512");
+  if (a.data_width != "64" && a.data_width != "512") return fail("--data-width must be 64 or 512");
 
   auto loaded = load_config_file(a.config);
   if (auto* e = std::get_if<ConfigError>(&loaded)) return fail(e->message);

@@ -200,8 +200,9 @@ class SimCardImpl final : public SimCard {
     const bool in_fire = top_->s_axis_tvalid && top_->s_axis_tready;
     const bool fwd_fire = top_->m_axis_tvalid && top_->m_axis_tready;
     const bool punt_fire = top_->m_axis_punt_tvalid && top_->m_axis_punt_tready;
-    if (fwd_fire) collect(fwd_cur_, fwd_out_, fwd_seq_, top_->m_axis_tdata, top_->m_axis_tkeep,
-                          top_->m_axis_tlast);
+    if (fwd_fire)
+      collect(fwd_cur_, fwd_out_, fwd_seq_, top_->m_axis_tdata, top_->m_axis_tkeep,
+              top_->m_axis_tlast);
     if (punt_fire)
       collect(punt_cur_, punt_out_, punt_seq_, top_->m_axis_punt_tdata, top_->m_axis_punt_tkeep,
               top_->m_axis_punt_tlast);

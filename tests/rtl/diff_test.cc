@@ -260,7 +260,9 @@ Result run_rtl(const std::vector<Input>& in, const SimOptions& so) {
   Result r;
   for (size_t i = 0; i < in.size(); ++i) {
     card.send(in[i].frame, in[i].tick);
-    if (i % 512 == 511) EXPECT_TRUE(card.drain());
+    if (i % 512 == 511) {
+      EXPECT_TRUE(card.drain());
+    }
   }
   EXPECT_TRUE(card.drain());
   for (auto& f : card.take_forwarded()) r.fwd.push_back(std::move(f.data));
@@ -271,9 +273,11 @@ Result run_rtl(const std::vector<Input>& in, const SimOptions& so) {
 
 void expect_same(const Result& m, const Result& h) {
   ASSERT_EQ(m.fwd.size(), h.fwd.size());
-  for (size_t i = 0; i < m.fwd.size(); ++i) ASSERT_EQ(m.fwd[i], h.fwd[i]) << "forwarded frame " << i;
+  for (size_t i = 0; i < m.fwd.size(); ++i)
+    ASSERT_EQ(m.fwd[i], h.fwd[i]) << "forwarded frame " << i;
   ASSERT_EQ(m.punt.size(), h.punt.size());
-  for (size_t i = 0; i < m.punt.size(); ++i) ASSERT_EQ(m.punt[i], h.punt[i]) << "punted frame " << i;
+  for (size_t i = 0; i < m.punt.size(); ++i)
+    ASSERT_EQ(m.punt[i], h.punt[i]) << "punted frame " << i;
   for (size_t i = 0; i < kNumCounters; ++i)
     EXPECT_EQ(m.stats.global[i], h.stats.global[i]) << kCounterNames[i];
   for (size_t s = 0; s < m.stats.services.size(); ++s) {

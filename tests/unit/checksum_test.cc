@@ -91,7 +91,8 @@ TEST(Checksum, PipelineRewriteEqualsFullRecomputation) {
     auto rf = build_frame(r);
     Packet rp{rf.data(), uint16_t(rf.size())};
     dp.process({&rp, 1}, uint32_t(i) * 2000);
-    ASSERT_EQ(rp.verdict, Verdict::kForward) << "iteration " << i << " class " << int(rp.cls) << " full " << dp.counter(Counter::kFlowTableFull);
+    ASSERT_EQ(rp.verdict, Verdict::kForward) << "iteration " << i << " class " << int(rp.cls)
+                                             << " full " << dp.counter(Counter::kFlowTableFull);
     ASSERT_EQ(test::carried_l4_checksum(rf), test::full_l4_checksum(rf)) << "iteration " << i;
   }
 }
@@ -117,7 +118,8 @@ TEST(Checksum, UdpZeroBecomesFfff) {
     BackendEntry be{true, *Ipv6Addr::parse("2001:db8:1::10"), uint16_t(port), {}, 0};
     auto f = build_frame(s);
     uint64_t d = csum_delta(0, s.dst.b.data(), be.address.b.data(), 16);
-    uint8_t pb[2] = {uint8_t(port >> 8), uint8_t(port)}, old[2] = {uint8_t(s.dport >> 8), uint8_t(s.dport)};
+    uint8_t pb[2] = {uint8_t(port >> 8), uint8_t(port)},
+            old[2] = {uint8_t(s.dport >> 8), uint8_t(s.dport)};
     d = csum_delta(d, old, pb, 2);
     if (csum_apply(test::carried_l4_checksum(f), d) != 0) continue;
     found = true;

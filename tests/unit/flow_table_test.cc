@@ -20,7 +20,7 @@ TEST(FlowTable, InsertFindAndExpire) {
   int w = t.insert_way(3, k, 100);
   ASSERT_EQ(w, 0);
   t.write(3, w, k, 7, 1, 100 + 50);
-  EXPECT_EQ(t.find_live(3, k, 150), 0);   // idle exactly the timeout: still there
+  EXPECT_EQ(t.find_live(3, k, 150), 0);                 // idle exactly the timeout: still there
   EXPECT_EQ(t.find_live(3, k, 151), FlowTable::kNone);  // idle longer: absent
   EXPECT_EQ(t.occupancy(), 1u);
   EXPECT_EQ(t.age(150), 0u);

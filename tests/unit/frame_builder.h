@@ -10,8 +10,8 @@
 namespace v6lb::test {
 
 struct ExtHeader {
-  uint8_t type;     // 0 hop-by-hop, 43 routing, 44 fragment, 60 destination options
-  uint8_t len8 = 0; // Hdr Ext Len (units of 8 bytes beyond the first 8)
+  uint8_t type;      // 0 hop-by-hop, 43 routing, 44 fragment, 60 destination options
+  uint8_t len8 = 0;  // Hdr Ext Len (units of 8 bytes beyond the first 8)
 };
 
 struct FrameSpec {

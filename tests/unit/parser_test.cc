@@ -1,8 +1,7 @@
-#include "v6lb/packet_parser.h"
-
 #include <gtest/gtest.h>
 
 #include "frame_builder.h"
+#include "v6lb/packet_parser.h"
 
 namespace v6lb {
 namespace {
@@ -177,7 +176,7 @@ TEST(Parser, ExceptionRoutingWithSegmentsLeft) {
   f[57] = 1;
   ParsedFrame pf = parse_frame(f, kCard);
   EXPECT_EQ(pf.cls, ParseClass::kPuntExtHeaders);
-  EXPECT_EQ(pf.proto, 43);    // the walk stopped at the Routing header
+  EXPECT_EQ(pf.proto, 43);  // the walk stopped at the Routing header
   EXPECT_EQ(pf.l4_off, 54);
   EXPECT_EQ(pf.tcp_flags, 0);  // the TCP header was never read
   f[57] = 0xFF;

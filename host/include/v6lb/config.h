@@ -53,8 +53,8 @@ struct CardConfig {
 };
 
 struct TablesConfig {
-  uint32_t maglev_size = 65537;    // prime
-  uint32_t flow_table_size = 65536; // entries per direction; power of two, multiple of ways
+  uint32_t maglev_size = 65537;      // prime
+  uint32_t flow_table_size = 65536;  // entries per direction; power of two, multiple of ways
 };
 
 struct DaemonConfig {

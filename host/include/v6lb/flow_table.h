@@ -61,7 +61,8 @@ class FlowTable {
   const FlowEntry* set(uint32_t s) const { return &entries_[size_t(s) * ways_]; }
   void prefetch(uint32_t s) const {
     const char* p = reinterpret_cast<const char*>(set(s));
-    for (uint32_t off = 0; off < ways_ * sizeof(FlowEntry); off += 64) __builtin_prefetch(p + off, 1);
+    for (uint32_t off = 0; off < ways_ * sizeof(FlowEntry); off += 64)
+      __builtin_prefetch(p + off, 1);
   }
 
   // Way holding a live entry for `key`, or kNone.

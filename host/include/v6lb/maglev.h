@@ -1,7 +1,7 @@
 // Maglev consistent hashing (Eisenbud et al., NSDI 2016) with weights. Each backend walks its own
 // permutation of the M slots (offset, skip from its address and port); backends take turns in
-// proportion to their weights (w / w_max turns a round), so shares follow weights while the table stays
-// minimally disrupted when the set changes. Packets index it with (hash * M) >> 32.
+// proportion to their weights (w / w_max turns a round), so shares follow weights while the table
+// stays minimally disrupted when the set changes. Packets index it with (hash * M) >> 32.
 #pragma once
 
 #include <cstdint>

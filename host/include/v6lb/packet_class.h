@@ -11,16 +11,16 @@ namespace v6lb {
 // What the parser concluded about a frame, before any table lookup. Order of checks is the
 // design's precedence; see docs/PIPELINE.md.
 enum class ParseClass : uint8_t {
-  kL4,             // IPv6 TCP or UDP, fully parsed: candidate for a service or a reply
-  kOtherProto,     // IPv6 with another upper-layer protocol: no service can match
-  kMalformed,      // truncated header, bad version, payload length beyond frame, UDP checksum 0
-  kNotIpv6,        // EtherType not IPv6 after at most one 802.1Q tag
-  kWrongMac,       // destination MAC neither ours nor multicast
-  kPuntLocal,      // destination is the card's own address
-  kPuntFragment,   // Fragment header
-  kPuntExtHeaders, // more than 4 extension headers, or headers beyond the parse window
-  kPuntIcmp,       // ICMPv6
-  kPuntHopLimit,   // hop limit <= 1
+  kL4,              // IPv6 TCP or UDP, fully parsed: candidate for a service or a reply
+  kOtherProto,      // IPv6 with another upper-layer protocol: no service can match
+  kMalformed,       // truncated header, bad version, payload length beyond frame, UDP checksum 0
+  kNotIpv6,         // EtherType not IPv6 after at most one 802.1Q tag
+  kWrongMac,        // destination MAC neither ours nor multicast
+  kPuntLocal,       // destination is the card's own address
+  kPuntFragment,    // Fragment header
+  kPuntExtHeaders,  // more than 4 extension headers, or headers beyond the parse window
+  kPuntIcmp,        // ICMPv6
+  kPuntHopLimit,    // hop limit <= 1
 };
 
 enum class Verdict : uint8_t { kForward, kPunt, kDrop };
@@ -52,11 +52,10 @@ enum class Counter : uint8_t {
 inline constexpr size_t kNumCounters = size_t(Counter::kCount);
 
 inline constexpr std::array<std::string_view, kNumCounters> kCounterNames = {
-    "rx_packets",      "rx_bytes",        "fwd_packets",       "fwd_bytes",
-    "punt_packets",    "punt_bytes",      "drop_malformed",    "drop_not_ipv6",
-    "drop_wrong_mac",  "drop_no_service", "drop_no_backend",   "punt_local",
-    "punt_fragment",   "punt_ext_headers", "punt_icmp",        "punt_hop_limit",
-    "flows_learned",   "flow_table_full", "reply_packets",     "reply_stateless",
+    "rx_packets",      "rx_bytes",       "fwd_packets",     "fwd_bytes",        "punt_packets",
+    "punt_bytes",      "drop_malformed", "drop_not_ipv6",   "drop_wrong_mac",   "drop_no_service",
+    "drop_no_backend", "punt_local",     "punt_fragment",   "punt_ext_headers", "punt_icmp",
+    "punt_hop_limit",  "flows_learned",  "flow_table_full", "reply_packets",    "reply_stateless",
 };
 
 struct ServiceCounters {

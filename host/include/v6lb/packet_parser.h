@@ -21,7 +21,7 @@ inline constexpr uint32_t kMaxFrameLen = 10240;
 
 struct ParsedFrame {
   ParseClass cls = ParseClass::kMalformed;
-  uint16_t l3_off = 0;    // start of the IPv6 header (14, or 18 with a VLAN tag)
+  uint16_t l3_off = 0;  // start of the IPv6 header (14, or 18 with a VLAN tag)
   // l4_off and proto say where the extension-header walk stopped: at the upper-layer header
   // (TCP, UDP, ICMPv6, other) when it ran to the end; when it stopped early (an exception: a
   // Fragment header, a 5th extension header, a header leaving the parse window, a Routing header

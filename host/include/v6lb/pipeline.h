@@ -20,7 +20,7 @@ namespace v6lb {
 struct Packet {
   uint8_t* data = nullptr;
   uint16_t len = 0;
-  Verdict verdict = Verdict::kDrop;  // out
+  Verdict verdict = Verdict::kDrop;         // out
   ParseClass cls = ParseClass::kMalformed;  // out: the parser's class
 };
 

@@ -16,7 +16,7 @@ enum class Scheduler : uint8_t { kMaglev = 0, kSourceIp = 1, kSourceIpProto = 2 
 struct Geometry {
   uint32_t services = 64;
   uint32_t backends = 1024;
-  uint32_t maglev_size = 65537;  // M, prime
+  uint32_t maglev_size = 65537;   // M, prime
   uint32_t flow_sets = 1u << 14;  // power of two
   uint32_t flow_ways = 4;
   uint32_t reverse_entries = 4096;  // power of two

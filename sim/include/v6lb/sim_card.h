@@ -12,11 +12,11 @@
 namespace v6lb {
 
 struct SimOptions {
-  int data_width = 64;          // 64 or 512: which Verilated build
-  double input_gap = 0.0;       // probability of an idle cycle before each input beat
-  double output_ready = 1.0;    // probability that tready is high on an output each cycle
+  int data_width = 64;        // 64 or 512: which Verilated build
+  double input_gap = 0.0;     // probability of an idle cycle before each input beat
+  double output_ready = 1.0;  // probability that tready is high on an output each cycle
   uint64_t seed = 1;
-  std::string fst_path;         // FST waveform, if the build has tracing
+  std::string fst_path;  // FST waveform, if the build has tracing
 };
 
 struct SimFrame {
@@ -50,7 +50,7 @@ class SimCard {
   virtual const std::vector<SimVerdict>& verdicts() const = 0;
 
   virtual uint64_t cycles() const = 0;
-  virtual uint64_t beats_in() const = 0;   // receive beats accepted
+  virtual uint64_t beats_in() const = 0;  // receive beats accepted
   virtual uint64_t frames_sent() const = 0;
   virtual int data_width() const = 0;
 };
