@@ -152,10 +152,15 @@ void Pipeline::process(std::span<Packet> burst, uint32_t now) {
         w.fwd_set = fwd_.set_of(flow_hash(w.key));
         w.reply_set = reply_.set_of(client_hash(ip + kIp6Src, sport, w.pf.proto));
         fwd_.prefetch(w.fwd_set);
+        // A client packet writes its reply entry only when it learns the flow or refreshes it
+        // (a T/8 cadence): prefetch the reply set for what usually opens a flow (a TCP SYN
+        // without ACK, any UDP datagram) and leave the hit path's cache lines alone otherwise.
+        const bool opens = w.pf.proto == uint8_t(L4Proto::kUdp) || (w.pf.tcp_flags & 0x12) == 0x02;
+        if (opens) reply_.prefetch(w.reply_set);
       } else {
         w.reply_set = reply_.set_of(client_hash(ip + kIp6Dst, dport, w.pf.proto));
+        reply_.prefetch(w.reply_set);
       }
-      reply_.prefetch(w.reply_set);
     }
 
     // Pass 2: in order, the stateful part.

@@ -20,10 +20,11 @@ namespace {
 constexpr const char* kUsage =
     "usage: v6lb-replay --config FILE --engine model|rtl --in IN.pcap --out OUT.pcap\n"
     "                   [--punt PUNT.pcap] [--stats STATS.json] [--data-width 64|512]\n"
-    "                   [--quiet]\n";
+    "                   [--trace WAVES.fst] [--quiet]\n"
+    "  --data-width, --trace: engine rtl only (--trace needs a build with -DV6LB_SIM_TRACE=ON)\n";
 
 struct Args {
-  std::string config, engine = "model", in, out, punt, stats, data_width = "64";
+  std::string config, engine = "model", in, out, punt, stats, data_width = "64", trace;
   bool quiet = false;
 };
 
@@ -59,6 +60,8 @@ int main(int argc, char** argv) {
       ok = value(a.stats);
     else if (opt == "--data-width")
       ok = value(a.data_width);
+    else if (opt == "--trace")
+      ok = value(a.trace);
     else if (opt == "--quiet")
       a.quiet = true;
     else if (opt == "-h" || opt == "--help") {
@@ -75,6 +78,8 @@ int main(int argc, char** argv) {
   if (a.engine != "model" && a.engine != "rtl")
     return fail("unknown engine '" + a.engine + "' (model|rtl)");
   if (a.data_width != "64" && a.data_width != "512") return fail("--data-width must be 64 or 512");
+  if (!a.trace.empty() && (a.engine != "rtl" || !SimCard::can_trace()))
+    return fail("--trace needs --engine rtl and a build configured with -DV6LB_SIM_TRACE=ON");
 
   auto loaded = load_config_file(a.config);
   if (auto* e = std::get_if<ConfigError>(&loaded)) return fail(e->message);
@@ -129,6 +134,7 @@ int main(int argc, char** argv) {
     // The Verilated card, programmed through its registers exactly as the daemon would.
     SimOptions so;
     so.data_width = std::stoi(a.data_width);
+    so.fst_path = a.trace;
     SimDevice dev(SimCard::create(so));
     CardTables tables(dev);
     const Geometry geo = tables.geometry();

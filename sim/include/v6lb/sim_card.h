@@ -29,6 +29,8 @@ enum class SimVerdict : uint8_t { kForward = 0, kPunt = 1, kDrop = 2 };
 class SimCard {
  public:
   static std::unique_ptr<SimCard> create(const SimOptions& opts);
+  // Whether this build can write FST waveforms (configure with -DV6LB_SIM_TRACE=ON).
+  static bool can_trace();
   virtual ~SimCard() = default;
 
   // AXI4-Lite, 32-bit; the clock runs while the transaction completes.
