@@ -22,6 +22,12 @@ struct Walker {
   uint32_t weight;
   uint16_t slot;
   uint64_t turns;  // turns taken so far
+  // The round of the next turn, ceil((turns + 1) * w_max / weight), kept as quotient and
+  // remainder of (turns + 1) * w_max / weight so that advancing it needs no division.
+  uint64_t q;
+  uint64_t rem;
+  uint64_t qstep;  // w_max / weight
+  uint64_t rstep;  // w_max % weight
 };
 
 // Offset and skip come from the backend's address and port, not its position in the config, so
@@ -35,7 +41,7 @@ Walker make_walker(const MaglevBackend& b, uint32_t m) {
   const uint32_t h1 = crc32c({id, sizeof id});
   id[18] = 1;
   const uint32_t h2 = crc32c({id, sizeof id});
-  return Walker{h1 % m, h2 % (m - 1) + 1, b.weight, b.slot, 0};
+  return Walker{h1 % m, h2 % (m - 1) + 1, b.weight, b.slot, 0, 0, 0, 0, 0};
 }
 
 }  // namespace
@@ -77,11 +83,25 @@ void maglev_build(std::span<const MaglevBackend> backends, std::span<uint16_t> t
   // O(rounds * backends) when one weight dominates.
   uint64_t wmax = 0;
   for (const auto& x : w) wmax = std::max<uint64_t>(wmax, x.weight);
+  uint32_t filled = 0;
+  if (std::all_of(w.begin(), w.end(), [&](const Walker& x) { return x.weight == wmax; })) {
+    for (;;)  // equal weights: every backend every round, the paper's round robin
+      for (auto& x : w) {
+        take_turn(x);
+        if (++filled == m) return;
+      }
+  }
   const size_t ring = size_t(wmax) + 2;
   constexpr uint32_t kNil = ~0u;
   std::vector<uint32_t> head(ring, kNil), tail(ring, kNil), next(w.size(), kNil);
-  auto next_round = [&](const Walker& x) {  // ceil((turns + 1) * w_max / w)
-    return ((x.turns + 1) * wmax + x.weight - 1) / x.weight;
+  auto next_round = [&](Walker& x) {  // advances to turn x.turns + 1 and returns its round
+    x.q += x.qstep;
+    x.rem += x.rstep;
+    if (x.rem >= x.weight) {
+      x.rem -= x.weight;
+      ++x.q;
+    }
+    return x.q + (x.rem != 0);
   };
   auto push = [&](uint64_t round, uint32_t i) {
     const size_t b = size_t(round % ring);
@@ -92,10 +112,13 @@ void maglev_build(std::span<const MaglevBackend> backends, std::span<uint16_t> t
       next[tail[b]] = i;
     tail[b] = i;
   };
-  for (uint32_t i = 0; i < w.size(); ++i) push(next_round(w[i]), i);
+  for (uint32_t i = 0; i < w.size(); ++i) {
+    w[i].qstep = wmax / w[i].weight;
+    w[i].rstep = wmax % w[i].weight;
+    push(next_round(w[i]), i);
+  }
 
   std::vector<uint32_t> due;
-  uint32_t filled = 0;
   for (uint64_t round = 1;; ++round) {
     const size_t b = size_t(round % ring);
     due.clear();
