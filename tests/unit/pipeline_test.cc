@@ -418,3 +418,77 @@ TEST_F(PipelineTest, BurstEqualsOneByOne) {
 
 }  // namespace
 }  // namespace v6lb
+
+namespace v6lb {
+namespace {
+
+TEST(Slots, KeptAcrossReloadsAndQuarantined) {
+  Config c = example_config();
+  Geometry g;
+  g.services = 8;
+  g.backends = 16;
+  g.maglev_size = 251;
+  const auto a = assign_slots(c, g);
+  ASSERT_TRUE(a);
+  // Insert a backend at the front of 'web' and drop its last one: the others keep their slots.
+  Config d = c;
+  BackendConfig extra = d.services[0].backends[0];
+  extra.address = *Ipv6Addr::parse("2001:db8:1::99");
+  d.services[0].backends.insert(d.services[0].backends.begin(), extra);
+  d.services[0].backends.pop_back();
+  std::vector<bool> quarantine(g.backends, false);
+  const uint32_t dropped = a->backends.at({"web", c.services[0].backends[2].address, 8080});
+  quarantine[dropped] = true;
+  const auto b = assign_slots(d, g, &*a, &quarantine);
+  ASSERT_TRUE(b);
+  for (int i = 0; i < 2; ++i) {
+    const SlotMap::BackendKey k{"web", c.services[0].backends[i].address, 8080};
+    EXPECT_EQ(a->backends.at(k), b->backends.at(k));
+  }
+  EXPECT_EQ(a->services.at("dns"), b->services.at("dns"));
+  const uint32_t new_slot = b->backends.at({"web", extra.address, 8080});
+  EXPECT_NE(new_slot, dropped);  // quarantined: flows may still name it
+  for (const auto& [k, s] : a->backends)
+    EXPECT_TRUE(new_slot != s || std::get<1>(k) == extra.address);
+  g.backends = 5;
+  EXPECT_FALSE(assign_slots(d, g, &*a, &quarantine));  // 5 backends + 1 quarantined > 5 slots
+}
+
+TEST(PlanDiff, WritesOnlyWhatChangedAndEndsWhereAFullWriteWould) {
+  Geometry g;
+  g.services = 8;
+  g.backends = 32;
+  g.maglev_size = 251;
+  g.flow_sets = 64;
+  const Config c = example_config();
+  const auto slots = assign_slots(c, g);
+  const Plan a = make_plan(c, g, nullptr, &*slots);
+  Pipeline dp(g);
+  write_plan(a, dp);
+  // One backend of 'web' goes down: its slot and the web Maglev table change, nothing else.
+  BackendUp up = {{true, false, true}, {true, true}};
+  const Plan b = make_plan(c, g, &up, &*slots);
+  EXPECT_EQ(write_plan_diff(a, b, dp), 2u);
+  Pipeline fresh(g);
+  write_plan(b, fresh);
+  for (const auto& ps : b.services) {
+    EXPECT_TRUE(std::equal(dp.maglev(ps.slot, dp.active_bank(ps.slot)).begin(),
+                           dp.maglev(ps.slot, dp.active_bank(ps.slot)).end(),
+                           fresh.maglev(ps.slot, fresh.active_bank(ps.slot)).begin()));
+    for (const auto& pb : ps.backends)
+      EXPECT_EQ(dp.backend(pb.slot).valid, fresh.backend(pb.slot).valid);
+  }
+  EXPECT_EQ(write_plan_diff(b, b, dp), 0u);
+  // Removing a service invalidates its slot and its backends' slots.
+  Config d = c;
+  d.services.pop_back();
+  const auto s2 = assign_slots(d, g, &*slots);
+  const Plan e = make_plan(d, g, nullptr, &*s2);
+  write_plan_diff(b, e, dp);
+  EXPECT_FALSE(dp.service(slots->services.at("dns")).valid);
+  EXPECT_FALSE(
+      dp.backend(slots->backends.at({"dns", c.services[1].backends[0].address, 53})).valid);
+}
+
+}  // namespace
+}  // namespace v6lb
