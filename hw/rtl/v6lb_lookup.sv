@@ -255,6 +255,21 @@ module v6lb_lookup #(
     make_entry = {deadline, service, backend, 1'b1, key};
   endfunction
 
+  // One look at a set for `key`: {live match, its way, any match (live or not), its way, free or
+  // expired way, its way}, each the lowest such way. A hit uses the first; an insert goes to the
+  // second if there is one (no duplicate keys), else the third.
+  function automatic [8:0] scan_set(input [SW-1:0] set, input [295:0] key, input [31:0] now);
+    integer w;
+    logic [EW-1:0] e;
+    scan_set = 9'd0;
+    for (w = WAYS - 1; w >= 0; w = w - 1) begin
+      e = set[w*EW+:EW];
+      if (live(e, now) && e[295:0] == key) scan_set[8:6] = {1'b1, w[1:0]};
+      if (e[296] && e[295:0] == key) scan_set[5:3] = {1'b1, w[1:0]};
+      if (!live(e, now)) scan_set[2:0] = {1'b1, w[1:0]};
+    end
+  endfunction
+
   function automatic [2:0] count_valid(input [SW-1:0] s);
     integer w;
     count_valid = 3'd0;
@@ -462,27 +477,8 @@ module v6lb_lookup #(
     logic [EW-1:0] e;
     logic found, same_found, free_found;
     logic [1:0] same_way, free_way, live_way;
-    found = 1'b0;
-    live_way = 2'd0;
-    same_found = 1'b0;
-    same_way = 2'd0;
-    free_found = 1'b0;
-    free_way = 2'd0;
-    for (w = WAYS - 1; w >= 0; w = w - 1) begin
-      e = fwd_set_q[w*EW+:EW];
-      if (live(e, r_now) && e[295:0] == r_key) begin
-        found = 1'b1;
-        live_way = w[1:0];
-      end
-      if (e[296] && e[295:0] == r_key) begin
-        same_found = 1'b1;
-        same_way = w[1:0];
-      end
-      if (!live(e, r_now)) begin
-        free_found = 1'b1;
-        free_way = w[1:0];
-      end
-    end
+    w = 0;  // loop variable of the aging branch; assigned on every path, so no latch
+    {found, live_way, same_found, same_way, free_found, free_way} = scan_set(fwd_set_q, r_key, r_now);
     e = fwd_set_q[live_way*EW+:EW];
     hit_be = e[312:297];
     hit = found && bok(hit_be) && be_valid[bidx(hit_be)];
@@ -627,27 +623,8 @@ module v6lb_lookup #(
     logic [295:0] k;
     ins_w = 2'd0;
     k = pkt_to_svc_x ? rkey : x_key;
-    found = 1'b0;
-    live_way = 2'd0;
-    same_found = 1'b0;
-    same_way = 2'd0;
-    free_found = 1'b0;
-    free_way = 2'd0;
-    for (w = WAYS - 1; w >= 0; w = w - 1) begin
-      e = rep_set_q[w*EW+:EW];
-      if (live(e, x_now) && e[295:0] == k) begin
-        found = 1'b1;
-        live_way = w[1:0];
-      end
-      if (e[296] && e[295:0] == k) begin
-        same_found = 1'b1;
-        same_way = w[1:0];
-      end
-      if (!live(e, x_now)) begin
-        free_found = 1'b1;
-        free_way = w[1:0];
-      end
-    end
+    w = 0;  // loop variable of the aging branch; assigned on every path, so no latch
+    {found, live_way, same_found, same_way, free_found, free_way} = scan_set(rep_set_q, k, x_now);
     e = rep_set_q[live_way*EW+:EW];
     rep_svc = e[320:313];
     rep_be = e[312:297];
