@@ -235,6 +235,35 @@ DataPlaneStats CardTables::read_stats(const Plan& plan) {
 
 void CardTables::clear_counters() { dev_.write32(r::CNT_CLEAR, 1); }
 
+SlotMap CardTables::recover_slots(const Config& cfg) {
+  SlotMap out;
+  std::vector<ServiceEntry> svcs(geo_.services);
+  for (uint32_t s = 0; s < geo_.services; ++s) svcs[s] = read_service(s);
+  std::vector<BackendEntry> bes(geo_.backends);
+  bool any_backend_read = false;
+  for (const ServiceConfig& sc : cfg.services) {
+    for (uint32_t s = 0; s < geo_.services; ++s) {
+      const ServiceEntry& e = svcs[s];
+      if (!e.valid || e.vip != sc.vip || e.proto != uint8_t(sc.protocol) || e.port != sc.port)
+        continue;
+      out.services[sc.name] = s;
+      if (!any_backend_read) {
+        for (uint32_t b = 0; b < geo_.backends; ++b) bes[b] = read_backend(b);
+        any_backend_read = true;
+      }
+      for (const BackendConfig& bc : sc.backends)
+        for (uint32_t b = 0; b < geo_.backends; ++b)
+          if (bes[b].service == s && bes[b].address == bc.address && bes[b].port == bc.port &&
+              !bes[b].address.is_zero()) {
+            out.backends[{sc.name, bc.address, bc.port}] = b;
+            break;
+          }
+      break;
+    }
+  }
+  return out;
+}
+
 void CardTables::set_control(bool aging, bool external_tick) {
   dev_.write32(r::CTRL, uint32_t(aging) | uint32_t(external_tick) << 1);
 }

@@ -86,6 +86,17 @@ bool Daemon::start(std::string& err) {
     return false;
   }
   quarantine_.assign(tables_->geometry().backends, false);
+  // A card that is already programmed (the daemon restarted, the card kept forwarding): keep
+  // the slots its tables use, so the flows it holds keep naming the same backends.
+  try {
+    slots_ = tables_->recover_slots(cfg);
+  } catch (const std::exception& e) {
+    err = dev_->name() + ": reading the tables back: " + e.what();
+    return false;
+  }
+  if (!slots_.services.empty())
+    spdlog::info("v6lbd: the device already serves {} of the {} services; keeping their slots",
+                 slots_.services.size(), cfg.services.size());
 
   if (!apply(cfg, err)) return false;
   tables_->set_control(/*aging=*/true, /*external_tick=*/false);
@@ -141,12 +152,12 @@ bool Daemon::apply(const Config& next, std::string& err) {
     err = next.source + ": " + *e;
     return false;
   }
-  auto slots = assign_slots(next, g, programmed_ ? &slots_ : nullptr, &quarantine_);
+  auto slots = assign_slots(next, g, &slots_, &quarantine_);
   if (!slots) {
     // Out of slots with the quarantine: give quarantined slots back (their flows are long
     // reprogrammed or aged in practice) rather than refuse the config.
     std::fill(quarantine_.begin(), quarantine_.end(), false);
-    slots = assign_slots(next, g, programmed_ ? &slots_ : nullptr, &quarantine_);
+    slots = assign_slots(next, g, &slots_, &quarantine_);
     if (!slots) {
       err = next.source + ": does not fit the device's tables";
       return false;

@@ -138,3 +138,33 @@ TEST(Driver, SameProgrammingSameTablesOnModelAndSim) {
 
 }  // namespace
 }  // namespace v6lb
+
+namespace v6lb {
+namespace {
+
+// A restarted daemon finds the slots the card's tables already use, even when the config was
+// reordered and extended while it was down; a fresh card yields none.
+TEST(Driver, RecoverSlotsFromTheTables) {
+  ModelDevice dev;
+  CardTables t(dev);
+  EXPECT_TRUE(t.recover_slots(driver_config()).services.empty());
+  const Config a = driver_config();
+  const auto slots = assign_slots(a, t.geometry());
+  write_plan(make_plan(a, t.geometry(), nullptr, &*slots), t);
+
+  Config b = a;
+  std::swap(b.services[0], b.services[2]);
+  BackendConfig extra = b.services[1].backends[0];
+  extra.address = *Ipv6Addr::parse("2001:db8:2::99");
+  b.services[1].backends.insert(b.services[1].backends.begin(), extra);
+  const SlotMap got = t.recover_slots(b);
+  EXPECT_EQ(got.services, slots->services);
+  for (const auto& [k, slot] : slots->backends) EXPECT_EQ(got.backends.at(k), slot);
+  EXPECT_FALSE(got.backends.count({b.services[1].name, extra.address, extra.port}));
+  // Planning with them keeps every old slot and gives the new backend a free one.
+  const auto next = assign_slots(b, t.geometry(), &got);
+  for (const auto& [k, slot] : slots->backends) EXPECT_EQ(next->backends.at(k), slot);
+}
+
+}  // namespace
+}  // namespace v6lb

@@ -8,8 +8,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include "v6lb/config.h"
 #include "v6lb/device.h"
 #include "v6lb/flow_table.h"
+#include "v6lb/program.h"
 #include "v6lb/stats_json.h"
 #include "v6lb/tables.h"
 
@@ -49,6 +51,12 @@ class CardTables final : public TableWriter {
   void clear_counters();
 
   void set_control(bool aging, bool external_tick);
+
+  // Reads the service and backend tables back and finds the slots `cfg`'s services and backends
+  // already occupy (a service by VIP, protocol and port; a backend by address and port within its
+  // service, valid or not: a backend that was down keeps its slot). A restarted daemon plans
+  // with these, so flow entries on the card keep naming the same backends.
+  SlotMap recover_slots(const Config& cfg);
 
  private:
   void command(uint32_t table, uint32_t op);
