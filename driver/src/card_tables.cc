@@ -4,6 +4,7 @@
 #include <string>
 
 #include "v6lb/pipeline.h"
+#include "v6lb/table_words.h"
 #include "v6lb_regs.h"
 
 namespace v6lb {
@@ -13,24 +14,6 @@ namespace r = regs;
 
 constexpr uint32_t kOpWrite = 1, kOpRead = 2;
 constexpr uint32_t kTableService = 1, kTableBackend = 2, kTableMaglev = 3, kTableReverse = 6;
-
-uint32_t be32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
-void put_be32(uint8_t* p, uint32_t v) {
-  p[0] = uint8_t(v >> 24);
-  p[1] = uint8_t(v >> 16);
-  p[2] = uint8_t(v >> 8);
-  p[3] = uint8_t(v);
-}
-void addr_words(const Ipv6Addr& a, uint32_t* w) {
-  for (int i = 0; i < 4; ++i) w[i] = be32(&a.b[4 * i]);
-}
-Ipv6Addr words_addr(const uint32_t* w) {
-  Ipv6Addr a;
-  for (int i = 0; i < 4; ++i) put_be32(&a.b[4 * i], w[i]);
-  return a;
-}
 
 }  // namespace
 
@@ -66,51 +49,43 @@ void CardTables::command(uint32_t table, uint32_t op) {
   }
 }
 
-std::vector<uint32_t> CardTables::read_data(size_t words) {
-  std::vector<uint32_t> w(words);
+void CardTables::set_card(const CardEntry& c) {
+  uint32_t lo;
+  dev_.write32(r::CARD_MAC_HI, uint32_t(c.mac.b[0]) << 8 | c.mac.b[1]);
+  put_be_words(&c.mac.b[2], 4, &lo);
+  dev_.write32(r::CARD_MAC_LO, lo);
+  dev_.write32(r::ROUTER_MAC_HI, uint32_t(c.router_mac.b[0]) << 8 | c.router_mac.b[1]);
+  put_be_words(&c.router_mac.b[2], 4, &lo);
+  dev_.write32(r::ROUTER_MAC_LO, lo);
+  uint32_t w[4];
+  put_be_words(c.address.b.data(), 16, w);
+  dev_.write_block(r::CARD_ADDR, w);
+}
+
+void CardTables::write_entry(uint32_t table, uint32_t index, const TableWords& w, size_t words) {
+  dev_.write_block(r::TBL_DATA, {w.data(), words});
+  dev_.write32(r::TBL_INDEX, index);
+  command(table, kOpWrite);
+}
+
+TableWords CardTables::read_entry(uint32_t table, uint32_t index, size_t words) {
+  dev_.write32(r::TBL_INDEX, index);
+  command(table, kOpRead);
+  TableWords w{};
   for (size_t i = 0; i < words; ++i) w[i] = dev_.read32(r::TBL_DATA + uint32_t(4 * i));
   return w;
 }
 
-void CardTables::set_card(const CardEntry& c) {
-  dev_.write32(r::CARD_MAC_HI, uint32_t(c.mac.b[0]) << 8 | c.mac.b[1]);
-  dev_.write32(r::CARD_MAC_LO, be32(&c.mac.b[2]));
-  dev_.write32(r::ROUTER_MAC_HI, uint32_t(c.router_mac.b[0]) << 8 | c.router_mac.b[1]);
-  dev_.write32(r::ROUTER_MAC_LO, be32(&c.router_mac.b[2]));
-  uint32_t w[4];
-  addr_words(c.address, w);
-  dev_.write_block(r::CARD_ADDR, w);
-}
-
 void CardTables::set_service(uint32_t slot, const ServiceEntry& s) {
-  uint32_t w[6];
-  addr_words(s.vip, w);
-  w[4] = uint32_t(s.valid) << 31 | uint32_t(s.scheduler) << 24 | uint32_t(s.proto) << 16 | s.port;
-  w[5] = s.timeout_ticks;
-  dev_.write_block(r::TBL_DATA, w);
-  dev_.write32(r::TBL_INDEX, slot);
-  command(kTableService, kOpWrite);
+  write_entry(kTableService, slot, encode_service(s), kServiceWords);
 }
 
 void CardTables::set_backend(uint32_t slot, const BackendEntry& b) {
-  uint32_t w[7];
-  addr_words(b.address, w);
-  w[4] = uint32_t(b.valid) << 31 | uint32_t(b.service) << 16 | b.port;
-  w[5] = be32(&b.mac.b[0]);
-  w[6] = uint32_t(b.mac.b[4]) << 24 | uint32_t(b.mac.b[5]) << 16;
-  dev_.write_block(r::TBL_DATA, w);
-  dev_.write32(r::TBL_INDEX, slot);
-  command(kTableBackend, kOpWrite);
+  write_entry(kTableBackend, slot, encode_backend(b), kBackendWords);
 }
 
 void CardTables::set_reverse(uint32_t slot, const ReverseEntry& e) {
-  uint32_t w[6];
-  addr_words(e.address, w);
-  w[4] = uint32_t(e.valid) << 31 | uint32_t(e.proto) << 16 | e.port;
-  w[5] = uint32_t(e.service) << 16 | e.backend;
-  dev_.write_block(r::TBL_DATA, w);
-  dev_.write32(r::TBL_INDEX, slot);
-  command(kTableReverse, kOpWrite);
+  write_entry(kTableReverse, slot, encode_reverse(e), kReverseWords);
 }
 
 void CardTables::write_maglev(uint32_t service, uint32_t bank, uint32_t offset,
@@ -142,59 +117,19 @@ uint32_t CardTables::active_bank(uint32_t service) const {
 }
 
 void CardTables::write_flow(FlowDirection dir, uint32_t index, const FlowEntry& e) {
-  uint32_t w[12] = {};
-  uint8_t k[40] = {};
-  std::memcpy(k, e.key, FlowKey::kSize);
-  for (int i = 0; i < 10; ++i) w[i] = be32(&k[4 * i]);
-  w[10] = uint32_t(e.valid ? 1 : 0) << 31 | uint32_t(e.service) << 16 | e.backend;
-  w[11] = e.deadline;
-  dev_.write_block(r::TBL_DATA, w);
-  dev_.write32(r::TBL_INDEX, index);
-  command(uint32_t(dir), kOpWrite);
+  write_entry(uint32_t(dir), index, encode_flow(e), kFlowWords);
 }
 
 FlowEntry CardTables::read_flow(FlowDirection dir, uint32_t index) {
-  dev_.write32(r::TBL_INDEX, index);
-  command(uint32_t(dir), kOpRead);
-  const auto w = read_data(12);
-  FlowEntry e{};
-  uint8_t k[40];
-  for (int i = 0; i < 10; ++i) put_be32(&k[4 * i], w[i]);
-  std::memcpy(e.key, k, FlowKey::kSize);
-  e.valid = (w[10] >> 31) & 1;
-  e.service = uint8_t(w[10] >> 16);
-  e.backend = uint16_t(w[10]);
-  e.deadline = w[11];
-  return e;
+  return decode_flow(read_entry(uint32_t(dir), index, kFlowWords));
 }
 
 ServiceEntry CardTables::read_service(uint32_t slot) {
-  dev_.write32(r::TBL_INDEX, slot);
-  command(kTableService, kOpRead);
-  const auto w = read_data(6);
-  ServiceEntry s;
-  s.vip = words_addr(w.data());
-  s.valid = (w[4] >> 31) & 1;
-  s.scheduler = Scheduler((w[4] >> 24) & 3);
-  s.proto = uint8_t(w[4] >> 16);
-  s.port = uint16_t(w[4]);
-  s.timeout_ticks = w[5];
-  return s;
+  return decode_service(read_entry(kTableService, slot, kServiceWords));
 }
 
 BackendEntry CardTables::read_backend(uint32_t slot) {
-  dev_.write32(r::TBL_INDEX, slot);
-  command(kTableBackend, kOpRead);
-  const auto w = read_data(7);
-  BackendEntry b;
-  b.address = words_addr(w.data());
-  b.valid = (w[4] >> 31) & 1;
-  b.service = uint8_t(w[4] >> 16);
-  b.port = uint16_t(w[4]);
-  put_be32(&b.mac.b[0], w[5]);
-  b.mac.b[4] = uint8_t(w[6] >> 24);
-  b.mac.b[5] = uint8_t(w[6] >> 16);
-  return b;
+  return decode_backend(read_entry(kTableBackend, slot, kBackendWords));
 }
 
 uint64_t CardTables::read_counter(uint32_t kind, uint32_t index, uint32_t field) {

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "v6lb/table_words.h"
 #include "v6lb_regs.h"
 
 namespace v6lb {
@@ -9,17 +10,6 @@ namespace {
 
 namespace r = regs;
 
-Ipv6Addr words_addr(const uint32_t* w) {
-  Ipv6Addr a;
-  for (int i = 0; i < 4; ++i)
-    for (int b = 0; b < 4; ++b) a.b[4 * i + b] = uint8_t(w[i] >> (24 - 8 * b));
-  return a;
-}
-void addr_words(const Ipv6Addr& a, uint32_t* w) {
-  for (int i = 0; i < 4; ++i)
-    w[i] = uint32_t(a.b[4 * i]) << 24 | uint32_t(a.b[4 * i + 1]) << 16 |
-           uint32_t(a.b[4 * i + 2]) << 8 | a.b[4 * i + 3];
-}
 MacAddr mac_of(uint32_t hi, uint32_t lo) {
   MacAddr m;
   m.b = {uint8_t(hi >> 8),  uint8_t(hi),      uint8_t(lo >> 24),
@@ -155,100 +145,45 @@ void ModelDevice::update_card() {
   CardEntry c;
   c.mac = mac_of(card_mac_hi_, card_mac_lo_);
   c.router_mac = mac_of(router_mac_hi_, router_mac_lo_);
-  c.address = words_addr(card_addr_.data());
+  get_be_words(card_addr_.data(), 16, c.address.b.data());
   dp_->set_card(c);
 }
 
 // Mirrors the card's table engine in v6lb_top: the same tables, ops, index checks and layouts.
+// Mirrors the card's table engine in v6lb_top: the same tables, ops and index checks; the layouts
+// are table_words.h's, as CardTables uses them.
 void ModelDevice::command(uint32_t cmd) {
   const Geometry g = dp_->geometry();
   const uint32_t table = cmd & 0xF, op = (cmd >> 4) & 3;
+  const bool write = op == r::TBL_CMD_OP_WRITE, read = op == r::TBL_CMD_OP_READ;
   status_ = 0;
-  const uint32_t* w = data_.data();
-  auto fail = [&] { status_ = 2; };
-  if (table == r::TBL_CMD_TABLE_SERVICE && index_ < g.services) {
-    if (op == r::TBL_CMD_OP_WRITE) {
-      ServiceEntry s;
-      s.vip = words_addr(w);
-      s.valid = (w[4] >> 31) & 1;
-      s.scheduler = Scheduler((w[4] >> 24) & 3);
-      s.proto = uint8_t(w[4] >> 16);
-      s.port = uint16_t(w[4]);
-      s.timeout_ticks = w[5];
-      dp_->set_service(index_, s);
-    } else if (op == r::TBL_CMD_OP_READ) {
-      const ServiceEntry& s = dp_->service(index_);
-      data_.fill(0);
-      addr_words(s.vip, data_.data());
-      data_[4] =
-          uint32_t(s.valid) << 31 | uint32_t(s.scheduler) << 24 | uint32_t(s.proto) << 16 | s.port;
-      data_[5] = s.timeout_ticks;
-    } else {
-      fail();
-    }
-  } else if (table == r::TBL_CMD_TABLE_BACKEND && index_ < g.backends) {
-    if (op == r::TBL_CMD_OP_WRITE) {
-      BackendEntry b;
-      b.address = words_addr(w);
-      b.valid = (w[4] >> 31) & 1;
-      b.service = uint8_t(w[4] >> 16);
-      b.port = uint16_t(w[4]);
-      b.mac.b = {uint8_t(w[5] >> 24), uint8_t(w[5] >> 16), uint8_t(w[5] >> 8),
-                 uint8_t(w[5]),       uint8_t(w[6] >> 24), uint8_t(w[6] >> 16)};
-      dp_->set_backend(index_, b);
-    } else if (op == r::TBL_CMD_OP_READ) {
-      const BackendEntry& b = dp_->backend(index_);
-      data_.fill(0);
-      addr_words(b.address, data_.data());
-      data_[4] = uint32_t(b.valid) << 31 | uint32_t(b.service) << 16 | b.port;
-      data_[5] = uint32_t(b.mac.b[0]) << 24 | uint32_t(b.mac.b[1]) << 16 |
-                 uint32_t(b.mac.b[2]) << 8 | b.mac.b[3];
-      data_[6] = uint32_t(b.mac.b[4]) << 24 | uint32_t(b.mac.b[5]) << 16;
-    } else {
-      fail();
-    }
-  } else if (table == r::TBL_CMD_TABLE_MAGLEV && op == r::TBL_CMD_OP_WRITE &&
-             index_ < g.maglev_size && (sel_ & 0xFFFF) < g.services) {
+  if (table == r::TBL_CMD_TABLE_SERVICE && index_ < g.services && (write || read)) {
+    if (write)
+      dp_->set_service(index_, decode_service(data_));
+    else
+      data_ = encode_service(dp_->service(index_));
+  } else if (table == r::TBL_CMD_TABLE_BACKEND && index_ < g.backends && (write || read)) {
+    if (write)
+      dp_->set_backend(index_, decode_backend(data_));
+    else
+      data_ = encode_backend(dp_->backend(index_));
+  } else if (table == r::TBL_CMD_TABLE_MAGLEV && write && index_ < g.maglev_size &&
+             (sel_ & 0xFFFF) < g.services) {
     uint16_t e[32];
     const uint32_t n = std::min<uint32_t>(32, g.maglev_size - index_);
-    for (uint32_t k = 0; k < n; ++k) e[k] = uint16_t(w[k / 2] >> (16 * (k % 2)));
+    for (uint32_t k = 0; k < n; ++k) e[k] = uint16_t(data_[k / 2] >> (16 * (k % 2)));
     dp_->write_maglev(sel_ & 0xFFFF, (sel_ >> 16) & 1, index_, {e, n});
   } else if ((table == r::TBL_CMD_TABLE_FWD_FLOW || table == r::TBL_CMD_TABLE_REPLY_FLOW) &&
-             index_ < g.flow_sets * g.flow_ways &&
-             (op == r::TBL_CMD_OP_WRITE || op == r::TBL_CMD_OP_READ)) {
+             index_ < g.flow_sets * g.flow_ways && (write || read)) {
     FlowTable& t = table == r::TBL_CMD_TABLE_FWD_FLOW ? dp_->forward_flows() : dp_->reply_flows();
-    FlowEntry& e = t.entries()[index_];
-    if (op == r::TBL_CMD_OP_WRITE) {
-      uint8_t k[40];
-      for (int i = 0; i < 10; ++i)
-        for (int b = 0; b < 4; ++b) k[4 * i + b] = uint8_t(w[i] >> (24 - 8 * b));
-      std::memcpy(e.key, k, FlowKey::kSize);
-      e.valid = (w[10] >> 31) & 1;
-      e.service = uint8_t(w[10] >> 16);
-      e.backend = uint16_t(w[10]);
-      e.deadline = w[11];
-    } else {
-      data_.fill(0);
-      uint8_t k[40] = {};
-      std::memcpy(k, e.key, FlowKey::kSize);
-      for (int i = 0; i < 10; ++i)
-        data_[i] = uint32_t(k[4 * i]) << 24 | uint32_t(k[4 * i + 1]) << 16 |
-                   uint32_t(k[4 * i + 2]) << 8 | k[4 * i + 3];
-      data_[10] = uint32_t(e.valid ? 1 : 0) << 31 | uint32_t(e.service) << 16 | e.backend;
-      data_[11] = e.deadline;
-    }
-  } else if (table == r::TBL_CMD_TABLE_REVERSE && op == r::TBL_CMD_OP_WRITE &&
-             index_ < g.reverse_entries) {
-    ReverseEntry e;
-    e.address = words_addr(w);
-    e.valid = (w[4] >> 31) & 1;
-    e.proto = uint8_t(w[4] >> 16);
-    e.port = uint16_t(w[4]);
-    e.service = uint8_t(w[5] >> 16);
-    e.backend = uint16_t(w[5]);
-    dp_->set_reverse(index_, e);
+    if (write)
+      t.entries()[index_] = decode_flow(data_);
+    else
+      data_ = encode_flow(t.entries()[index_]);
+  } else if (table == r::TBL_CMD_TABLE_REVERSE && write && index_ < g.reverse_entries) {
+    dp_->set_reverse(index_, decode_reverse(data_));
   } else {
-    fail();
+    status_ = 2;  // TBL_STATUS.ERROR, as the card reports an unknown table, op or index
   }
 }
 

@@ -13,6 +13,7 @@
 #include "v6lb/flow_table.h"
 #include "v6lb/program.h"
 #include "v6lb/stats_json.h"
+#include "v6lb/table_words.h"
 #include "v6lb/tables.h"
 
 namespace v6lb {
@@ -60,7 +61,8 @@ class CardTables final : public TableWriter {
 
  private:
   void command(uint32_t table, uint32_t op);
-  std::vector<uint32_t> read_data(size_t words);
+  void write_entry(uint32_t table, uint32_t index, const TableWords& w, size_t words);
+  TableWords read_entry(uint32_t table, uint32_t index, size_t words);
 
   Device& dev_;
   Geometry geo_;
