@@ -1,5 +1,6 @@
 #include "v6lb/daemon.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -11,12 +12,9 @@
 #include "v6lb/control_server.h"
 #include "v6lb/health.h"
 #include "v6lb/metrics_server.h"
+#include "v6lb/device_open.h"
 #include "v6lb/model_device.h"
-#include "v6lb/sim_device.h"
 #include "v6lb_regs.h"
-#if V6LB_HAVE_XRT
-#include "v6lb/xrt_device.h"
-#endif
 
 namespace v6lb {
 
@@ -50,39 +48,23 @@ bool Daemon::start(std::string& err) {
   Config cfg = std::get<Config>(std::move(loaded));
 
   // The device.
+  DeviceOptions dopt;
+  dopt.spec = opts_.device;
+  dopt.xclbin = opts_.xclbin;
+  dopt.tap = opts_.tap;
+  dopt.exception_tap = opts_.exception_tap;
+  dopt.eal_args = opts_.eal_args;
+  dopt.model_geometry.maglev_size = cfg.tables.maglev_size;
+  dopt.model_geometry.flow_sets = cfg.tables.flow_table_size / dopt.model_geometry.flow_ways;
+  OpenedDevice opened;
+  if (!open_device(dopt, opened, err)) return false;
+  dev_ = std::move(opened.device);
+  pump_ = std::move(opened.pump);
+  model_ = opened.model;
   try {
-    if (opts_.device == "model") {
-      Geometry g;
-      g.maglev_size = cfg.tables.maglev_size;
-      g.flow_sets = cfg.tables.flow_table_size / g.flow_ways;
-      auto m = std::make_unique<ModelDevice>(g);
-      model_ = m.get();
-      dev_ = std::move(m);
-    } else if (opts_.device == "sim" || opts_.device == "sim512") {
-      SimOptions so;
-      so.data_width = opts_.device == "sim" ? 64 : 512;
-      dev_ = std::make_unique<SimDevice>(SimCard::create(so));
-    } else if (opts_.device.rfind("xrt", 0) == 0) {
-#if V6LB_HAVE_XRT
-      const std::string bdf = opts_.device.size() > 4 ? opts_.device.substr(4) : "0";
-      std::string xerr;
-      auto x = XrtDevice::open(bdf, opts_.xclbin, xerr);
-      if (!x) {
-        err = xerr;
-        return false;
-      }
-      dev_ = std::move(x);
-#else
-      err = "--device xrt: this build has no XRT (install XRT and rebuild)";
-      return false;
-#endif
-    } else {
-      err = "unknown device '" + opts_.device + "' (model|sim|sim512|xrt[:BDF])";
-      return false;
-    }
     tables_ = std::make_unique<CardTables>(*dev_);
   } catch (const std::exception& e) {
-    err = opts_.device + ": " + e.what();
+    err = dev_->name() + ": " + e.what();
     return false;
   }
   quarantine_.assign(tables_->geometry().backends, false);
@@ -235,13 +217,37 @@ bool Daemon::reload(std::string& err) {
 }
 
 void Daemon::poll_once(int timeout_ms) {
+  // Sleep until something is ready: the health checker's sockets or its next probe, a client,
+  // a signal, or the data plane's port (frames must not wait for a health-check tick).
+  std::vector<pollfd> pfds;
+  auto want = [&](int fd) {
+    if (fd >= 0) pfds.push_back({fd, POLLIN, 0});
+  };
+  int timeout = timeout_ms;
   if (health_) {
-    health_->poll(std::min(timeout_ms, 20));
+    want(health_->fd());
+    const int t = health_->next_timeout_ms();
+    if (t >= 0) timeout = std::min(timeout, t);
+  }
+  if (control_) want(control_->fd());
+  if (metrics_) want(metrics_->fd());
+  want(signal_fd_);
+  if (pump_) {
+    for (int fd : pump_->fds()) want(fd);
+    const int t = pump_->next_timeout_ms();
+    if (t >= 0) timeout = std::min(timeout, t);
+  }
+  ::poll(pfds.data(), pfds.size(), std::max(timeout, 0));
+
+  if (pump_) pump_->run();
+  if (health_) {
+    health_->poll(0);
     for (const HealthChange& c : health_->take_changes())
       health_changed(c.id, c.state == HealthState::kUp, c.reason);
   }
   if (control_) control_->poll(0);
   if (metrics_) metrics_->poll(0);
+  if (pump_) pump_->run();
   if (signal_fd_ >= 0) {
     signalfd_siginfo si;
     while (read(signal_fd_, &si, sizeof si) == sizeof si) {
@@ -256,7 +262,7 @@ void Daemon::poll_once(int timeout_ms) {
   }
   // The model has no aging engine of its own: reclaim expired entries once a second.
   const auto now = std::chrono::steady_clock::now();
-  if (model_ && now - last_age_ > std::chrono::seconds(1)) {
+  if (model_ && !pump_ && now - last_age_ > std::chrono::seconds(1)) {
     last_age_ = now;
     model_->pipeline().age(
         uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()));
@@ -264,7 +270,14 @@ void Daemon::poll_once(int timeout_ms) {
 }
 
 int Daemon::run() {
-  while (!stopping_) poll_once(50);
+  try {
+    while (!stopping_) poll_once(1000);
+  } catch (const std::exception& e) {
+    // The device went away (a card process that died, a card that fell off the bus): nothing
+    // the daemon can do on its own; exit non-zero so the service manager restarts it.
+    spdlog::error("v6lbd: {}", e.what());
+    return 1;
+  }
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // v6lbd: the host daemon of a v6lb data plane (docs/OPERATIONS.md).
-//   v6lbd --config FILE --device model|sim|sim512|xrt[:BDF] [--xclbin FILE]
-//         [--metrics ADDR|off] [--control-socket PATH] [--log-level LEVEL]
+//   v6lbd --config FILE --device SPEC [--xclbin FILE] [--tap IF [--exception-tap IF]]
+//         [--metrics ADDR|off] [--control-socket PATH] [--log-level LEVEL] [-- EAL ARGS]
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -12,9 +12,13 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: v6lbd --config FILE [--device model|sim|sim512|xrt[:BDF]] [--xclbin FILE]\n"
+    "usage: v6lbd --config FILE [--device SPEC] [--xclbin FILE]\n"
+    "             [--tap IFNAME [--exception-tap IFNAME]]\n"
     "             [--metrics [ADDR]:PORT|off] [--control-socket PATH]\n"
-    "             [--log-level trace|debug|info|warn|error]\n";
+    "             [--log-level trace|debug|info|warn|error] [-- DPDK EAL ARGUMENTS]\n"
+    "  SPEC: model | sim | sim512 | xrt[:BDF] | dpdk | card:PATH (a v6lb-card process)\n"
+    "  --tap: the port of an in-process model or sim card is this TAP interface;\n"
+    "  --exception-tap: frames the card punts (NDP, ping, its own address) go to this TAP.\n";
 
 }  // namespace
 
@@ -29,10 +33,18 @@ int main(int argc, char** argv) {
       return true;
     };
     bool ok = true;
+    if (a == "--") {
+      for (++i; i < argc; ++i) o.eal_args.emplace_back(argv[i]);
+      break;
+    }
     if (a == "--config")
       ok = value(o.config_path);
     else if (a == "--device")
       ok = value(o.device);
+    else if (a == "--tap")
+      ok = value(o.tap);
+    else if (a == "--exception-tap")
+      ok = value(o.exception_tap);
     else if (a == "--xclbin")
       ok = value(o.xclbin);
     else if (a == "--metrics")

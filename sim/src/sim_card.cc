@@ -142,6 +142,10 @@ class SimCardImpl final : public SimCard {
     ++sent_;
   }
 
+  void set_now_tick(uint32_t tick) override {
+    if (!beat_valid_) top_->now_tick = tick;
+  }
+
   void step(uint64_t n) override {
     for (uint64_t i = 0; i < n; ++i) cycle();
   }

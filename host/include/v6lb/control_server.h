@@ -15,37 +15,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "v6lb/unique_fd.h"
+
 namespace v6lb {
-
-// Owns one file descriptor. Shared by the servers and v6lbctl so no error path leaks an fd.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) reset(other.release());
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // Wire protocol: one JSON object per line each way, replies in request order (a client may
 // pipeline). The envelope is checked here so handlers only ever see an object with a string "cmd":

@@ -15,6 +15,7 @@
 #include "v6lb/card_tables.h"
 #include "v6lb/config.h"
 #include "v6lb/device.h"
+#include "v6lb/packet_pump.h"
 #include "v6lb/program.h"
 
 namespace v6lb {
@@ -26,8 +27,11 @@ class ModelDevice;
 
 struct DaemonOptions {
   std::string config_path;
-  std::string device = "model";  // model | sim | sim512 | xrt[:BDF]
+  std::string device = "model";  // device_open.h: model | sim | sim512 | xrt[:BDF] | dpdk | card:PATH
   std::string xclbin;
+  std::string tap;                    // model/sim: the card's port is this TAP interface
+  std::string exception_tap;          // model/sim: punted frames go to this TAP
+  std::vector<std::string> eal_args;  // dpdk: EAL arguments
   std::string metrics;         // overrides daemon.metrics of the config when set
   std::string control_socket;  // overrides daemon.control_socket when set
 };
@@ -79,7 +83,8 @@ class Daemon {
   DaemonOptions opts_;
   Config cfg_;
   std::unique_ptr<Device> dev_;
-  ModelDevice* model_ = nullptr;  // when the device is the model
+  std::unique_ptr<PacketPump> pump_;  // frames between a TAP and an in-process model/sim
+  ModelDevice* model_ = nullptr;      // when the device is the model
   std::unique_ptr<CardTables> tables_;
   SlotMap slots_;
   Plan plan_;

@@ -39,6 +39,9 @@ class SimCard {
 
   // Queues a frame for the receive stream; `tick` is driven on now_tick from its first beat.
   virtual void send(std::span<const uint8_t> frame, uint32_t tick) = 0;
+  // Drives now_tick while no frame is being received (a frame drives its own tick from its first
+  // beat): how a simulation that follows wall time lets the aging engine see time pass.
+  virtual void set_now_tick(uint32_t tick) = 0;
   // Runs `n` clock cycles.
   virtual void step(uint64_t n = 1) = 0;
   // Runs until every queued frame has a verdict and the outputs are drained (or `max_cycles`
