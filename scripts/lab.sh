@@ -71,7 +71,7 @@ start_http() {
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then return 0; fi
   # The access log (stderr of http.server) names each client's address: the backend sees the
   # client's real IPv6 source address, not the load balancer's.
-  in_ns "$ns" setsid "$PY" -m http.server --bind "$(addr_b "$b")" --directory "$LAB/www-b$b" \
+  ip netns exec "$ns" "$PY" -m http.server --bind "$(addr_b "$b")" --directory "$LAB/www-b$b" \
     "$HTTP_PORT" >>"$LAB/b$b-http.log" 2>&1 </dev/null &
   echo $! >"$pidf"
   for _ in $(seq 1 50); do
@@ -97,14 +97,14 @@ start_udp() {
   local b=$1 ns; ns=$(ns_b "$b")
   local pidf="$LAB/b$b-udp.pid"
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then return 0; fi
-  in_ns "$ns" setsid "$PY" "$HERE/lab_udp_echo.py" --bind "$(addr_b "$b")" --port "$UDP_PORT" \
+  ip netns exec "$ns" "$PY" "$HERE/lab_udp_echo.py" --bind "$(addr_b "$b")" --port "$UDP_PORT" \
     --name "b$b" >>"$LAB/b$b-udp.log" 2>&1 </dev/null &
   echo $! >"$pidf"
 }
 
 up() {
   need_root
-  for t in ip bridge sysctl ss setsid; do command -v "$t" >/dev/null || die "$t is not installed"; done
+  for t in ip sysctl ss; do command -v "$t" >/dev/null || die "$t is not installed"; done
   [ -x "$PY" ] || die "$PY is missing (apt-get install python3)"
   if lab_is_up; then
     echo "lab: already up"
