@@ -124,6 +124,32 @@ FlowEntry CardTables::read_flow(FlowDirection dir, uint32_t index) {
   return decode_flow(read_entry(uint32_t(dir), index, kFlowWords));
 }
 
+uint32_t CardTables::read_flow_owner(FlowDirection dir, uint32_t index) {
+  dev_.write32(r::TBL_INDEX, index);
+  command(uint32_t(dir), kOpRead);
+  return dev_.read32(r::TBL_DATA + 4 * 10);  // table_words.h: word 10 of a flow entry
+}
+
+void CardTables::read_flow_owners(FlowDirection dir, uint32_t first, std::span<uint32_t> out) {
+  // Per entry: index, command, status, word 10. A status still BUSY when read (the command had
+  // not finished: no card does that today) sends that entry through the polling path instead.
+  std::vector<Device::RegOp> ops;
+  ops.reserve(4 * out.size());
+  for (uint32_t i = 0; i < out.size(); ++i) {
+    ops.push_back({r::TBL_INDEX, first + i, false});
+    ops.push_back({r::TBL_CMD, uint32_t(dir) | kOpRead << 4, false});
+    ops.push_back({r::TBL_STATUS, 0, true});
+    ops.push_back({r::TBL_DATA + 4 * 10, 0, true});
+  }
+  std::vector<uint32_t> got(2 * out.size());
+  dev_.run_ops(ops, got);
+  for (uint32_t i = 0; i < out.size(); ++i) {
+    const uint32_t st = got[2 * i];
+    if (st & 2) throw CardError(dev_.name() + ": table command rejected");
+    out[i] = (st & 1) ? read_flow_owner(dir, first + i) : got[2 * i + 1];
+  }
+}
+
 ServiceEntry CardTables::read_service(uint32_t slot) {
   return decode_service(read_entry(kTableService, slot, kServiceWords));
 }

@@ -100,3 +100,29 @@ void RemoteDevice::write_block(uint32_t offset, std::span<const uint32_t> words)
 }
 
 }  // namespace v6lb
+
+namespace v6lb {
+
+void RemoteDevice::run_ops(std::span<const RegOp> ops, std::span<uint32_t> reads) {
+  // Every request goes out before the first reply is read: one round trip for the batch. The
+  // replies (4 bytes per read) fit the socket's buffer, so the card never blocks on them.
+  constexpr size_t kChunk = 4096;
+  size_t k = 0;
+  std::vector<RemoteHeader> msgs;
+  while (!ops.empty()) {
+    const auto part = ops.first(std::min(ops.size(), kChunk));
+    ops = ops.subspan(part.size());
+    msgs.clear();
+    size_t nreads = 0;
+    for (const RegOp& op : part) {
+      msgs.push_back(RemoteHeader{uint8_t(op.read ? 'R' : 'W'), {}, op.offset, op.value});
+      nreads += op.read;
+      writes_ += !op.read;
+    }
+    send_all(msgs.data(), msgs.size() * sizeof(RemoteHeader));
+    recv_all(reads.data() + k, 4 * nreads);
+    k += nreads;
+  }
+}
+
+}  // namespace v6lb

@@ -93,6 +93,10 @@ void CardServer::run() {
   if (client_) serve();
 }
 
+bool CardServer::busy() const {
+  return client_ && in_.size() >= sizeof(RemoteHeader);
+}
+
 void CardServer::serve() {
   uint8_t buf[65536];
   for (;;) {
@@ -109,8 +113,11 @@ void CardServer::serve() {
     if (errno != EAGAIN) return drop_client(std::strerror(errno));
     break;
   }
+  // At most kSlice requests per call: the card's port is served between slices, so a long batch
+  // of register accesses (a flow sweep) never holds frames back for long.
+  constexpr int kSlice = 256;
   size_t pos = 0;
-  while (client_ && in_.size() - pos >= sizeof(RemoteHeader)) {
+  for (int done = 0; done < kSlice && client_ && in_.size() - pos >= sizeof(RemoteHeader); ++done) {
     RemoteHeader h;
     std::memcpy(&h, in_.data() + pos, sizeof h);
     if (h.op == 'B') {

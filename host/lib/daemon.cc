@@ -79,6 +79,23 @@ bool Daemon::start(std::string& err) {
   if (!slots_.services.empty())
     spdlog::info("v6lbd: the device already serves {} of the {} services; keeping their slots",
                  slots_.services.size(), cfg.services.size());
+  // A backend the card holds as invalid was down when the last daemon stopped: it stays down
+  // until its health check says otherwise (rise), rather than taking new flows meanwhile.
+  try {
+    for (const auto& s : cfg.services) {
+      if (s.health_check.type == HealthCheckType::kNone) continue;
+      for (const auto& b : s.backends) {
+        auto it = slots_.backends.find({s.name, b.address, b.port});
+        if (it != slots_.backends.end() && !tables_->read_backend(it->second).valid) {
+          backends_[backend_id(s.name, b)] = {"down", "down before the daemon restarted", {}};
+          purge_slots_.insert(it->second);  // finish a sweep the last daemon may not have
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    err = dev_->name() + ": reading the backend table back: " + e.what();
+    return false;
+  }
 
   if (!apply(cfg, err)) return false;
   tables_->set_control(/*aging=*/true, /*external_tick=*/false);
@@ -199,6 +216,53 @@ void Daemon::health_changed(const std::string& id, bool up, const std::string& r
   if (was_down == !up) return;  // unknown -> up changes nothing in the tables
   spdlog::warn("v6lbd: backend {} is {}{}{}", id, now, reason.empty() ? "" : ": ", reason);
   program(cfg_);
+  const uint32_t slot = backend_slot(id);
+  if (slot == UINT32_MAX) return;
+  if (up) {
+    purge_slots_.erase(slot);  // its remaining flows are its own again
+  } else {
+    purge_slots_.insert(slot);
+    purge_cursor_ = 0;  // one full sweep after the latest change covers every slot in the set
+  }
+}
+
+uint32_t Daemon::backend_slot(const std::string& id) const {
+  for (const auto& s : cfg_.services)
+    for (const auto& b : s.backends)
+      if (backend_id(s.name, b) == id) {
+        auto it = slots_.backends.find({s.name, b.address, b.port});
+        return it == slots_.backends.end() ? UINT32_MAX : it->second;
+      }
+  return UINT32_MAX;
+}
+
+// Deletes flow entries that name a backend in purge_slots_. A read and the delete are two
+// register transactions, so an entry the card re-learned in between (for a live backend: Maglev
+// no longer picks a down one) can be deleted too; its next packet learns it again with the same
+// pick, and replies meanwhile take the reverse table. Nothing is lost but one entry write.
+void Daemon::purge_step(uint32_t budget) {
+  if (purge_slots_.empty()) return;
+  const Geometry g = tables_->geometry();
+  const uint32_t n = g.flow_sets * g.flow_ways;
+  uint32_t owners[256];
+  while (budget > 0 && purge_cursor_ < 2 * n) {
+    const FlowDirection dir = purge_cursor_ < n ? FlowDirection::kForward : FlowDirection::kReply;
+    const uint32_t first = purge_cursor_ % n;
+    const uint32_t count = std::min({budget, n - first, uint32_t(std::size(owners))});
+    tables_->read_flow_owners(dir, first, {owners, count});
+    for (uint32_t k = 0; k < count; ++k)
+      if ((owners[k] >> 31) && purge_slots_.count(owners[k] & 0xFFFF)) {
+        tables_->write_flow(dir, first + k, FlowEntry{});
+        ++purged_;
+      }
+    purge_cursor_ += count;
+    budget -= count;
+  }
+  if (purge_cursor_ >= 2 * n) {
+    spdlog::info("v6lbd: flows of down backends removed ({} entries so far)", purged_);
+    purge_slots_.clear();
+    purge_cursor_ = 0;
+  }
 }
 
 bool Daemon::reload(std::string& err) {
@@ -237,6 +301,7 @@ void Daemon::poll_once(int timeout_ms) {
     const int t = pump_->next_timeout_ms();
     if (t >= 0) timeout = std::min(timeout, t);
   }
+  if (!purge_slots_.empty()) timeout = 0;  // a sweep is under way: keep going
   ::poll(pfds.data(), pfds.size(), std::max(timeout, 0));
 
   if (pump_) pump_->run();
@@ -248,6 +313,7 @@ void Daemon::poll_once(int timeout_ms) {
   if (control_) control_->poll(0);
   if (metrics_) metrics_->poll(0);
   if (pump_) pump_->run();
+  purge_step(64);  // a slice per pass: health checks and clients keep their pace
   if (signal_fd_ >= 0) {
     signalfd_siginfo si;
     while (read(signal_fd_, &si, sizeof si) == sizeof si) {
@@ -325,7 +391,11 @@ json Daemon::cmd_status() {
           {"flows",
            {{"forward", tables_->read_counter(3, 0)},
             {"reply", tables_->read_counter(3, 1)},
-            {"capacity", uint64_t(g.flow_sets) * g.flow_ways}}}};
+            {"capacity", uint64_t(g.flow_sets) * g.flow_ways}}},
+          {"flow_purge",
+           {{"pending", !purge_slots_.empty()},
+            {"progress", double(purge_cursor_) / (2.0 * g.flow_sets * g.flow_ways)},
+            {"removed", purged_}}}};
 }
 
 json Daemon::cmd_services() {

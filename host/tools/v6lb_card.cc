@@ -110,8 +110,10 @@ int main(int argc, char** argv) {
       for (int fd : server->fds()) pfds.push_back({fd, POLLIN, 0});
       if (dev.pump)
         for (int fd : dev.pump->fds()) pfds.push_back({fd, POLLIN, 0});
-      const int timeout = dev.pump ? dev.pump->next_timeout_ms() : -1;
-      ::poll(pfds.data(), pfds.size(), timeout < 0 ? 1000 : timeout);
+      int timeout = dev.pump ? dev.pump->next_timeout_ms() : -1;
+      if (timeout < 0) timeout = 1000;
+      if (server->busy()) timeout = 0;
+      ::poll(pfds.data(), pfds.size(), timeout);
       signalfd_siginfo si;
       if (::read(sigfd.get(), &si, sizeof si) == sizeof si && si.ssi_signo != SIGHUP) {
         spdlog::info("v6lb-card: signal {}, exiting", si.ssi_signo);

@@ -43,6 +43,11 @@ class CardTables final : public TableWriter {
   // Flow entries, index = set * ways + way.
   void write_flow(FlowDirection dir, uint32_t index, const FlowEntry& e);
   FlowEntry read_flow(FlowDirection dir, uint32_t index);
+  // Just the word that says whether entry `index` holds a flow and whose it is (VALID, SERVICE,
+  // BACKEND): a sweep over the whole table reads one data word per entry instead of twelve.
+  uint32_t read_flow_owner(FlowDirection dir, uint32_t index);
+  // The same for entries first .. first + out.size() - 1, in one batch of register accesses.
+  void read_flow_owners(FlowDirection dir, uint32_t first, std::span<uint32_t> out);
   ServiceEntry read_service(uint32_t slot);
   BackendEntry read_backend(uint32_t slot);
 

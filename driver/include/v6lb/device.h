@@ -18,6 +18,22 @@ class Device {
   virtual void write_block(uint32_t offset, std::span<const uint32_t> words) {
     for (size_t i = 0; i < words.size(); ++i) write32(offset + uint32_t(4 * i), words[i]);
   }
+  // A batch of register accesses in order; the values of the reads, in order, go to `reads`
+  // (which has room for them). A card in another process runs the batch in one round trip.
+  struct RegOp {
+    uint32_t offset;
+    uint32_t value;  // written, unless `read`
+    bool read;
+  };
+  virtual void run_ops(std::span<const RegOp> ops, std::span<uint32_t> reads) {
+    size_t k = 0;
+    for (const RegOp& op : ops) {
+      if (op.read)
+        reads[k++] = read32(op.offset);
+      else
+        write32(op.offset, op.value);
+    }
+  }
   virtual std::string name() const = 0;
   uint64_t register_writes() const { return writes_; }
 

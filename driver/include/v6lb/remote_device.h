@@ -39,6 +39,7 @@ class RemoteDevice final : public Device {
   uint32_t read32(uint32_t offset) override;
   void write32(uint32_t offset, uint32_t value) override;
   void write_block(uint32_t offset, std::span<const uint32_t> words) override;
+  void run_ops(std::span<const RegOp> ops, std::span<uint32_t> reads) override;
   std::string name() const override { return name_; }
 
  private:

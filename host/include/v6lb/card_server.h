@@ -23,6 +23,8 @@ class CardServer {
   std::vector<int> fds() const;  // wait for readable on these, then run()
   void run();                    // accepts, and serves every complete request waiting
   bool attached() const { return bool(client_); }
+  // Requests are waiting in the buffer (run() serves a slice at a time): call run() again soon.
+  bool busy() const;
   uint64_t sessions() const { return sessions_; }
 
  private:

@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,8 @@ class Daemon {
   void program(const Config& next);
   void health_changed(const std::string& id, bool up, const std::string& reason);
   void update_health_targets();
+  void purge_step(uint32_t budget);
+  uint32_t backend_slot(const std::string& id) const;
   static std::string backend_id(const std::string& service, const BackendConfig& b);
   nlohmann::json cmd_status();
   nlohmann::json cmd_services();
@@ -94,6 +97,11 @@ class Daemon {
   std::unique_ptr<HealthChecker> health_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsServer> metrics_;
+  // Flows of backends that went down, removed by a sweep over both flow tables a slice per loop
+  // pass (the data plane already treats them as absent; this frees their entries).
+  std::set<uint32_t> purge_slots_;
+  uint32_t purge_cursor_ = 0;
+  uint64_t purged_ = 0;
   int signal_fd_ = -1;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point started_;

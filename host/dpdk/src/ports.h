@@ -1,0 +1,31 @@
+// Finding and starting the DPDK ports the data plane uses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+struct rte_mempool;
+
+namespace v6lb::dpdk {
+
+// A port by name ("net_pcap0", "0000:3b:00.0") or number; false with `err` if there is none.
+bool find_port(const std::string& spec, uint16_t& port, std::string& err);
+std::string port_name(uint16_t port);
+std::string port_driver(uint16_t port);
+
+struct QueuePlan {
+  uint16_t rx_queues = 1;  // 0: none
+  uint16_t tx_queues = 1;
+  uint16_t rx_desc = 512, tx_desc = 512;
+};
+
+// The most RX queues the port offers, up to `want` (at least 1 when it has any).
+uint16_t usable_rx_queues(uint16_t port, uint16_t want);
+uint16_t max_tx_queues(uint16_t port);
+
+// Configures and starts `port` (RSS over several RX queues where the port supports it,
+// promiscuous where it can: the pipeline filters by the configured card MAC itself).
+bool start_port(uint16_t port, const QueuePlan& q, rte_mempool* pool, std::string& err);
+void stop_port(uint16_t port);
+
+}  // namespace v6lb::dpdk
