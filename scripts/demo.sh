@@ -1,50 +1,102 @@
 #!/usr/bin/env bash
-# The demo: installs what is missing, builds, generates sample client traffic (scapy) for the
-# example config, replays it through the reference pipeline and through the Verilated card, and
-# shows how flows spread over the backends, the counters, and that both engines agree byte for
-# byte. Run as root on Debian 12 (apt-get installs need it); idempotent.
+# The demo: real clients and servers through the simulated card. Installs what is missing,
+# builds, brings up the lab of scripts/lab.sh (client, router, three backends with real HTTP
+# servers, in network namespaces), starts the Verilated card on a TAP (v6lb-card) and v6lbd on
+# examples/lab.yaml, sends 300 `curl -6` requests to the VIP and shows which backend answered
+# how often; then stops one backend's server, lets the health checks take it out, sends 300 more,
+# and tears everything down.
+#
+#   ./scripts/demo.sh [--engine sim|model] [--requests N] [--keep]
+#
+# Without root (network namespaces need it) it falls back to the capture replay demo
+# (scripts/demo_replay.sh) and says so. --keep leaves the lab up (scripts/lab.sh down removes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+ENGINE=sim
+REQUESTS=300
+KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --engine) ENGINE=$2; shift 2 ;;
+    --requests) REQUESTS=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
+  echo "demo.sh: not root, so no network namespaces: showing the capture replay instead"
+  echo "         (run as root for the lab with real curl and HTTP servers)"
+  exec "$ROOT/scripts/demo_replay.sh"
+fi
+
 . scripts/deps.sh
 v6lb_install_deps
 
 BUILD=${V6LB_BUILD_DIR:-build}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD" -j "$(nproc)" --target v6lb-replay
+cmake --build "$BUILD" -j "$(nproc)" --target v6lbd v6lbctl v6lb-card
+BIN="$ROOT/$BUILD/host"
+LAB=${V6LB_LAB_DIR:-/run/v6lb-lab}
+CONFIG="$ROOT/examples/lab.yaml"
+LABSH="$ROOT/scripts/lab.sh"
 
-CONFIG=${1:-examples/lb.yaml}
-OUT="$BUILD/demo"
-mkdir -p "$OUT"
-REPLAY="$BUILD/host/v6lb-replay"
+cleanup() {
+  [ -n "${DAEMON:-}" ] && kill "$DAEMON" 2>/dev/null || true
+  [ -n "${CARD:-}" ] && kill "$CARD" 2>/dev/null || true
+  wait 2>/dev/null || true
+  if [ "$KEEP" = 1 ]; then echo "lab left up: $LABSH down removes it"; else "$LABSH" down >/dev/null; fi
+}
+trap cleanup EXIT
 
-echo "== generating sample traffic for $CONFIG: 3000 TCP flows; after each SYN a SYN-ACK from"
-echo "   every backend of the service (only the one the flow went to is translated back to the"
-echo "   VIP, the others count as drop_no_service); 200 UDP clients; a few frames of every"
-echo "   exception class"
-/usr/bin/python3 tests/e2e/gen_traffic.py --config "$CONFIG" --out "$OUT/traffic.pcap" \
-  --flows 3000 --udp-clients 200 --replies --exceptions --seed 1 >/dev/null
+echo "== the lab: client -> router -> card port (TAP) -> backends b1 b2 b3 (namespaces)"
+"$LABSH" down >/dev/null 2>&1 || true
+"$LABSH" up | head -1
+ctl() { ip netns exec v6lb-lan "$BIN/v6lbctl" --socket "$LAB/v6lbd.sock" "$@"; }
+
+echo "== the card: v6lb-card --device $ENGINE on TAP v6lb0; v6lbd on $CONFIG"
+ip netns exec v6lb-lan "$BIN/v6lb-card" --device "$ENGINE" --socket "$LAB/card.sock" \
+  --config "$CONFIG" --tap v6lb0 --exception-tap v6lb-host >"$LAB/card.log" 2>&1 &
+CARD=$!
+for _ in $(seq 1 100); do [ -S "$LAB/card.sock" ] && break; sleep 0.1; done
+ip netns exec v6lb-lan "$BIN/v6lbd" --config "$CONFIG" --device "card:$LAB/card.sock" \
+  --metrics off >"$LAB/v6lbd.log" 2>&1 &
+DAEMON=$!
+for _ in $(seq 1 600); do ctl status >/dev/null 2>&1 && break; sleep 0.2; done
+ctl status >/dev/null || { cat "$LAB/v6lbd.log"; exit 1; }
+echo "   waiting for the health checks (http GET / every second, rise 2)"
+for _ in $(seq 1 100); do
+  [ "$(ctl --json backends | grep -c '"state": "up"')" -ge 6 ] && break
+  sleep 0.2
+done
+ctl backends
+
+burst() {
+  local n=$1
+  for _ in $(seq 1 "$n"); do
+    ip netns exec v6lb-client curl -6 -s -m 3 "http://[2001:db8::100]/whoami" || echo failed
+  done | sort | uniq -c | awk '{printf "   %-6s %5d  %s\n", $2, $1, ""}'
+}
 
 echo
-echo "== reference pipeline (v6lb-replay --engine model)"
-"$REPLAY" --config "$CONFIG" --engine model --in "$OUT/traffic.pcap" \
-  --out "$OUT/model-out.pcap" --punt "$OUT/model-punt.pcap" --stats "$OUT/model-stats.json"
+echo "== $REQUESTS requests from the client (2001:db8:c::2) to http://[2001:db8::100]/ (weights b1 100, b2 100, b3 50)"
+burst "$REQUESTS"
+echo "   b1's access log sees the client's own address:"
+grep whoami "$LAB/b1-http.log" | tail -2 | sed 's/^/     /'
 
 echo
-echo "== the card's RTL under Verilator (v6lb-replay --engine rtl, DATA_WIDTH 512)"
-"$REPLAY" --config "$CONFIG" --engine rtl --data-width 512 --in "$OUT/traffic.pcap" \
-  --out "$OUT/rtl-out.pcap" --punt "$OUT/rtl-punt.pcap" --stats "$OUT/rtl-stats.json" --quiet
-if cmp -s "$OUT/model-out.pcap" "$OUT/rtl-out.pcap" && cmp -s "$OUT/model-punt.pcap" "$OUT/rtl-punt.pcap"; then
-  echo "forwarded and punted captures are byte-identical to the reference pipeline's"
-else
-  echo "MISMATCH between the RTL and the reference pipeline" >&2
-  exit 1
-fi
-
-if command -v tshark >/dev/null; then
-  bad=$(tshark -r "$OUT/model-out.pcap" -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
-        -Y 'tcp.checksum.status != 1 && tcp || udp.checksum.status != 1 && udp' -T fields -e frame.number 2>/dev/null | wc -l)
-  total=$(tshark -r "$OUT/model-out.pcap" -T fields -e frame.number 2>/dev/null | wc -l)
-  echo "tshark: $total forwarded frames, $bad with a bad TCP/UDP checksum"
-fi
+echo "== stopping b2's HTTP server; the health check marks it down after 2 failed probes"
+"$LABSH" server-stop 2
+for _ in $(seq 1 100); do
+  ctl --json backends | tr -d ' \n' | grep -q '"address":"2001:db8:1::11","flows":[0-9]*,"health_reason":"[^"]*","packets":[0-9]*,"port":8080,"service":"web","state":"down"' && break
+  sleep 0.2
+done
+ctl backends | sed -n '1,4p'
 echo
-echo "captures and stats are in $OUT/"
+echo "== $REQUESTS more requests: b2's share has moved to b1 and b3"
+burst "$REQUESTS"
+echo
+ctl stats | head -20
