@@ -461,7 +461,12 @@ json Daemon::cmd_flows(const json& req) {
       be_by_slot[slots_.backends.at({s.name, b.address, b.port})] = &b;
   const uint32_t n = g.flow_sets * g.flow_ways;
   const uint32_t now = dev_->read32(regs::TICK_NOW);
+  // Owners in batches (one round trip per 256 entries on a remote card), whole entries only
+  // for the ones that hold a flow: most of a table is empty.
+  uint32_t owners[256];
   for (uint32_t i = 0; i < n && out.size() < limit; ++i) {
+    if (i % 256 == 0) tables_->read_flow_owners(FlowDirection::kForward, i, {owners, 256});
+    if (!(owners[i % 256] >> 31)) continue;
     const FlowEntry e = tables_->read_flow(FlowDirection::kForward, i);
     if (!e.valid) continue;
     auto s = by_slot.find(e.service);

@@ -279,10 +279,25 @@ class Lab:
         print(f"  [{time.monotonic() - t_start:.1f} s] {events[-1]}", flush=True)
         # 3. A daemon restart (the card keeps forwarding meanwhile).
         if self.a.mode == "card":
+            # The flow table, before and after: a restarted daemon must not touch it.
+            def flows():
+                r = self.ctl_json("flows", "--limit", "1000000") or {}
+                # The down backend's entries are being removed meanwhile: leave them out.
+                return sorted((f["client"], f["client_port"], f["vip_port"], f["backend"])
+                              for f in r.get("flows", []) if f["backend"] != BACKENDS[victim])
+            before = flows() if self.a.engine == "model" else None
             self.stop_daemon()
             time.sleep(1)
             self.start_daemon()
             events.append("v6lbd restarted")
+            if before is not None:
+                after = flows()
+                live = [f for f in before if f in after]
+                # Entries may only have aged out in between (none do: 240 s idle timeout).
+                if len(before) < 10 or live != before:
+                    fail(f"longlived: the flow table changed across the restart: {len(before)} "
+                         f"entries before, {len(after)} after, {len(live)} kept")
+                events.append(f"all {len(before)} flow entries of the live backends kept across it")
             print(f"  [{time.monotonic() - t_start:.1f} s] {events[-1]}", flush=True)
         if dl.poll() is not None:
             out_, err_ = dl.communicate()
