@@ -120,12 +120,15 @@ up() {
   in_ns "$NS_LAN" ip link set br0 up
 
   # The card's port: a persistent TAP on the bridge, opened by v6lb-card / v6lbd --tap.
-  in_ns "$NS_LAN" ip tuntap add dev "$CARD_TAP" mode tap
+  # multi_queue: DPDK's net_tap attaches only to such a TAP; v6lb-card's TAP pump takes either.
+  in_ns "$NS_LAN" ip tuntap add dev "$CARD_TAP" mode tap multi_queue
   in_ns "$NS_LAN" sysctl -qw "net.ipv6.conf.$CARD_TAP.disable_ipv6=1"
   in_ns "$NS_LAN" ip link set "$CARD_TAP" master br0 up
 
   # The card's host side: punted frames arrive here; it owns the card's MAC and address.
-  in_ns "$NS_LAN" ip tuntap add dev "$HOST_TAP" mode tap
+  in_ns "$NS_LAN" ip tuntap add dev "$HOST_TAP" mode tap multi_queue
+  # The address must outlive the link going down and up (a data plane attaching, restarting).
+  in_ns "$NS_LAN" sysctl -qw "net.ipv6.conf.$HOST_TAP.keep_addr_on_down=1"
   in_ns "$NS_LAN" ip link set "$HOST_TAP" address "$CARD_MAC" up
   in_ns "$NS_LAN" ip -6 addr add "$CARD_ADDR/128" dev "$HOST_TAP" nodad
   in_ns "$NS_LAN" ip -6 route add 2001:db8:1::/64 dev "$HOST_TAP"

@@ -28,7 +28,15 @@ UniqueFd open_tap(const std::string& name, std::string& err) {
   ifreq ifr{};
   ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
   std::memcpy(ifr.ifr_name, name.c_str(), name.size());
-  if (ioctl(fd.get(), TUNSETIFF, &ifr) < 0) {
+  // A persistent TAP made with multi_queue (as scripts/lab.sh makes them, so DPDK's net_tap can
+  // attach to the same interfaces) only accepts the same flag.
+  int rc = ioctl(fd.get(), TUNSETIFF, &ifr);
+  if (rc < 0 && errno == EINVAL) {
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
+    std::memcpy(ifr.ifr_name, name.c_str(), name.size());
+    rc = ioctl(fd.get(), TUNSETIFF, &ifr);
+  }
+  if (rc < 0) {
     err = "TAP " + name + ": " + std::strerror(errno) +
           (errno == EPERM ? " (needs root or CAP_NET_ADMIN, or a TAP made for this user)" : "");
     return {};
