@@ -29,11 +29,18 @@ struct ControlMsg {
 static_assert(sizeof(ControlMsg) % 4 == 0, "rte_ring elements are multiples of 4 bytes");
 
 // Written by one worker, read by the control thread once `done` reaches the request's number.
+// Answers land in slot seq % kSlots, so the control thread may have up to kSlots requests in
+// flight (a batch of flow-table reads) before it must collect the oldest.
 struct alignas(64) Reply {
+  static constexpr uint64_t kSlots = 64;
+  struct Slot {
+    std::array<uint32_t, 16> data{};
+    uint32_t status = 0;
+    uint64_t value = 0;
+  };
   std::atomic<uint64_t> done{0};
-  std::array<uint32_t, 16> data{};
-  uint32_t status = 0;
-  uint64_t value = 0;
+  std::array<Slot, kSlots> slots{};
+  Slot& slot(uint64_t seq) { return slots[seq % kSlots]; }
 };
 
 }  // namespace v6lb::dpdk

@@ -29,7 +29,10 @@ std::string dpdk_options_usage() {
          "  --rx-desc N, --tx-desc N  descriptors per queue (512)\n"
          "  --mbufs N                 mbuf pool size (default: sized from queues and workers)\n"
          "  --handoff-ring N          worker-to-worker ring entries, power of two (1024)\n"
-         "  --idle-sleep-us N         sleep after ~1000 empty polls, 0 = busy poll (100)\n";
+         "  --handoff-full wait|drop  an owner's ring is full: stop receiving until it takes the\n"
+         "                            frames (lossless; default), or drop them (counted)\n"
+         "  --idle-sleep-us N         sleep after ~1000 empty polls, doubling up to 8N while\n"
+         "                            quiet; 0 = busy poll (100)\n";
 }
 
 bool parse_dpdk_options(const std::vector<std::string>& args, DpdkOptions& o, std::string& err) {
@@ -62,6 +65,9 @@ bool parse_dpdk_options(const std::vector<std::string>& args, DpdkOptions& o, st
       if (!to_uint<uint32_t>(v, 64, 1u << 20, o.handoff_ring) ||
           (o.handoff_ring & (o.handoff_ring - 1)))
         return bad("must be a power of two, 64..1048576");
+    } else if (a == "--handoff-full") {
+      if (v != "wait" && v != "drop") return bad("must be wait or drop");
+      o.handoff_drop = v == "drop";
     } else if (a == "--idle-sleep-us") {
       if (!to_uint<uint32_t>(v, 0, 100000, o.idle_sleep_us)) return bad("must be 0..100000");
     } else {

@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -48,6 +49,7 @@ DpdkWorkerStats Worker::stats() const {
   s.handoff_out = ctr_.handoff_out.get();
   s.handoff_in = ctr_.handoff_in.get();
   s.handoff_full = ctr_.handoff_full.get();
+  s.handoff_dropped = ctr_.handoff_dropped.get();
   s.processed = ctr_.processed.get();
   s.tx_packets = ctr_.tx_packets.get();
   s.tx_dropped = ctr_.tx_dropped.get();
@@ -79,13 +81,14 @@ void Worker::apply(const ControlMsg& m) {
       md_.write32(r::TBL_SEL, m.sel);
       md_.write32(r::TBL_CMD, m.offset);
       if (m.seq) {
-        for (uint32_t i = 0; i < 16; ++i) reply_.data[i] = md_.read32(r::TBL_DATA + 4 * i);
-        reply_.status = md_.read32(r::TBL_STATUS);
+        Reply::Slot& a = reply_.slot(m.seq);
+        for (uint32_t i = 0; i < 16; ++i) a.data[i] = md_.read32(r::TBL_DATA + 4 * i);
+        a.status = md_.read32(r::TBL_STATUS);
       }
       break;
     case MsgKind::kCounter:
       md_.write32(r::CNT_SEL, m.offset);
-      reply_.value = uint64_t(md_.read32(r::CNT_HI)) << 32 | md_.read32(r::CNT_LO);
+      reply_.slot(m.seq).value = uint64_t(md_.read32(r::CNT_HI)) << 32 | md_.read32(r::CNT_LO);
       break;
     case MsgKind::kSync:
       break;
@@ -147,6 +150,8 @@ size_t Worker::receive(size_t nb) {
     const uint16_t n = rte_eth_rx_burst(sh_.data_port, q, rx_.data(), sh_.burst);
     if (!n) continue;
     ctr_.rx_packets.add(n);
+    // The headers the parser reads next: a NIC's DMA leaves them in memory or the LLC.
+    for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(rx_[i], const void*));
     if (sh_.workers == 1) {
       std::copy_n(rx_.data(), n, batch_.data() + nb);
       nb += n;
@@ -163,9 +168,10 @@ size_t Worker::receive(size_t nb) {
   return nb;
 }
 
-// Hands packets to their owners. A full ring is back-pressure, not loss: what does not fit
-// waits here, and this worker stops receiving until it is gone (the NIC's RX ring absorbs the
-// difference and, past that, counts imissed as it would for a slow single core).
+// Hands packets to their owners. By default a full ring is back-pressure, not loss: what does not
+// fit waits here, and this worker stops receiving until it is gone (the NIC's RX ring absorbs the
+// difference and, past that, counts imissed as it would for a slow single core). With
+// --handoff-full drop, what does not fit is dropped, so a stalled worker stalls no other.
 bool Worker::flush_handoffs() {
   bool pending = false;
   for (uint32_t o = 0; o < out_.size(); ++o) {
@@ -175,8 +181,13 @@ bool Worker::flush_handoffs() {
                                                     unsigned(v.size()), nullptr);
     ctr_.handoff_out.add(done);
     v.erase(v.begin(), v.begin() + done);  // within capacity: no allocation
-    if (!v.empty()) {
-      ctr_.handoff_full.add(1);
+    if (v.empty()) continue;
+    ctr_.handoff_full.add(1);
+    if (sh_.handoff_drop) {  // isolate this worker from a stalled owner: lose its frames only
+      ctr_.handoff_dropped.add(v.size());
+      free_bulk(v.data(), v.size());
+      v.clear();
+    } else {
       pending = true;
     }
   }
@@ -232,12 +243,17 @@ void Worker::process(size_t nb, uint32_t now) {
 
 // What the host's stack sends through the exception port (NDP answers, echo replies, its own
 // connections) leaves through the data port unchanged.
-void Worker::forward_host_frames() {
-  const uint16_t n = rte_eth_rx_burst(sh_.exc_port, 0, rx_.data(), sh_.burst);
-  if (!n) return;
-  const uint64_t lost = tx_or_free(sh_.data_port, uint16_t(id_), rx_.data(), n);
-  ctr_.host_packets.add(n - lost);
-  ctr_.host_dropped.add(lost);
+bool Worker::forward_host_frames() {
+  bool any = false;
+  for (uint16_t q : exc_rx_queues) {
+    const uint16_t n = rte_eth_rx_burst(sh_.exc_port, q, rx_.data(), sh_.burst);
+    if (!n) continue;
+    any = true;
+    const uint64_t lost = tx_or_free(sh_.data_port, uint16_t(id_), rx_.data(), n);
+    ctr_.host_packets.add(n - lost);
+    ctr_.host_dropped.add(lost);
+  }
+  return any;
 }
 
 // The aging engine: reclaims expired entries a slice per tick, so a whole table is swept about
@@ -271,7 +287,7 @@ int Worker::run() {
   services_.reserve(md_.pipeline().geometry().services);
   refresh_dispatch();
 
-  uint32_t idle = 0;
+  uint32_t idle = 0, sleep_us = sh_.idle_sleep_us;
   bool acked = false;
   for (;;) {
     const int phase = sh_.phase.load(std::memory_order_acquire);
@@ -282,8 +298,9 @@ int Worker::run() {
     if (phase == 0 && rx_enabled_ && !pending) {
       nb = receive(0);
       pending = flush_handoffs();
-      if (sh_.exc_rx && id_ == 0) forward_host_frames();
+      busy |= forward_host_frames();
     }
+    busy |= pending;  // holding frames for a full ring: no sleeping
     for (uint32_t o = 0; o < from.size(); ++o) {
       if (!from[o]) continue;
       const unsigned n = rte_ring_sc_dequeue_burst(
@@ -305,9 +322,14 @@ int Worker::run() {
     if (phase == 2 && !nb) break;
     if (busy) {
       idle = 0;
+      sleep_us = sh_.idle_sleep_us;
     } else if (++idle >= kIdlePolls && sh_.idle_sleep_us) {
-      rte_delay_us_sleep(sh_.idle_sleep_us);
-      idle = kIdlePolls / 2;  // poll a while before sleeping again
+      // Quiet: one poll round per sleep (a TAP's RX poll is a system call, so spinning between
+      // sleeps would cost a core), sleeps growing to 8x while it stays quiet; the first frame or
+      // message brings back full-speed polling.
+      rte_delay_us_sleep(sleep_us);
+      sleep_us = std::min(sleep_us * 2, sh_.idle_sleep_us * 8);
+      idle = kIdlePolls;
     }
   }
   return 0;

@@ -26,10 +26,10 @@ inline constexpr uint16_t kNoPort = 0xFFFF;
 struct Shared {
   uint16_t data_port = kNoPort;
   uint16_t exc_port = kNoPort;  // the exception port, or kNoPort
-  bool exc_rx = false;          // the exception port has an RX queue (worker 0 polls it)
   uint32_t workers = 1;
   uint16_t burst = 32;
   uint32_t idle_sleep_us = 100;
+  bool handoff_drop = false;
   uint64_t tsc0 = 0;
   uint64_t cycles_per_ms = 1;
   // 0 run; 1 stop receiving from ports; 2 drain the hand-off rings and return.
@@ -49,8 +49,9 @@ struct Counter64 {
 };
 
 struct WorkerCounters {
-  Counter64 rx_packets, handoff_out, handoff_in, handoff_full, processed, tx_packets, tx_dropped,
-      punt_packets, punt_dropped, host_packets, host_dropped, dropped, oversize, control_msgs;
+  Counter64 rx_packets, handoff_out, handoff_in, handoff_full, handoff_dropped, processed,
+      tx_packets, tx_dropped, punt_packets, punt_dropped, host_packets, host_dropped, dropped,
+      oversize, control_msgs;
 };
 
 class Worker {
@@ -77,6 +78,7 @@ class Worker {
   std::vector<rte_ring*> to;            // [owner]: this worker -> owner (null for self)
   std::vector<rte_ring*> from;          // [sender]: sender -> this worker (null for self)
   std::vector<uint16_t> rx_queues;      // data-port RX queues this worker polls
+  std::vector<uint16_t> exc_rx_queues;  // exception-port RX queues this worker polls
   std::atomic<bool> rx_stopped{false};  // acknowledged phase 1
 
  private:
@@ -86,8 +88,8 @@ class Worker {
   uint32_t owner_of(const rte_mbuf* m) const;
   size_t receive(size_t nb);
   void process(size_t nb, uint32_t now);
-  bool flush_handoffs();  // true: some owner's ring was full, packets wait
-  void forward_host_frames();
+  bool flush_handoffs();       // true: some owner's ring was full, packets wait
+  bool forward_host_frames();  // true: some arrived
   void age_some(uint32_t now);
 
   const uint32_t id_, lcore_;

@@ -34,13 +34,21 @@ int fail(const std::string& msg) {
 }
 
 nlohmann::json to_json(const v6lb::DpdkWorkerStats& s) {
-  return {{"rx_packets", s.rx_packets},     {"handoff_out", s.handoff_out},
-          {"handoff_in", s.handoff_in},     {"handoff_full", s.handoff_full},
-          {"processed", s.processed},       {"tx_packets", s.tx_packets},
-          {"tx_dropped", s.tx_dropped},     {"punt_packets", s.punt_packets},
-          {"punt_dropped", s.punt_dropped}, {"host_packets", s.host_packets},
-          {"host_dropped", s.host_dropped}, {"dropped", s.dropped},
-          {"oversize", s.oversize},         {"control_msgs", s.control_msgs}};
+  return {{"rx_packets", s.rx_packets},
+          {"handoff_out", s.handoff_out},
+          {"handoff_in", s.handoff_in},
+          {"handoff_full", s.handoff_full},
+          {"handoff_dropped", s.handoff_dropped},
+          {"processed", s.processed},
+          {"tx_packets", s.tx_packets},
+          {"tx_dropped", s.tx_dropped},
+          {"punt_packets", s.punt_packets},
+          {"punt_dropped", s.punt_dropped},
+          {"host_packets", s.host_packets},
+          {"host_dropped", s.host_dropped},
+          {"dropped", s.dropped},
+          {"oversize", s.oversize},
+          {"control_msgs", s.control_msgs}};
 }
 
 }  // namespace
@@ -175,7 +183,7 @@ int main(int argc, char** argv) {
         (unsigned long long)ds.total.rx_packets, (unsigned long long)ds.total.tx_packets,
         (unsigned long long)ds.total.punt_packets, (unsigned long long)ds.total.dropped,
         (unsigned long long)(ds.total.tx_dropped + ds.total.punt_dropped + ds.total.host_dropped +
-                             ds.total.oversize));
+                             ds.total.handoff_dropped + ds.total.oversize));
   }
   return 0;
 }

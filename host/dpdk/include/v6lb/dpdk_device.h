@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,9 @@ struct DpdkOptions {
   uint16_t rx_desc = 512;        // descriptors per RX queue
   uint16_t tx_desc = 512;        // descriptors per TX queue
   uint32_t mbufs = 0;            // 0: sized from the queues and workers
+  bool handoff_drop = false;     // a full hand-off ring: false waits (lossless), true drops
   uint32_t handoff_ring = 1024;  // entries of each worker-to-worker ring (a power of two)
-  uint32_t idle_sleep_us = 100;  // after ~1000 empty polls a worker sleeps this long; 0: busy poll
+  uint32_t idle_sleep_us = 100;  // quiet worker sleeps this long, up to 8x; 0: busy poll
 };
 
 // Parses the options above; false with `err` on anything unknown or malformed.
@@ -39,20 +41,21 @@ std::string dpdk_options_usage();
 // Counters of the DPDK layer around the pipeline (the pipeline's own are the card's counters).
 struct DpdkWorkerStats {
   uint32_t lcore = 0;
-  uint64_t rx_packets = 0;    // received from the data port's queues this worker polls
-  uint64_t handoff_out = 0;   // handed to the worker that owns the packet's client
-  uint64_t handoff_in = 0;    // taken from other workers
-  uint64_t handoff_full = 0;  // times an owner's ring was full (RX paused; nothing dropped)
-  uint64_t processed = 0;     // run through the pipeline
-  uint64_t tx_packets = 0;    // forwarded out of the data port
-  uint64_t tx_dropped = 0;    // forwarded, but the TX queue was full
-  uint64_t punt_packets = 0;  // sent to the exception port
-  uint64_t punt_dropped = 0;  // punted with no exception port, or its TX queue was full
-  uint64_t host_packets = 0;  // received from the exception port (the host) and sent out
-  uint64_t host_dropped = 0;  // ... but the data port's TX queue was full
-  uint64_t dropped = 0;       // dropped by the pipeline (its counters say why)
-  uint64_t oversize = 0;      // frames longer than one mbuf (multi-segment): dropped
-  uint64_t control_msgs = 0;  // register writes and requests applied
+  uint64_t rx_packets = 0;       // received from the data port's queues this worker polls
+  uint64_t handoff_out = 0;      // handed to the worker that owns the packet's client
+  uint64_t handoff_in = 0;       // taken from other workers
+  uint64_t handoff_dropped = 0;  // --handoff-full drop: frames a full ring did not take
+  uint64_t handoff_full = 0;     // iterations that found an owner's ring full
+  uint64_t processed = 0;        // run through the pipeline
+  uint64_t tx_packets = 0;       // forwarded out of the data port
+  uint64_t tx_dropped = 0;       // forwarded, but the TX queue was full
+  uint64_t punt_packets = 0;     // sent to the exception port
+  uint64_t punt_dropped = 0;     // punted with no exception port, or its TX queue was full
+  uint64_t host_packets = 0;     // received from the exception port (the host) and sent out
+  uint64_t host_dropped = 0;     // ... but the data port's TX queue was full
+  uint64_t dropped = 0;          // dropped by the pipeline (its counters say why)
+  uint64_t oversize = 0;         // frames longer than one mbuf (multi-segment): dropped
+  uint64_t control_msgs = 0;     // register writes and requests applied
 };
 
 struct DpdkPortStats {
@@ -82,6 +85,8 @@ class DpdkDevice final : public Device {
 
   uint32_t read32(uint32_t offset) override;
   void write32(uint32_t offset, uint32_t value) override;
+  // Table reads in a batch are posted to the workers together (see src/registers.cc).
+  void run_ops(std::span<const RegOp> ops, std::span<uint32_t> reads) override;
   std::string name() const override;
 
   uint32_t workers() const;
