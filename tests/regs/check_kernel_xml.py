@@ -6,7 +6,13 @@ Reads the YAML and the kernel.xml independently of gen_regs.py: every 32-bit reg
 nothing else may be there; the kernel, its ports and the stream args must be as Vitis expects for
 an ap_ctrl_none RTL kernel.
 
-    check_kernel_xml.py --yaml hw/regs/v6lb_regs.yaml --xml build/generated/kernel.xml
+    check_kernel_xml.py --yaml hw/regs/v6lb_regs.yaml --xml build/generated/kernel.xml \
+        [--krnl-sv hw/rtl/v6lb_krnl.sv]
+
+With --krnl-sv, the kernel's ports must also exist in the RTL wrapper under the Vitis naming
+convention: <port>_{tdata,tkeep,tvalid,tready,tlast} for each stream (tdata as wide as the
+kernel.xml says, direction by mode), <control>_{awaddr,...,rready} with an address as wide as
+the control port's range, plus ap_clk and ap_rst_n.
 """
 
 import argparse
@@ -20,6 +26,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--yaml", required=True)
     ap.add_argument("--xml", required=True)
+    ap.add_argument("--krnl-sv", help="the kernel's RTL wrapper (hw/rtl/v6lb_krnl.sv)")
     a = ap.parse_args()
 
     with open(a.yaml, encoding="utf-8") as f:
@@ -111,10 +118,61 @@ def main():
     for name, arg in stream_args.items():
         if arg.get("port") != name:
             errors.append("stream arg %s on port %r" % (name, arg.get("port")))
+    if a.krnl_sv:
+        errors += check_rtl_ports(a.krnl_sv, k, ctl, range_)
     if not errors:
         print("kernel.xml: %d register args match the description (%d registers), 3 stream args" %
               (len(got), len(desc["registers"])))
     return report(errors)
+
+
+def check_rtl_ports(path, k, ctl, range_):
+    """The kernel.xml ports exist in the RTL wrapper with the right widths and directions."""
+    import re
+    errors = []
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"\bmodule\s+(\w+)", text)
+    if not m or m.group(1) != k.get("name"):
+        errors.append("%s: module %r, kernel.xml names %r" % (path, m.group(1) if m else None, k.get("name")))
+    params = {p.group(1): p.group(2) for p in re.finditer(r"parameter\s+integer\s+(\w+)\s*=\s*([^,\n)]+)", text)}
+    ports = {}
+    for p in re.finditer(r"\b(input|output)\s+(?:wire|logic|reg)?\s*(?:\[([^\]:]+):0\])?\s*(\w+)", text):
+        width = 1
+        if p.group(2):
+            expr = p.group(2)
+            for _ in range(2):
+                for key, val in params.items():
+                    expr = re.sub(r"\b%s\b" % key, "(%s)" % val, expr)
+            width = int(eval(expr, {"__builtins__": {}}, {})) + 1  # noqa: S307 (numbers only)
+        ports[p.group(3)] = (p.group(1), width)
+    for name in ("ap_clk", "ap_rst_n"):
+        if name not in ports:
+            errors.append("%s: no port %s" % (path, name))
+    for p in k.findall("ports/port"):
+        name = p.get("name")
+        if p.get("portType") == "stream":
+            into = p.get("mode") == "read_only"
+            want = {"tdata": ("input" if into else "output", int(p.get("dataWidth"))),
+                    "tkeep": ("input" if into else "output", int(p.get("dataWidth")) // 8),
+                    "tvalid": ("input" if into else "output", 1),
+                    "tlast": ("input" if into else "output", 1),
+                    "tready": ("output" if into else "input", 1)}
+        else:
+            aw = (range_ - 1).bit_length()
+            want = {"awaddr": ("input", aw), "awvalid": ("input", 1), "awready": ("output", 1),
+                    "wdata": ("input", 32), "wstrb": ("input", 4), "wvalid": ("input", 1),
+                    "wready": ("output", 1), "bresp": ("output", 2), "bvalid": ("output", 1),
+                    "bready": ("input", 1), "araddr": ("input", aw), "arvalid": ("input", 1),
+                    "arready": ("output", 1), "rdata": ("output", 32), "rresp": ("output", 2),
+                    "rvalid": ("output", 1), "rready": ("input", 1)}
+        for sig, (d, w) in want.items():
+            got = ports.get("%s_%s" % (name, sig))
+            if got is None:
+                errors.append("%s: kernel.xml port %s needs RTL port %s_%s" % (path, name, name, sig))
+            elif got != (d, w):
+                errors.append("%s: %s_%s is %s [%d], expected %s [%d]" % (path, name, sig, got[0], got[1], d, w))
+    return errors
 
 
 def report(errors):

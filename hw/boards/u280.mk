@@ -1,0 +1,35 @@
+# Alveo U280 (XCU280-FSVH2892-2L-E): the one place its card build is described.
+# Read by hw/Makefile (xo, xclbin, estimate), scripts/board_estimate.sh and hw/scripts/check_hw.py.
+# Keep the form KEY := VALUE (one per line): the python checker and the estimate script parse it.
+BOARD_NAME      := u280
+PLATFORM        := xilinx_u280_gen3x16_xdma_1_202211_1
+PART            := xcu280-fsvh2892-2L-e
+# QSFP28 cage 0 (GTY channels X0Y40-X0Y43) and its CMAC sit in SLR2.
+SLR             := SLR2
+KERNEL_FREQ_MHZ := 300
+# cmac_usplus placement and reference clock for QSFP0 (156.25 MHz reference), per the U280 user
+# guide (UG1314) and as used by Xilinx/open-nic-shell and Xilinx/xup_vitis_network_example.
+CMAC_CORE       := CMACE4_X0Y6
+GT_GROUP        := X0Y40~X0Y43
+GT_REFCLK_MHZ   := 156.25
+GT_DRP_MHZ      := 100.00
+# Platform GT interface names (check with: platforminfo -p $(PLATFORM) -v; `make -C hw preflight` does).
+# GT_DRP_MHZ is the frequency of PFM_FREERUN_CLK (the CMAC's init/DRP clock); platforminfo lists it.
+PFM_GT_PORT     := io_gt_gtyquad_00
+PFM_GT_REFCLK   := io_clk_gtyquad_refclk0_00
+PFM_FREERUN_CLK := ii_level0_wire/ulp_m_aclk_freerun_ref_00
+PUNT_MEM        := HBM[0]
+# Table sizes (RTL parameters of v6lb_top); see docs/HARDWARE.md "Table sizes per board".
+DATA_WIDTH      := 512
+N_SERVICES      := 16
+N_BACKENDS      := 512
+MAGLEV_M        := 16381
+FLOW_SETS_LOG2  := 14
+REVERSE_LOG2    := 12
+# Capacity of the part (AMD data sheet DS963, Alveo U280); 3 SLRs, HBM in SLR0.
+CAP_LUT         := 1304000
+CAP_FF          := 2607000
+CAP_BRAM36      := 2016
+CAP_URAM        := 960
+CAP_DSP         := 9024
+SLR_COUNT       := 3
