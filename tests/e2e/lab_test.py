@@ -352,9 +352,13 @@ class Lab:
             fail(f"failover: {victim} had flows, none were removed: {purge}")
         purge_s = time.monotonic() - t0
         run([LAB_SH, "server-start", victim[1:]])
+        # By when each request started (its connect), so a request in flight across the
+        # detection is judged by the state it started in.
+        for r in results:
+            r["start"] = r["at"] - r["t"]
         before = [r for r in results if r["at"] < killed]
-        window = [r for r in results if killed <= r["at"] < detected + 0.5]
-        after = [r for r in results if r["at"] >= detected + 0.5]
+        window = [r for r in results if r["at"] >= killed and r["start"] < detected + 0.5]
+        after = [r for r in results if r["start"] >= detected + 0.5]
         if any(not r["ok"] for r in before):
             fail("failover: requests failed before the kill")
         # During the window only connections that Maglev gave to the dead backend may fail: they
@@ -362,8 +366,9 @@ class Lab:
         if any(r["ok"] and r["backend"] == victim for r in window if r["at"] > killed + 0.2):
             fail("failover: a killed backend answered")
         if not after or any(not r["ok"] for r in after) or any(r["backend"] == victim for r in after):
-            fail(f"failover: after detection {sum(not r['ok'] for r in after)} of {len(after)} "
-                 "requests failed or went to the dead backend")
+            bad = [r for r in after if not r["ok"] or r.get("backend") == victim]
+            fail(f"failover: after detection {len(bad)} of {len(after)} requests failed or went "
+                 f"to the dead backend: {bad[:3]} (detected at {detected:.2f})")
         wfail = sum(not r["ok"] for r in window)
         if wfail > 0.5 * len(window) + 2:
             fail(f"failover: {wfail} of {len(window)} failed in the window: more than "
