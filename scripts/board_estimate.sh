@@ -9,7 +9,8 @@
 # e.g. scripts/board_estimate.sh u250 build/estimate-u250
 #      scripts/board_estimate.sh u55c build/est N_BACKENDS=256      (override a table size)
 # Memory styles as in the Vivado build (hw/vitis/v6lb_krnl_synth.xdc): flow tables in UltraRAM,
-# Maglev in block RAM. `make -C hw estimate BOARD=u250` runs it. Writes OUT_DIR/{yosys.log,stat.txt,levels.txt,report.txt}.
+# Maglev in block RAM. `make -C hw estimate BOARD=u250` runs it. Writes OUT_DIR/{yosys.log,
+# stat.txt,levels.txt,report.txt}; TOP_PATHS=N lists N path ends (40), KEEP_JSON=1 keeps comb.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BOARD=${1:?usage: board_estimate.sh BOARD [OUT_DIR] [PARAM=VALUE ...]}
