@@ -312,7 +312,6 @@ void Daemon::poll_once(int timeout_ms) {
   }
   if (control_) control_->poll(0);
   if (metrics_) metrics_->poll(0);
-  if (pump_) pump_->run();
   purge_step(64);  // a slice per pass: health checks and clients keep their pace
   if (signal_fd_ >= 0) {
     signalfd_siginfo si;
