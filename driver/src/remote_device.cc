@@ -30,9 +30,22 @@ std::unique_ptr<RemoteDevice> RemoteDevice::connect(const std::string& path, std
   std::unique_ptr<RemoteDevice> d(new RemoteDevice(std::move(fd), path));
   try {
     const RemoteHeader h{'N', {}, 0, 0};
-    d->send_all(&h, sizeof h);
+    // A card that already has a daemon writes its refusal and closes at once, possibly before our
+    // hello arrives: a failed send is then EPIPE, and the refusal still waits in our receive
+    // buffer. Read it before reporting the send error, so the user learns why.
+    std::string send_error;
+    try {
+      d->send_all(&h, sizeof h);
+    } catch (const std::exception& e) {
+      send_error = e.what();
+    }
     uint32_t len = 0;
-    d->recv_all(&len, sizeof len);
+    try {
+      d->recv_all(&len, sizeof len);
+    } catch (const std::exception&) {
+      if (!send_error.empty()) throw std::runtime_error(send_error);
+      throw;
+    }
     if (len == 0xFFFFFFFFu) throw std::runtime_error("another v6lbd is attached to this card");
     if (len > 4096) throw std::runtime_error("bad reply");
     std::string name(len, '\0');
