@@ -294,17 +294,17 @@ module v6lb_lookup #(
         vip_idx = s[7:0];
       end
   end
-  // The reply set is addressed by the client side: the source of a packet to a service, the
-  // destination of a reply.
-  wire [295:0] key_client = vip_hit ? make_key(p_src, 128'd0, p_sport, 16'd0, p_proto)
-                                    : make_key(p_dst, 128'd0, p_dport, 16'd0, p_proto);
-
+  // The reply set is addressed by the client side: the source of a packet to a service (key_rev,
+  // which also addresses the reverse table), the destination of a reply (key_dst). Both are
+  // hashed and the service match chooses between them a stage later, so the CRC does not wait
+  // for the VIP compare.
   wire [295:0] key_rev = make_key(p_src, 128'd0, p_sport, 16'd0, p_proto);
-  wire [31:0] crc_flow, crc_src, crc_srcproto, crc_client, crc_rev;
+  wire [295:0] key_dst = make_key(p_dst, 128'd0, p_dport, 16'd0, p_proto);
+  wire [31:0] crc_flow, crc_src, crc_srcproto, crc_dst, crc_rev;
   v6lb_crc32c_key crc_flow_i (.key(key_flow), .crc(crc_flow));
   v6lb_crc32c_key crc_src_i (.key(key_src), .crc(crc_src));
   v6lb_crc32c_key crc_srcproto_i (.key(key_srcproto), .crc(crc_srcproto));
-  v6lb_crc32c_key crc_client_i (.key(key_client), .crc(crc_client));
+  v6lb_crc32c_key crc_dst_i (.key(key_dst), .crc(crc_dst));
   v6lb_crc32c_key crc_rev_i (.key(key_rev), .crc(crc_rev));
 
   logic         h_valid;
@@ -319,7 +319,8 @@ module v6lb_lookup #(
   logic [295:0] h_key;
   logic         h_svc_hit;
   logic [7:0]   h_svc;
-  logic [31:0]  h_crc_flow, h_crc_src, h_crc_srcproto, h_crc_client, h_crc_rev;
+  logic         h_vip_hit;
+  logic [31:0]  h_crc_flow, h_crc_src, h_crc_srcproto, h_crc_dst, h_crc_rev;
 
   always_ff @(posedge clk) begin
     h_valid <= p_valid && !rst;
@@ -341,7 +342,8 @@ module v6lb_lookup #(
     h_crc_flow <= crc_flow;
     h_crc_src <= crc_src;
     h_crc_srcproto <= crc_srcproto;
-    h_crc_client <= crc_client;
+    h_vip_hit <= vip_hit;
+    h_crc_dst <= crc_dst;
     h_crc_rev <= crc_rev;
   end
 
@@ -378,6 +380,7 @@ module v6lb_lookup #(
   wire [FLOW_SETS_LOG2-1:0] host_set = host_index[FLOW_SETS_LOG2+1:2];
   wire [FLOW_SETS_LOG2-1:0] fwd_set_in =
       op_in == OP_PKT ? h_crc_flow[FLOW_SETS_LOG2-1:0] : op_in == OP_HOST ? host_set : age_set;
+  wire [31:0] h_crc_client = h_vip_hit ? h_crc_rev : h_crc_dst;
   wire [FLOW_SETS_LOG2-1:0] rep_set_in =
       op_in == OP_PKT ? h_crc_client[FLOW_SETS_LOG2-1:0] : op_in == OP_HOST ? host_set : age_set;
 
