@@ -12,8 +12,8 @@
 //               within the 256-byte parse window, and the one byte it reads of a header that
 //               does not, the Hdr Ext Len, lies at most at byte 255).
 //   card_mac  : MAC byte 0 in bits 47:40.   card_addr : address byte 0 in bits 127:120.
-//   outputs   : registered, LATENCY (= 2) clocks after the inputs, one frame per clock; a frame
-//               presented with in_valid in cycle t appears with out_valid in cycle t+2.
+//   outputs   : registered, LATENCY (= 6) clocks after the inputs, one frame per clock; a frame
+//               presented with in_valid in cycle t appears with out_valid in cycle t+6.
 //     out_class     ParseClass value: 0 L4, 1 OtherProto, 2 Malformed, 3 NotIpv6, 4 WrongMac,
 //                   5 PuntLocal, 6 PuntFragment, 7 PuntExtHeaders, 8 PuntIcmp, 9 PuntHopLimit.
 //     out_l3_off, out_ip_end, out_l4_off, out_proto, out_tcp_flags: exactly ParsedFrame's
@@ -35,9 +35,14 @@
 // walk's status, so the status logic runs beside the chain instead of in it. No byte-granular
 // shifter over the window exists.
 //
-// Stage 1: align, decode every position, chase the chain to the third header.
-// Stage 2: chase the fourth and fifth, decide where the walk stopped and why, select the L4
-//          fields at that position, apply the precedence of the checks.
+// Six stages, each at most a few LUT levels deep (the card's timing target is 6 LUT levels
+// between flip-flops at 322 MHz; docs/PERFORMANCE.md):
+//   align     the tag test, the aligned view, the length/EtherType/MAC checks
+//   decode    the IPv6 header checks; every position's record, in parallel
+//   chase12   the second and third headers' records (two 26:1 selects)
+//   chase34   the fourth and fifth
+//   walk      where the walk stopped and why
+//   classify  the L4 fields at that position, the precedence of the checks
 module v6lb_parser #(
     parameter integer WINDOW_BYTES = 256,    // 64..504; the C++ kParseWindow
     parameter integer MAX_FRAME    = 10240,  // longest acceptable frame, bytes (kMaxFrameLen)
@@ -68,7 +73,7 @@ module v6lb_parser #(
 );
   // Clocks from inputs to outputs; the instantiating stage delays its side data by as much.
   /* verilator lint_off UNUSEDPARAM */
-  localparam integer LATENCY = 2;
+  localparam integer LATENCY = 6;
   /* verilator lint_on UNUSEDPARAM */
 
   // ParseClass (host/include/v6lb/packet_class.h).
@@ -97,14 +102,15 @@ module v6lb_parser #(
   localparam [8:0]  SMAX18_9 = SMAX18_U[8:0];
   localparam [31:0] MAX_FRAME_U = MAX_FRAME;
 
-  // ---------------------------------------------------------------- stage 1: align, decode
+  // ---------------------------------------------------------------- stage align
+  // The tag test, the aligned view and the checks on the raw frame (length, EtherType, MAC).
   wire [15:0] et0 = {in_window[8*12 +: 8], in_window[8*13 +: 8]};
   wire [15:0] et1 = {in_window[8*16 +: 8], in_window[8*17 +: 8]};
   wire        vlan = (et0 == 16'h8100);
   wire [15:0] ether_type = vlan ? et1 : et0;
 
   // view byte j = frame byte L3+j.
-  logic [VIEW_BYTES*8-1:0] view;
+  logic [VIEW_BYTES*8-1:0] view_in;
   genvar gj;
   generate
     for (gj = 0; gj < VIEW_BYTES; gj = gj + 1) begin : g_view
@@ -120,20 +126,40 @@ module v6lb_parser #(
       end else begin : g_out18
         assign b18 = 8'd0;
       end
-      assign view[8*gj +: 8] = vlan ? b18 : b14;
+      assign view_in[8*gj +: 8] = vlan ? b18 : b14;
     end
   endgenerate
 
-  wire [7:0]   l3_off = vlan ? 8'd18 : 8'd14;
+  wire [47:0] dst_mac = {in_window[7:0], in_window[15:8], in_window[23:16], in_window[31:24],
+                         in_window[39:32], in_window[47:40]};
+
+  logic                    s0_valid;
+  logic [META_WIDTH-1:0]   s0_meta;
+  logic                    s0_vlan;
+  logic [15:0]             s0_len;
+  logic [VIEW_BYTES*8-1:0] view;
+  logic                    s0_mal0, s0_not_ipv6, s0_mac_ok;
+  always_ff @(posedge clk) begin
+    if (rst) s0_valid <= 1'b0;
+    else s0_valid <= in_valid;
+    s0_meta <= in_meta;
+    s0_vlan <= vlan;
+    s0_len <= in_len;
+    view <= view_in;
+    s0_mal0 <= ({16'd0, in_len} > MAX_FRAME_U) || (in_len < 16'd14) || (vlan && (in_len < 16'd18));
+    s0_not_ipv6 <= ether_type != 16'h86DD;
+    s0_mac_ok <= (dst_mac == card_mac) || in_window[0];
+  end
+
+  // ---------------------------------------------------------------- stage decode
+  // Everything about the IPv6 header and about a header at each position.
+  wire         vlan_d = s0_vlan;
+  wire [7:0]   l3_off = vlan_d ? 8'd18 : 8'd14;
   wire [15:0]  plen = {view[8*4 +: 8], view[8*5 +: 8]};
-  wire [16:0]  len17 = {1'b0, in_len};
+  wire [16:0]  len17 = {1'b0, s0_len};
   // 17 bits: L3 + 40 + payload length can exceed 65535, and then it exceeds len too.
   wire [16:0]  ip_end = {9'd0, l3_off} + 17'd40 + {1'b0, plen};
 
-  wire too_big    = {16'd0, in_len} > MAX_FRAME_U;
-  wire short_eth  = in_len < 16'd14;
-  wire short_vlan = vlan && (in_len < 16'd18);
-  wire not_ipv6   = ether_type != 16'h86DD;
   wire bad_ipv6   = (len17 < {9'd0, l3_off} + 17'd40) || (view[7:4] != 4'd6) || (ip_end > len17);
 
   wire [7:0]   ip_nh  = view[8*6 +: 8];
@@ -147,9 +173,6 @@ module v6lb_parser #(
       assign dst[127-8*ga -: 8] = view[8*(24+ga) +: 8];
     end
   endgenerate
-  wire [47:0] dst_mac = {in_window[7:0], in_window[15:8], in_window[23:16], in_window[31:24],
-                         in_window[39:32], in_window[47:40]};
-  wire mac_ok    = (dst_mac == card_mac) || in_window[0];
   wire dst_local = (dst == card_addr);
   wire hop_le1   = hop <= 8'd1;
 
@@ -190,12 +213,12 @@ module v6lb_parser #(
       wire [7:0]  ext_len = view[8*(R+1) +: 8];
       wire [8:0]  s = S0 + {1'b0, ext_len};
       wire        trunc = {4'd0, s, 3'b000} > plen;
-      wire        win = s > (vlan ? SMAX18_9 : SMAX14_9);
+      wire        win = s > (vlan_d ? SMAX18_9 : SMAX14_9);
       wire        sl = view[8*(R+3) +: 8] != 8'd0;
       wire        fit_tcp = END20 <= plen;
       wire        fit_udp = END8 <= plen;
-      wire        win_tcp = vlan ? WIN20_18 : WIN20_14;
-      wire        win_udp = vlan ? WIN8_18 : WIN8_14;
+      wire        win_tcp = vlan_d ? WIN20_18 : WIN20_14;
+      wire        win_udp = vlan_d ? WIN8_18 : WIN8_14;
       wire [15:0] sport = {view[8*R +: 8], view[8*(R+1) +: 8]};
       wire [15:0] dport = {view[8*(R+2) +: 8], view[8*(R+3) +: 8]};
       wire [15:0] udp_csum = {view[8*(R+6) +: 8], view[8*(R+7) +: 8]};
@@ -234,11 +257,6 @@ module v6lb_parser #(
     end
   endfunction
 
-  // Chase the chain unconditionally: e_k is the record at the k-th header position, taken from
-  // e_(k-1)'s "next" whether or not the walk really got that far (stage 2 ignores it if not).
-  wire [WW-1:0] e0 = walk_tab[0 +: WW];
-  wire [WW-1:0] e1 = sel_walk(walk_tab, e0[0 +: GW]);
-  wire [WW-1:0] e2 = sel_walk(walk_tab, e1[0 +: GW]);
   wire          ip_nh_ext = (ip_nh == NH_HOP) || (ip_nh == NH_DSTOPTS) ||
                             (ip_nh == NH_ROUTING) || (ip_nh == NH_FRAGMENT);
   wire          ip_nh_frag = (ip_nh == NH_FRAGMENT);
@@ -246,52 +264,69 @@ module v6lb_parser #(
 
   // Frame-level verdicts before the walk, folded into one code with their precedence.
   localparam [1:0] E_NONE = 2'd0, E_MAL0 = 2'd1, E_NOT_IPV6 = 2'd2, E_MAL_L3 = 2'd3;
-  wire [1:0] early = (too_big || short_eth || short_vlan) ? E_MAL0 :
-                     not_ipv6 ? E_NOT_IPV6 :
-                     bad_ipv6 ? E_MAL_L3 : E_NONE;
+  wire [1:0] early = s0_mal0 ? E_MAL0 : s0_not_ipv6 ? E_NOT_IPV6 : bad_ipv6 ? E_MAL_L3 : E_NONE;
+
+  // What the classify stage needs of the frame besides the walk, carried through the chase and
+  // walk stages as one bundle: {meta, early, vlan, ip_end, mac_ok, dst_local, hop_le1, hop, src,
+  // dst, ip_nh, ip_nh_ext, ip_nh_frag, ip_nh_rt}.
+  localparam integer FRW = META_WIDTH + 2 + 1 + 16 + 3 + 8 + 256 + 8 + 3;
+  wire [FRW-1:0] frame_in = {s0_meta, early, vlan_d, ip_end[15:0], s0_mac_ok, dst_local, hop_le1,
+                             hop, src, dst, ip_nh, ip_nh_ext, ip_nh_frag, ip_nh_rt};
 
   logic                  s1_valid;
-  logic [META_WIDTH-1:0] s1_meta;
-  logic [1:0]            s1_early;
-  logic                  s1_vlan;
-  logic [15:0]           s1_ip_end;
-  logic                  s1_mac_ok, s1_dst_local, s1_hop_le1;
-  logic [7:0]            s1_hop;
-  logic [127:0]          s1_src, s1_dst;
-  logic [7:0]            s1_ip_nh;
-  logic                  s1_ip_nh_ext, s1_ip_nh_frag, s1_ip_nh_rt;
-  logic [WW-1:0]         s1_e0, s1_e1, s1_e2;
+  logic [FRW-1:0]        s1_fr;
+  logic [WW-1:0]         s1_e0;
   logic [NG*WW-1:0]      s1_walk_tab;
   logic [NG*LW-1:0]      s1_l4_tab;
 
   always_ff @(posedge clk) begin
     if (rst) s1_valid <= 1'b0;
-    else s1_valid <= in_valid;
-    s1_meta <= in_meta;
-    s1_early <= early;
-    s1_vlan <= vlan;
-    s1_ip_end <= ip_end[15:0];
-    s1_mac_ok <= mac_ok;
-    s1_dst_local <= dst_local;
-    s1_hop_le1 <= hop_le1;
-    s1_hop <= hop;
-    s1_src <= src;
-    s1_dst <= dst;
-    s1_ip_nh <= ip_nh;
-    s1_ip_nh_ext <= ip_nh_ext;
-    s1_ip_nh_frag <= ip_nh_frag;
-    s1_ip_nh_rt <= ip_nh_rt;
-    s1_e0 <= e0;
-    s1_e1 <= e1;
-    s1_e2 <= e2;
+    else s1_valid <= s0_valid;
+    s1_fr <= frame_in;
+    s1_e0 <= walk_tab[0 +: WW];
     s1_walk_tab <= walk_tab;
     s1_l4_tab <= l4_tab;
   end
 
-  // ---------------------------------------------------------------- stage 2: finish, classify
-  wire [WW-1:0] e3 = sel_walk(s1_walk_tab, s1_e2[0 +: GW]);
-  wire [WW-1:0] e4 = sel_walk(s1_walk_tab, e3[0 +: GW]);
+  // ---------------------------------------------------------------- stages chase12, chase34
+  // Chase the chain unconditionally: e_k is the record at the k-th header position, taken from
+  // e_(k-1)'s "next" whether or not the walk really got that far (the walk stage ignores it if
+  // not). Two 26:1 record selects per stage.
+  wire [WW-1:0] e1 = sel_walk(s1_walk_tab, s1_e0[0 +: GW]);
+  wire [WW-1:0] e2 = sel_walk(s1_walk_tab, e1[0 +: GW]);
 
+  logic                  s2_valid;
+  logic [FRW-1:0]        s2_fr;
+  logic [WW-1:0]         s2_e0, s2_e1, s2_e2;
+  logic [NG*WW-1:0]      s2_walk_tab;
+  logic [NG*LW-1:0]      s2_l4_tab;
+  always_ff @(posedge clk) begin
+    if (rst) s2_valid <= 1'b0;
+    else s2_valid <= s1_valid;
+    s2_fr <= s1_fr;
+    s2_e0 <= s1_e0;
+    s2_e1 <= e1;
+    s2_e2 <= e2;
+    s2_walk_tab <= s1_walk_tab;
+    s2_l4_tab <= s1_l4_tab;
+  end
+
+  wire [WW-1:0] e3 = sel_walk(s2_walk_tab, s2_e2[0 +: GW]);
+  wire [WW-1:0] e4 = sel_walk(s2_walk_tab, e3[0 +: GW]);
+
+  logic                  s3_valid;
+  logic [FRW-1:0]        s3_fr;
+  logic [5*WW-1:0]       s3_rec;  // e4 .. e0
+  logic [NG*LW-1:0]      s3_l4_tab;
+  always_ff @(posedge clk) begin
+    if (rst) s3_valid <= 1'b0;
+    else s3_valid <= s2_valid;
+    s3_fr <= s2_fr;
+    s3_rec <= {e4, e3, s2_e2, s2_e1, s2_e0};
+    s3_l4_tab <= s2_l4_tab;
+  end
+
+  // ---------------------------------------------------------------- stage walk
   // The C++ loop, unrolled: header k (k = 0..4) has type nh_k (the IPv6 Next Header, then each
   // record's nh), starts at position pos_k (0, then each record's next) and is described by
   // record e_k. The first k that stops decides; a fifth extension header is one too many, but a
@@ -344,15 +379,38 @@ module v6lb_parser #(
     end
   endfunction
 
-  wire [RW-1:0]  w = walk({e4, e3, s1_e2, s1_e1, s1_e0}, s1_ip_nh, s1_ip_nh_ext, s1_ip_nh_frag,
-                          s1_ip_nh_rt);
+  wire [RW-1:0]  w_in = walk(s3_rec, s3_fr[10:3], s3_fr[2], s3_fr[1], s3_fr[0]);
+
+  logic                  s4_valid;
+  logic [FRW-1:0]        s4_fr;
+  logic [RW-1:0]         w;
+  logic [NG*LW-1:0]      s4_l4_tab;
+  always_ff @(posedge clk) begin
+    if (rst) s4_valid <= 1'b0;
+    else s4_valid <= s3_valid;
+    s4_fr <= s3_fr;
+    w <= w_in;
+    s4_l4_tab <= s3_l4_tab;
+  end
+
+  // ---------------------------------------------------------------- stage classify
+  wire [META_WIDTH-1:0] f_meta;
+  wire [1:0]     f_early;
+  wire           f_vlan, f_mac_ok, f_dst_local, f_hop_le1;
+  wire [15:0]    f_ip_end_all;
+  wire [7:0]     f_hop;
+  wire [127:0]   f_src, f_dst;
+  wire [10:0]    f_unused_nh;
+  assign {f_meta, f_early, f_vlan, f_ip_end_all, f_mac_ok, f_dst_local, f_hop_le1, f_hop, f_src,
+          f_dst, f_unused_nh} = s4_fr;
+
   wire [2:0]     w_st = w[RW-1 -: 3];
   wire [7:0]     w_nh = w[WW + GW +: 8];
   wire [GW-1:0]  w_pos = w[WW +: GW];
   wire [WW-1:0]  w_rec = w[0 +: WW];
 
-  wire [8:0]    l4_off = {{(6-GW){1'b0}}, w_pos, 3'b000} + (s1_vlan ? 9'd58 : 9'd54);
-  wire [LW-1:0] l4 = sel_l4(s1_l4_tab, w_pos);
+  wire [8:0]    l4_off = {{(6-GW){1'b0}}, w_pos, 3'b000} + (f_vlan ? 9'd58 : 9'd54);
+  wire [LW-1:0] l4 = sel_l4(s4_l4_tab, w_pos);
   wire [7:0]    l4_tcp_flags = l4[64 +: 8];
   wire [15:0]   l4_tcp_csum = l4[48 +: 16];
   wire [15:0]   l4_udp_csum = l4[32 +: 16];
@@ -386,16 +444,16 @@ module v6lb_parser #(
     f_l4_off = 9'd0;
     f_proto = 8'd0;
     f_tcp_flags = 8'd0;
-    if (s1_early == E_MAL0) begin
+    if (f_early == E_MAL0) begin
       cls = C_MALFORMED;
-    end else if (s1_early == E_NOT_IPV6) begin
+    end else if (f_early == E_NOT_IPV6) begin
       cls = C_NOT_IPV6;
     end else begin
-      f_l3_off = s1_vlan ? 8'd18 : 8'd14;
-      if (s1_early == E_MAL_L3) begin
+      f_l3_off = f_vlan ? 8'd18 : 8'd14;
+      if (f_early == E_MAL_L3) begin
         cls = C_MALFORMED;
       end else begin
-        f_ip_end = s1_ip_end;
+        f_ip_end = f_ip_end_all;
         if (w_st == S_MAL) begin
           cls = C_MALFORMED;
         end else begin
@@ -403,12 +461,12 @@ module v6lb_parser #(
           f_proto = w_nh;
           if (is_tcp && fit_tcp && !win_tcp) f_tcp_flags = l4_tcp_flags;
           if (l4_mal) cls = C_MALFORMED;
-          else if (!s1_mac_ok) cls = C_WRONG_MAC;
-          else if (s1_dst_local) cls = C_LOCAL;
+          else if (!f_mac_ok) cls = C_WRONG_MAC;
+          else if (f_dst_local) cls = C_LOCAL;
           else if (w_st == S_FRAG) cls = C_FRAGMENT;
           else if (w_st == S_EXT || l4_ext) cls = C_EXT_HEADERS;
           else if (icmp) cls = C_ICMP;
-          else if (s1_hop_le1) cls = C_HOP_LIMIT;
+          else if (f_hop_le1) cls = C_HOP_LIMIT;
           else if (l4_ok) cls = C_L4;
           else cls = C_OTHER;
         end
@@ -420,8 +478,8 @@ module v6lb_parser #(
 
   always_ff @(posedge clk) begin
     if (rst) out_valid <= 1'b0;
-    else out_valid <= s1_valid;
-    out_meta <= s1_meta;
+    else out_valid <= s4_valid;
+    out_meta <= f_meta;
     out_class <= cls;
     out_l3_off <= f_l3_off;
     out_l4_off <= f_l4_off;
@@ -429,15 +487,15 @@ module v6lb_parser #(
     out_proto <= f_proto;
     out_tcp_flags <= f_tcp_flags;
     // Zero unless L4, so nothing read past the frame's end can reach the outputs.
-    out_src <= is_l4 ? s1_src : 128'd0;
-    out_dst <= is_l4 ? s1_dst : 128'd0;
+    out_src <= is_l4 ? f_src : 128'd0;
+    out_dst <= is_l4 ? f_dst : 128'd0;
     out_sport <= is_l4 ? l4_sport : 16'd0;
     out_dport <= is_l4 ? l4_dport : 16'd0;
-    out_hop_limit <= is_l4 ? s1_hop : 8'd0;
+    out_hop_limit <= is_l4 ? f_hop : 8'd0;
     out_l4_csum <= !is_l4 ? 16'd0 : is_tcp ? l4_tcp_csum : l4_udp_csum;
   end
 
   // Source MAC, flow label, and the view bytes no position's decoder needs are not part of any
   // decision; neither is the "next" of the fifth record.
-  wire unused_ok = &{1'b0, in_window[95:48], view, e4[0 +: GW]};
+  wire unused_ok = &{1'b0, in_window[95:48], view, s3_rec[4*WW +: GW], f_unused_nh};
 endmodule

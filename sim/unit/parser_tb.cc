@@ -32,7 +32,7 @@ namespace {
 
 constexpr unsigned kWindow = 256;      // WINDOW_BYTES of the RTL
 constexpr unsigned kMaxFrame = 10240;  // MAX_FRAME of the RTL (its default)
-constexpr unsigned kLatency = 2;       // LATENCY of the RTL: in_valid at edge n -> out_valid
+constexpr unsigned kLatency = 6;       // LATENCY of the RTL: in_valid at edge n -> out_valid
                                        // visible after edge n+1
 static_assert(kWindow == kParseWindow);
 static_assert(kMaxFrame == kMaxFrameLen,
