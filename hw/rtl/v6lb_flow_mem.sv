@@ -19,21 +19,20 @@ module v6lb_flow_mem #(
 
   logic [WORD_WIDTH-1:0] mem[SETS];
   logic [WORD_WIDTH-1:0] mem_q;
-  logic [SETS_LOG2-1:0]  rd_addr_q;
-  logic                  byp_valid;
-  logic [SETS_LOG2-1:0]  byp_addr;
+  logic                  byp_hit;
   logic [WORD_WIDTH-1:0] byp_data;
 
+  // The bypass decision is made when the read is issued (the write and the read of one clock
+  // name the same set) and registered, so the read data passes one 2:1 mux, not an address
+  // compare, on its way out.
   always_ff @(posedge clk) begin
+    if (wr_en) mem[wr_addr] <= wr_data;
     if (rd_en) begin
       mem_q <= mem[rd_addr];
-      rd_addr_q <= rd_addr;
+      byp_hit <= wr_en && wr_addr == rd_addr;
+      byp_data <= wr_data;
     end
-    if (wr_en) mem[wr_addr] <= wr_data;
-    byp_valid <= wr_en;
-    byp_addr <= wr_addr;
-    byp_data <= wr_data;
   end
 
-  assign rd_data = (byp_valid && byp_addr == rd_addr_q) ? byp_data : mem_q;
+  assign rd_data = byp_hit ? byp_data : mem_q;
 endmodule
