@@ -234,16 +234,26 @@ module v6lb_lookup #(
     make_key[295:288] = proto;
   endfunction
 
-  function automatic live(input [EW-1:0] e, input [31:0] now);
+  // An entry with this deadline is live at `now` (deadline not passed, in wrapping time).
+  function automatic live_at(input [31:0] deadline, input [31:0] now);
     logic [31:0] d;
-    d = now - e[352:321];
-    live = e[296] && (d[31] || d == 32'd0);
+    d = now - deadline;
+    live_at = d[31] || d == 32'd0;
+  endfunction
+
+  function automatic live(input [EW-1:0] e, input [31:0] now);
+    live = e[296] && live_at(e[352:321], now);
+  endfunction
+
+  // Due for a refresh: at most `t` ticks left.
+  function automatic due_at(input [31:0] deadline, input [31:0] now, input [31:0] t);
+    logic [31:0] d;
+    d = deadline - now;
+    due_at = $signed(d) <= $signed(t);
   endfunction
 
   function automatic due(input [EW-1:0] e, input [31:0] now, input [31:0] t);
-    logic [31:0] d;
-    d = e[352:321] - now;
-    due = $signed(d) <= $signed(t);
+    due = due_at(e[352:321], now, t);
   endfunction
 
   function automatic [31:0] lifetime_end(input [31:0] now, input [31:0] t);
@@ -410,7 +420,7 @@ module v6lb_lookup #(
   logic [127:0] r_src, r_dst;
   logic [15:0]  r_sport, r_dport, r_l4_csum, r_len;
   logic [7:0]   r_hop;
-  logic [31:0]  r_now;
+  logic [31:0]  r_now, r_timeout;
   logic [295:0] r_key;
   logic         r_svc_hit;
   logic [7:0]   r_svc;
@@ -433,6 +443,7 @@ module v6lb_lookup #(
     r_len <= h_len;
     r_hop <= h_hop;
     r_now <= h_valid ? h_tick : last_tick;
+    r_timeout <= svc_timeout[sidx(h_svc)];
     r_key <= h_key;
     r_svc_hit <= h_svc_hit;
     r_svc <= h_svc;
@@ -451,18 +462,177 @@ module v6lb_lookup #(
   end
 
   // ---------------------------------------------------------------- forward table
-  wire [SW-1:0] fwd_set_q;
-  logic         fwd_we;
-  logic [SW-1:0] fwd_wdata;
-  v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(SW)) fwd_mem (
-      .clk(clk), .rd_en(op_in != OP_NONE), .rd_addr(fwd_set_in), .rd_data(fwd_set_q),
-      .wr_en(fwd_we || init_active), .wr_addr(init_active ? init_idx : r_fwd_set),
-      .wr_data(init_active ? {SW{1'b0}} : fwd_wdata));
+  // One memory per way: a write changes only the ways it names, so nothing merges the new entry
+  // into the rest of the set on the way to the write port.
+  wire  [SW-1:0]   fwd_q;
+  logic [WAYS-1:0] fwd_we;
+  logic [SW-1:0]   fwd_wdata;
+  logic [FLOW_SETS_LOG2-1:0] e_fwd_set;
+  genvar gfw;
+  generate
+    for (gfw = 0; gfw < WAYS; gfw = gfw + 1) begin : g_fwd_way
+      v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(EW)) fwd_mem (
+          .clk(clk), .rd_en(op_in != OP_NONE), .rd_addr(fwd_set_in), .rd_data(fwd_q[gfw*EW+:EW]),
+          .wr_en(fwd_we[gfw] || init_active), .wr_addr(init_active ? init_idx : e_fwd_set),
+          .wr_data(init_active ? {EW{1'b0}} : fwd_wdata[gfw*EW+:EW]));
+    end
+  endgenerate
+
+  // ---------------------------------------------------------------- stage fwd_cmp
+  // Everything about each way of the set that the decision needs, as flags: the key matches,
+  // valid, live, due for a refresh, its backend valid. The set was read after every write up to
+  // the op two ahead (the memory's bypass); the op one ahead (in fwd_ex now) writes this clock,
+  // so its effect is forwarded: this op's flags against what that op writes (its key, deadline,
+  // backend) are made here too, from that op's registers, and fwd_ex picks them per way.
+  wire [31:0] r_deadline = lifetime_end(r_now, r_timeout);
+  wire        pick_ok = mg_q != NO_BACKEND && bok(mg_q) && be_valid[bidx(mg_q)];
+
+  logic [WAYS-1:0] cmp_keq, cmp_vld, cmp_live, cmp_due, cmp_beok;
+  always_comb begin
+    integer w;
+    logic [EW-1:0] e;
+    for (w = 0; w < WAYS; w = w + 1) begin
+      e = fwd_q[w*EW+:EW];
+      cmp_keq[w] = e[295:0] == r_key;
+      cmp_vld[w] = e[296];
+      cmp_live[w] = live(e, r_now);
+      cmp_due[w] = due(e, r_now, r_timeout);
+      cmp_beok[w] = bok(e[312:297]) && be_valid[bidx(e[312:297])];
+    end
+  end
+
+  // What this op will write into a way, for the flags of the op behind it: a packet writes its
+  // key with its deadline (a learn, or a refresh of the entry with its key); a host write the
+  // entry it carries; an aging step clears valid bits.
+  logic [295:0] e_wkey;
+  logic [31:0]  e_wdl;
+  logic         e_wvalid;
+  logic [15:0]  e_wbe;
+  // The op ahead's write, against this op.
+  wire fw_keq = e_wkey == r_key;
+  wire fw_live = e_wvalid && live_at(e_wdl, r_now);
+  wire fw_due = due_at(e_wdl, r_now, r_timeout);
+  wire fw_beok = bok(e_wbe) && be_valid[bidx(e_wbe)];
+  wire fw_same = e_op != OP_NONE && e_fwd_set == r_fwd_set;
+
+  logic [1:0]   e_op;
+  logic [3:0]   e_class;
+  logic [7:0]   e_l3_off;
+  logic [8:0]   e_l4_off;
+  logic [7:0]   e_proto;
+  logic [127:0] e_src, e_dst;
+  logic [15:0]  e_sport, e_dport, e_l4_csum, e_len;
+  logic [7:0]   e_hop;
+  logic [31:0]  e_now, e_timeout, e_deadline;
+  logic [295:0] e_key;
+  logic         e_svc_hit;
+  logic [7:0]   e_svc;
+  logic [FLOW_SETS_LOG2-1:0] e_rep_set;
+  logic         e_host_reply, e_host_write;
+  logic [1:0]   e_host_way;
+  logic [EW-1:0] e_host_wdata;
+  logic [SW-1:0] e_set;
+  logic [WAYS-1:0] e_keq, e_vld, e_live, e_due, e_beok;
+  logic         e_fw_same, e_fw_keq, e_fw_live, e_fw_due, e_fw_beok, e_fw_vld;
+  logic [15:0]  e_mg;
+  logic         e_pick_ok;
+  logic         eq_valid;
+  logic [127:0] eq_addr;
+  logic [15:0]  eq_port, eq_be;
+  logic [7:0]   eq_proto, eq_svc;
+
+  always_ff @(posedge clk) begin
+    e_op <= rst ? OP_NONE : r_op;
+    e_class <= r_class;
+    e_l3_off <= r_l3_off;
+    e_l4_off <= r_l4_off;
+    e_proto <= r_proto;
+    e_src <= r_src;
+    e_dst <= r_dst;
+    e_sport <= r_sport;
+    e_dport <= r_dport;
+    e_l4_csum <= r_l4_csum;
+    e_len <= r_len;
+    e_hop <= r_hop;
+    e_now <= r_now;
+    e_timeout <= r_timeout;
+    e_deadline <= r_deadline;
+    e_key <= r_key;
+    e_svc_hit <= r_svc_hit;
+    e_svc <= r_svc;
+    e_fwd_set <= r_fwd_set;
+    e_rep_set <= r_rep_set;
+    e_host_reply <= r_host_reply;
+    e_host_write <= r_host_write;
+    e_host_way <= r_host_way;
+    e_host_wdata <= r_host_wdata;
+    e_set <= fwd_q;
+    e_keq <= cmp_keq;
+    e_vld <= cmp_vld;
+    e_live <= cmp_live;
+    e_due <= cmp_due;
+    e_beok <= cmp_beok;
+    e_fw_same <= fw_same;
+    e_fw_keq <= fw_keq;
+    e_fw_vld <= e_wvalid;
+    e_fw_live <= fw_live;
+    e_fw_due <= fw_due;
+    e_fw_beok <= fw_beok;
+    e_mg <= mg_q;
+    e_pick_ok <= pick_ok;
+    eq_valid <= rq_valid;
+    eq_addr <= rq_addr;
+    eq_port <= rq_port;
+    eq_proto <= rq_proto;
+    eq_be <= rq_be;
+    eq_svc <= rq_svc;
+    e_wkey <= r_op == OP_HOST ? r_host_wdata[295:0] : r_key;
+    e_wdl <= r_op == OP_HOST ? r_host_wdata[352:321] : r_deadline;
+    e_wvalid <= r_op == OP_HOST ? r_host_wdata[296] : 1'b1;
+    e_wbe <= r_op == OP_HOST ? r_host_wdata[312:297] : mg_q;
+  end
 
   // ---------------------------------------------------------------- stage fwd_ex
-  wire [31:0] r_timeout = svc_timeout[sidx(r_svc)];
-  wire [31:0] r_deadline = lifetime_end(r_now, r_timeout);
-  wire pkt_to_svc = r_op == OP_PKT && r_svc_hit;
+  // The op ahead's writes, one kind per way: a whole entry (learn, host write), the deadline
+  // alone (refresh), or the valid bit cleared (aging).
+  logic [WAYS-1:0] lw_full, lw_dl, lw_clr;
+  logic [SW-1:0]   lw_data;
+  wire pkt_to_svc = e_op == OP_PKT && e_svc_hit;
+
+  logic [WAYS-1:0] keq, vld, lv, du, beok;
+  logic [SW-1:0]   set_d;   // the set as the op ahead left it
+  always_comb begin
+    integer w;
+    for (w = 0; w < WAYS; w = w + 1) begin
+      if (e_fw_same && lw_full[w]) begin
+        keq[w] = e_fw_keq;
+        vld[w] = e_fw_vld;
+        lv[w] = e_fw_live;
+        du[w] = e_fw_due;
+        beok[w] = e_fw_beok;
+      end else if (e_fw_same && lw_dl[w]) begin
+        keq[w] = e_keq[w];
+        vld[w] = e_vld[w];
+        lv[w] = e_vld[w] && e_fw_live;
+        du[w] = e_fw_due;
+        beok[w] = e_beok[w];
+      end else if (e_fw_same && lw_clr[w]) begin
+        keq[w] = e_keq[w];
+        vld[w] = 1'b0;
+        lv[w] = 1'b0;
+        du[w] = e_due[w];
+        beok[w] = e_beok[w];
+      end else begin
+        keq[w] = e_keq[w];
+        vld[w] = e_vld[w];
+        lv[w] = e_live[w];
+        du[w] = e_due[w];
+        beok[w] = e_beok[w];
+      end
+      set_d[w*EW+:EW] = (e_fw_same && (lw_full[w] || lw_dl[w] || lw_clr[w])) ?
+                        lw_data[w*EW+:EW] : e_set[w*EW+:EW];
+    end
+  end
 
   logic        hit;        // a live entry whose backend is still valid
   logic [15:0] hit_be;
@@ -473,61 +643,75 @@ module v6lb_lookup #(
   logic        f_write_reply, f_learned, f_full, f_no_backend;
   logic [15:0] f_be;
   logic [EW-1:0] f_host_rdata;
-  wire         pick_ok = mg_q != NO_BACKEND && bok(mg_q) && be_valid[bidx(mg_q)];
+  logic [WAYS-1:0] f_full_w, f_dl_w, f_clr_w, f_new_vld;
 
   always_comb begin
     integer w;
-    logic [EW-1:0] e;
     logic found, same_found, free_found;
     logic [1:0] same_way, free_way, live_way;
-    w = 0;  // loop variable of the aging branch; assigned on every path, so no latch
-    {found, live_way, same_found, same_way, free_found, free_way} = scan_set(fwd_set_q, r_key, r_now);
-    e = fwd_set_q[live_way*EW+:EW];
+    logic [EW-1:0] e;
+    // The lowest way of each kind (scan_set's order).
+    found = 1'b0; same_found = 1'b0; free_found = 1'b0;
+    live_way = 2'd0; same_way = 2'd0; free_way = 2'd0;
+    for (w = WAYS - 1; w >= 0; w = w - 1) begin
+      if (lv[w] && keq[w]) begin found = 1'b1; live_way = w[1:0]; end
+      if (vld[w] && keq[w]) begin same_found = 1'b1; same_way = w[1:0]; end
+      if (!lv[w]) begin free_found = 1'b1; free_way = w[1:0]; end
+    end
+    e = set_d[live_way*EW+:EW];
     hit_be = e[312:297];
-    hit = found && bok(hit_be) && be_valid[bidx(hit_be)];
+    hit = found && beok[live_way];
     hit_way = live_way;
-    hit_due = due(e, r_now, r_timeout);
+    hit_due = du[live_way];
     ins_ok = same_found || free_found;
     ins_way = same_found ? same_way : free_way;
 
-    fwd_we = 1'b0;
-    fwd_wdata = fwd_set_q;
+    f_full_w = '0;
+    f_dl_w = '0;
+    f_clr_w = '0;
     f_write_reply = 1'b0;
     f_learned = 1'b0;
     f_full = 1'b0;
     f_no_backend = 1'b0;
     f_be = hit_be;
-    f_host_rdata = fwd_set_q[r_host_way*EW+:EW];
+    f_host_rdata = set_d[e_host_way*EW+:EW];
+    for (w = 0; w < WAYS; w = w + 1) begin
+      e = set_d[w*EW+:EW];
+      if (e_op == OP_HOST) fwd_wdata[w*EW+:EW] = e_host_wdata;
+      else if (e_op == OP_AGE) fwd_wdata[w*EW+:EW] = {e[EW-1:297], 1'b0, e[295:0]};
+      else if (hit) fwd_wdata[w*EW+:EW] = {e_deadline, e[320:0]};
+      else fwd_wdata[w*EW+:EW] = make_entry(e_key, e_mg, e_svc, e_deadline);
+    end
     if (pkt_to_svc) begin
       if (hit) begin
         f_write_reply = hit_due;
-        if (hit_due) begin
-          fwd_we = 1'b1;
-          fwd_wdata[hit_way*EW+321+:32] = r_deadline;
-        end
-      end else if (!pick_ok) begin
+        f_dl_w[hit_way] = hit_due;
+      end else if (!e_pick_ok) begin
         f_no_backend = 1'b1;
       end else begin
-        f_be = mg_q;
+        f_be = e_mg;
         f_write_reply = 1'b1;
         if (ins_ok) begin
-          fwd_we = 1'b1;
-          fwd_wdata[ins_way*EW+:EW] = make_entry(r_key, mg_q, r_svc, r_deadline);
+          f_full_w[ins_way] = 1'b1;
           f_learned = 1'b1;
         end else begin
           f_full = 1'b1;
         end
       end
-    end else if (r_op == OP_HOST && !r_host_reply && r_host_write) begin
-      fwd_we = 1'b1;
-      fwd_wdata[r_host_way*EW+:EW] = r_host_wdata;
-    end else if (r_op == OP_AGE) begin
-      for (w = 0; w < WAYS; w = w + 1)
-        if (fwd_set_q[w*EW+296] && !live(fwd_set_q[w*EW+:EW], r_now)) begin
-          fwd_we = 1'b1;
-          fwd_wdata[w*EW+296] = 1'b0;
-        end
+    end else if (e_op == OP_HOST && !e_host_reply && e_host_write) begin
+      f_full_w[e_host_way] = 1'b1;
+    end else if (e_op == OP_AGE) begin
+      for (w = 0; w < WAYS; w = w + 1) f_clr_w[w] = vld[w] && !lv[w];
     end
+    fwd_we = f_full_w | f_dl_w | f_clr_w;
+    for (w = 0; w < WAYS; w = w + 1) f_new_vld[w] = fwd_wdata[w*EW+296];
+  end
+
+  always_ff @(posedge clk) begin
+    lw_full <= init_active ? '0 : f_full_w;
+    lw_dl <= init_active ? '0 : f_dl_w;
+    lw_clr <= init_active ? '0 : f_clr_w;
+    lw_data <= fwd_wdata;
   end
 
   logic [1:0]   x_op;
@@ -548,48 +732,58 @@ module v6lb_lookup #(
   logic [EW-1:0] x_host_wdata, x_host_rdata;
   logic         x_write_reply, x_learned, x_full, x_no_backend;
   logic [15:0]  x_be;
-  logic signed [3:0] x_occ_fwd;
+  logic [WAYS-1:0] x_fwd_we, x_fwd_old_vld, x_fwd_new_vld;
   logic         xr_valid;
   logic [127:0] xr_addr;
   logic [15:0]  xr_port, xr_be;
   logic [7:0]   xr_proto, xr_svc;
 
   always_ff @(posedge clk) begin
-    x_op <= rst ? OP_NONE : r_op;
-    x_class <= r_class;
-    x_l3_off <= r_l3_off;
-    x_l4_off <= r_l4_off;
-    x_proto <= r_proto;
-    x_src <= r_src;
-    x_dst <= r_dst;
-    x_sport <= r_sport;
-    x_dport <= r_dport;
-    x_l4_csum <= r_l4_csum;
-    x_len <= r_len;
-    x_hop <= r_hop;
-    x_now <= r_now;
-    x_key <= r_key;
-    x_svc_hit <= r_svc_hit;
-    x_svc <= r_svc;
-    x_rep_set <= r_rep_set;
-    x_host_reply <= r_host_reply;
-    x_host_write <= r_host_write;
-    x_host_way <= r_host_way;
-    x_host_wdata <= r_host_wdata;
+    x_op <= rst ? OP_NONE : e_op;
+    x_class <= e_class;
+    x_l3_off <= e_l3_off;
+    x_l4_off <= e_l4_off;
+    x_proto <= e_proto;
+    x_src <= e_src;
+    x_dst <= e_dst;
+    x_sport <= e_sport;
+    x_dport <= e_dport;
+    x_l4_csum <= e_l4_csum;
+    x_len <= e_len;
+    x_hop <= e_hop;
+    x_now <= e_now;
+    x_key <= e_key;
+    x_svc_hit <= e_svc_hit;
+    x_svc <= e_svc;
+    x_rep_set <= e_rep_set;
+    x_host_reply <= e_host_reply;
+    x_host_write <= e_host_write;
+    x_host_way <= e_host_way;
+    x_host_wdata <= e_host_wdata;
     x_host_rdata <= f_host_rdata;
     x_write_reply <= f_write_reply;
     x_learned <= f_learned;
     x_full <= f_full;
     x_no_backend <= f_no_backend;
     x_be <= f_be;
-    xr_valid <= rq_valid;
-    xr_addr <= rq_addr;
-    xr_port <= rq_port;
-    xr_proto <= rq_proto;
-    xr_be <= rq_be;
-    xr_svc <= rq_svc;
-    x_occ_fwd <= fwd_we ? $signed({1'b0, count_valid(fwd_wdata)}) -
-                          $signed({1'b0, count_valid(fwd_set_q)}) : 4'sd0;
+    xr_valid <= eq_valid;
+    xr_addr <= eq_addr;
+    xr_port <= eq_port;
+    xr_proto <= eq_proto;
+    xr_be <= eq_be;
+    xr_svc <= eq_svc;
+    x_fwd_we <= fwd_we;
+    x_fwd_old_vld <= vld;
+    x_fwd_new_vld <= f_new_vld;
+  end
+  // Occupancy change of the forward table: ways that became valid minus ways that stopped.
+  logic signed [3:0] x_occ_fwd;
+  always_comb begin
+    integer w;
+    x_occ_fwd = 4'sd0;
+    for (w = 0; w < WAYS; w = w + 1)
+      if (x_fwd_we[w])
+        x_occ_fwd = x_occ_fwd + $signed({3'd0, x_fwd_new_vld[w]}) - $signed({3'd0, x_fwd_old_vld[w]});
   end
 
   // ---------------------------------------------------------------- reply table
@@ -597,7 +791,7 @@ module v6lb_lookup #(
   logic         rep_we;
   logic [SW-1:0] rep_wdata;
   v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(SW)) rep_mem (
-      .clk(clk), .rd_en(r_op != OP_NONE), .rd_addr(r_rep_set), .rd_data(rep_set_q),
+      .clk(clk), .rd_en(e_op != OP_NONE), .rd_addr(e_rep_set), .rd_data(rep_set_q),
       .wr_en(rep_we || init_active), .wr_addr(init_active ? init_idx : x_rep_set),
       .wr_data(init_active ? {SW{1'b0}} : rep_wdata));
 
