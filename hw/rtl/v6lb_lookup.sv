@@ -146,6 +146,7 @@ module v6lb_lookup #(
   logic [15:0]         svc_port[N_SERVICES];
   logic [1:0]          svc_sched[N_SERVICES];
   logic [31:0]         svc_timeout[N_SERVICES];
+  logic [31:0]         svc_life[N_SERVICES];    // timeout + timeout / 8: an entry's lifetime
   logic [N_BACKENDS-1:0] be_valid;
   logic [127:0]        be_addr[N_BACKENDS];
   logic [15:0]         be_port[N_BACKENDS];
@@ -179,6 +180,7 @@ module v6lb_lookup #(
       svc_proto[sidx(svc_widx)] <= svc_wdata[151:144];
       svc_port[sidx(svc_widx)] <= svc_wdata[143:128];
       svc_timeout[sidx(svc_widx)] <= svc_wdata[191:160];
+      svc_life[sidx(svc_widx)] <= svc_wdata[191:160] + {3'd0, svc_wdata[191:163]};
     end
     if (be_we && bok(be_widx)) begin
       be_addr[bidx(be_widx)] <= words_to_addr(be_wdata[127:0]);
@@ -786,75 +788,311 @@ module v6lb_lookup #(
         x_occ_fwd = x_occ_fwd + $signed({3'd0, x_fwd_new_vld[w]}) - $signed({3'd0, x_fwd_old_vld[w]});
   end
 
-  // ---------------------------------------------------------------- reply table
-  wire [SW-1:0] rep_set_q;
-  logic         rep_we;
-  logic [SW-1:0] rep_wdata;
-  v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(SW)) rep_mem (
-      .clk(clk), .rd_en(e_op != OP_NONE), .rd_addr(e_rep_set), .rd_data(rep_set_q),
-      .wr_en(rep_we || init_active), .wr_addr(init_active ? init_idx : x_rep_set),
-      .wr_data(init_active ? {SW{1'b0}} : rep_wdata));
-
-  // ---------------------------------------------------------------- stage rep_ex
+  // ---------------------------------------------------------------- stage rep_key
+  // The key this op looks up in the reply table: a packet to a service writes the entry its
+  // reply will find (backend address and port, client address and port); everything else looks
+  // up its own key. The reverse-table match is settled here too.
   wire [15:0]  xb = bok(x_be) ? x_be : 16'd0;
   wire [295:0] rkey = make_key(be_addr[bidx(xb)], x_src, be_port[bidx(xb)], x_sport, x_proto);
-  wire [31:0]  x_timeout = svc_timeout[sidx(x_svc)];
-  wire [31:0]  x_deadline = lifetime_end(x_now, x_timeout);
   wire pkt_to_svc_x = x_op == OP_PKT && x_svc_hit;
   wire pkt_reply_x = x_op == OP_PKT && !x_svc_hit && x_class == C_L4;
+  // No usable reply entry: the reverse table may still name the service.
+  wire rev_ok = xr_valid && xr_addr == x_src && xr_port == x_sport && xr_proto == x_proto &&
+                sok(xr_svc) && svc_valid[sidx(xr_svc)] && bok(xr_be) && be_valid[bidx(xr_be)];
+
+  wire [SW-1:0] rep_q;
+  logic [WAYS-1:0] rep_we;
+  logic [SW-1:0]   rep_wdata;
+  logic [FLOW_SETS_LOG2-1:0] z_rep_set;
+  genvar grw;
+  generate
+    for (grw = 0; grw < WAYS; grw = grw + 1) begin : g_rep_way
+      v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(EW)) rep_mem (
+          .clk(clk), .rd_en(x_op != OP_NONE), .rd_addr(x_rep_set), .rd_data(rep_q[grw*EW+:EW]),
+          .wr_en(rep_we[grw] || init_active), .wr_addr(init_active ? init_idx : z_rep_set),
+          .wr_data(init_active ? {EW{1'b0}} : rep_wdata[grw*EW+:EW]));
+    end
+  endgenerate
+
+  logic [1:0]   k_op;
+  logic [3:0]   k_class;
+  logic [7:0]   k_l3_off;
+  logic [8:0]   k_l4_off;
+  logic [7:0]   k_proto;
+  logic [127:0] k_src, k_dst;
+  logic [15:0]  k_sport, k_dport, k_l4_csum, k_len;
+  logic [7:0]   k_hop;
+  logic [31:0]  k_now, k_deadline;
+  logic [295:0] k_key, k_rkey;
+  logic         k_to_svc, k_reply, k_rev_ok;
+  logic [7:0]   k_svc, k_rev_svc;
+  logic [15:0]  k_be, k_rev_be;
+  logic [FLOW_SETS_LOG2-1:0] k_rep_set;
+  logic         k_host_reply, k_host_write;
+  logic [1:0]   k_host_way;
+  logic [EW-1:0] k_host_wdata, k_host_rdata;
+  logic         k_write_reply, k_learned, k_full, k_no_backend;
+  logic signed [3:0] k_occ_fwd;
+
+  always_ff @(posedge clk) begin
+    k_op <= rst ? OP_NONE : x_op;
+    k_class <= x_class;
+    k_l3_off <= x_l3_off;
+    k_l4_off <= x_l4_off;
+    k_proto <= x_proto;
+    k_src <= x_src;
+    k_dst <= x_dst;
+    k_sport <= x_sport;
+    k_dport <= x_dport;
+    k_l4_csum <= x_l4_csum;
+    k_len <= x_len;
+    k_hop <= x_hop;
+    k_now <= x_now;
+    k_deadline <= x_now + svc_life[sidx(x_svc)];
+    k_key <= pkt_to_svc_x ? rkey : x_key;
+    k_rkey <= rkey;
+    k_to_svc <= pkt_to_svc_x;
+    k_reply <= pkt_reply_x;
+    k_rev_ok <= rev_ok;
+    k_svc <= x_svc;
+    k_rev_svc <= xr_svc;
+    k_be <= x_be;
+    k_rev_be <= xr_be;
+    k_rep_set <= x_rep_set;
+    k_host_reply <= x_host_reply;
+    k_host_write <= x_host_write;
+    k_host_way <= x_host_way;
+    k_host_wdata <= x_host_wdata;
+    k_host_rdata <= x_host_rdata;
+    k_write_reply <= x_write_reply;
+    k_learned <= x_learned;
+    k_full <= x_full;
+    k_no_backend <= x_no_backend;
+    k_occ_fwd <= x_occ_fwd;
+  end
+
+  // ---------------------------------------------------------------- stage rep_cmp
+  // Per-way flags as in fwd_cmp, plus what a reply needs: the entry's service and backend still
+  // valid, and the refresh (due, and the new deadline from the entry's own service timeout).
+  // The op ahead (in rep_ex) writes this clock: a whole entry (a learn or a host write: its
+  // fields are that op's registers), a new deadline on one way (a refresh: which way is decided
+  // only now, so this op's flags are made for each way), or cleared valid bits (aging).
+  function automatic entry_ok(input [7:0] s, input [15:0] b);
+    entry_ok = sok(s) && svc_valid[sidx(s)] && bok(b) && be_valid[bidx(b)];
+  endfunction
+
+  logic [WAYS-1:0] rc_keq, rc_vld, rc_live, rc_ok, rc_due, rc_rf_live, rc_rf_due;
+  logic [WAYS*32-1:0] rc_nd;
+  // The op ahead, as registers of rep_ex.
+  logic [295:0] z_wkey;
+  logic [31:0]  z_wdl, z_now;
+  logic         z_wvalid;
+  logic [7:0]   z_wsvc;
+  logic [15:0]  z_wbe;
+  logic [1:0]   z_op;
+  wire [31:0] now_gap = k_now - z_now;  // this op's time minus the op ahead's
+  always_comb begin
+    integer w;
+    logic [EW-1:0] e;
+    logic [31:0] t, life, d;
+    for (w = 0; w < WAYS; w = w + 1) begin
+      e = rep_q[w*EW+:EW];
+      t = svc_timeout[sidx(e[320:313])];
+      life = svc_life[sidx(e[320:313])];
+      rc_keq[w] = e[295:0] == k_key;
+      rc_vld[w] = e[296];
+      rc_live[w] = live(e, k_now);
+      rc_ok[w] = entry_ok(e[320:313], e[312:297]);
+      rc_due[w] = due_at(e[352:321], k_now, t);
+      rc_nd[w*32+:32] = k_now + life;
+      // If the op ahead refreshes this way, its deadline becomes z_now + life; live_at and
+      // due_at of that deadline, with the times subtracted first:
+      d = now_gap - life;  // = k_now - that deadline
+      rc_rf_live[w] = d[31] || d == 32'd0;
+      d = life - now_gap;  // = that deadline - k_now
+      rc_rf_due[w] = $signed(d) <= $signed(t);
+    end
+  end
+  wire [31:0] fw_t = svc_timeout[sidx(z_wsvc)];
+  wire rfw_keq = z_wkey == k_key;
+  wire rfw_live = z_wvalid && live_at(z_wdl, k_now);
+  wire rfw_ok = entry_ok(z_wsvc, z_wbe);
+  wire rfw_due = due_at(z_wdl, k_now, fw_t);
+  wire [31:0] rfw_nd = k_now + svc_life[sidx(z_wsvc)];
+  wire rfw_same = z_op != OP_NONE && z_rep_set == k_rep_set;
+
+  logic [3:0]   z_class;
+  logic [7:0]   z_l3_off;
+  logic [8:0]   z_l4_off;
+  logic [7:0]   z_proto;
+  logic [127:0] z_src, z_dst;
+  logic [15:0]  z_sport, z_dport, z_l4_csum, z_len;
+  logic [7:0]   z_hop;
+  logic [31:0]  z_deadline;
+  logic [295:0] z_rkey;
+  logic         z_to_svc, z_reply, z_rev_ok;
+  logic [7:0]   z_svc, z_rev_svc;
+  logic [15:0]  z_be, z_rev_be;
+  logic         z_host_reply, z_host_write;
+  logic [1:0]   z_host_way;
+  logic [EW-1:0] z_host_wdata, z_host_rdata;
+  logic         z_write_reply, z_learned, z_full, z_no_backend;
+  logic signed [3:0] z_occ_fwd;
+  logic [SW-1:0] z_set;
+  logic [WAYS-1:0] z_keq, z_vld, z_live, z_ok, z_due, z_rf_live, z_rf_due;
+  logic [WAYS*32-1:0] z_nd;
+  logic         z_fw_same, z_fw_keq, z_fw_vld, z_fw_live, z_fw_ok, z_fw_due;
+  logic [31:0]  z_fw_nd;
+
+  always_ff @(posedge clk) begin
+    z_op <= rst ? OP_NONE : k_op;
+    z_class <= k_class;
+    z_l3_off <= k_l3_off;
+    z_l4_off <= k_l4_off;
+    z_proto <= k_proto;
+    z_src <= k_src;
+    z_dst <= k_dst;
+    z_sport <= k_sport;
+    z_dport <= k_dport;
+    z_l4_csum <= k_l4_csum;
+    z_len <= k_len;
+    z_hop <= k_hop;
+    z_now <= k_now;
+    z_deadline <= k_deadline;
+    z_rkey <= k_rkey;
+    z_to_svc <= k_to_svc;
+    z_reply <= k_reply;
+    z_rev_ok <= k_rev_ok;
+    z_svc <= k_svc;
+    z_rev_svc <= k_rev_svc;
+    z_be <= k_be;
+    z_rev_be <= k_rev_be;
+    z_rep_set <= k_rep_set;
+    z_host_reply <= k_host_reply;
+    z_host_write <= k_host_write;
+    z_host_way <= k_host_way;
+    z_host_wdata <= k_host_wdata;
+    z_host_rdata <= k_host_rdata;
+    z_write_reply <= k_write_reply;
+    z_learned <= k_learned;
+    z_full <= k_full;
+    z_no_backend <= k_no_backend;
+    z_occ_fwd <= k_occ_fwd;
+    z_set <= rep_q;
+    z_keq <= rc_keq;
+    z_vld <= rc_vld;
+    z_live <= rc_live;
+    z_ok <= rc_ok;
+    z_due <= rc_due;
+    z_nd <= rc_nd;
+    z_rf_live <= rc_rf_live;
+    z_rf_due <= rc_rf_due;
+    z_fw_same <= rfw_same;
+    z_fw_keq <= rfw_keq;
+    z_fw_vld <= z_wvalid;
+    z_fw_live <= rfw_live;
+    z_fw_ok <= rfw_ok;
+    z_fw_due <= rfw_due;
+    z_fw_nd <= rfw_nd;
+    // What this op writes as a whole entry, for the op behind it.
+    z_wkey <= k_op == OP_HOST ? k_host_wdata[295:0] : k_rkey;
+    z_wdl <= k_op == OP_HOST ? k_host_wdata[352:321] : k_deadline;
+    z_wvalid <= k_op == OP_HOST ? k_host_wdata[296] : 1'b1;
+    z_wsvc <= k_op == OP_HOST ? k_host_wdata[320:313] : k_svc;
+    z_wbe <= k_op == OP_HOST ? k_host_wdata[312:297] : k_be;
+  end
+
+  // ---------------------------------------------------------------- stage rep_ex
+  logic [WAYS-1:0] lr_full, lr_dl, lr_clr;
+  logic [SW-1:0]   lr_data;
+
+  logic [WAYS-1:0] rkeq, rvld, rlv, rok, rdu;
+  logic [WAYS*32-1:0] rnd;
+  logic [SW-1:0]   rset;   // the set as the op ahead left it
+  always_comb begin
+    integer w;
+    for (w = 0; w < WAYS; w = w + 1) begin
+      rkeq[w] = z_keq[w];
+      rvld[w] = z_vld[w];
+      rlv[w] = z_live[w];
+      rok[w] = z_ok[w];
+      rdu[w] = z_due[w];
+      rnd[w*32+:32] = z_nd[w*32+:32];
+      if (z_fw_same && lr_full[w]) begin
+        rkeq[w] = z_fw_keq;
+        rvld[w] = z_fw_vld;
+        rlv[w] = z_fw_live;
+        rok[w] = z_fw_ok;
+        rdu[w] = z_fw_due;
+        rnd[w*32+:32] = z_fw_nd;
+      end else if (z_fw_same && lr_dl[w]) begin
+        rlv[w] = z_vld[w] && z_rf_live[w];
+        rdu[w] = z_rf_due[w];
+      end else if (z_fw_same && lr_clr[w]) begin
+        rvld[w] = 1'b0;
+        rlv[w] = 1'b0;
+      end
+      rset[w*EW+:EW] = (z_fw_same && (lr_full[w] || lr_dl[w] || lr_clr[w])) ?
+                       lr_data[w*EW+:EW] : z_set[w*EW+:EW];
+    end
+  end
 
   logic        y_full;
   logic        rep_ok;        // reply path: a live entry with valid service and backend
   logic [7:0]  rep_svc;
   logic [15:0] rep_be;
   logic [EW-1:0] y_host_rdata;
-  // No usable reply entry: the reverse table may still name the service.
-  wire rev_ok = xr_valid && xr_addr == x_src && xr_port == x_sport && xr_proto == x_proto &&
-                sok(xr_svc) && svc_valid[sidx(xr_svc)] && bok(xr_be) && be_valid[bidx(xr_be)];
+  logic [WAYS-1:0] rx_full, rx_dl, rx_clr, rx_new_vld;
 
   always_comb begin
     integer w;
-    logic [EW-1:0] e;
     logic found, same_found, free_found;
     logic [1:0] same_way, free_way, live_way, ins_w;
-    logic [295:0] k;
-    ins_w = 2'd0;
-    k = pkt_to_svc_x ? rkey : x_key;
-    w = 0;  // loop variable of the aging branch; assigned on every path, so no latch
-    {found, live_way, same_found, same_way, free_found, free_way} = scan_set(rep_set_q, k, x_now);
-    e = rep_set_q[live_way*EW+:EW];
+    logic [EW-1:0] e;
+    found = 1'b0; same_found = 1'b0; free_found = 1'b0;
+    live_way = 2'd0; same_way = 2'd0; free_way = 2'd0;
+    for (w = WAYS - 1; w >= 0; w = w - 1) begin
+      if (rlv[w] && rkeq[w]) begin found = 1'b1; live_way = w[1:0]; end
+      if (rvld[w] && rkeq[w]) begin same_found = 1'b1; same_way = w[1:0]; end
+      if (!rlv[w]) begin free_found = 1'b1; free_way = w[1:0]; end
+    end
+    ins_w = same_found ? same_way : free_way;
+    e = rset[live_way*EW+:EW];
     rep_svc = e[320:313];
     rep_be = e[312:297];
-    rep_ok = found && sok(rep_svc) && svc_valid[sidx(rep_svc)] && bok(rep_be) &&
-             be_valid[bidx(rep_be)];
+    rep_ok = found && rok[live_way];
 
-    rep_we = 1'b0;
-    rep_wdata = rep_set_q;
+    rx_full = '0;
+    rx_dl = '0;
+    rx_clr = '0;
     y_full = 1'b0;
-    y_host_rdata = rep_set_q[x_host_way*EW+:EW];
-    if (pkt_to_svc_x && x_write_reply) begin
-      if (same_found || free_found) begin
-        rep_we = 1'b1;
-        ins_w = same_found ? same_way : free_way;
-        rep_wdata[ins_w*EW+:EW] = make_entry(rkey, x_be, x_svc, x_deadline);
-      end else begin
-        y_full = 1'b1;
-      end
-    end else if (pkt_reply_x && rep_ok) begin
-      if (due(e, x_now, svc_timeout[sidx(rep_svc)])) begin
-        rep_we = 1'b1;
-        rep_wdata[live_way*EW+321+:32] = lifetime_end(x_now, svc_timeout[sidx(rep_svc)]);
-      end
-    end else if (x_op == OP_HOST && x_host_reply && x_host_write) begin
-      rep_we = 1'b1;
-      rep_wdata[x_host_way*EW+:EW] = x_host_wdata;
-    end else if (x_op == OP_AGE) begin
-      for (w = 0; w < WAYS; w = w + 1)
-        if (rep_set_q[w*EW+296] && !live(rep_set_q[w*EW+:EW], x_now)) begin
-          rep_we = 1'b1;
-          rep_wdata[w*EW+296] = 1'b0;
-        end
+    y_host_rdata = rset[z_host_way*EW+:EW];
+    for (w = 0; w < WAYS; w = w + 1) begin
+      e = rset[w*EW+:EW];
+      if (z_op == OP_HOST) rep_wdata[w*EW+:EW] = z_host_wdata;
+      else if (z_op == OP_AGE) rep_wdata[w*EW+:EW] = {e[EW-1:297], 1'b0, e[295:0]};
+      else if (z_reply) rep_wdata[w*EW+:EW] = {rnd[w*32+:32], e[320:0]};
+      else rep_wdata[w*EW+:EW] = make_entry(z_rkey, z_be, z_svc, z_deadline);
     end
+    if (z_to_svc && z_write_reply) begin
+      if (same_found || free_found) rx_full[ins_w] = 1'b1;
+      else y_full = 1'b1;
+    end else if (z_reply && rep_ok) begin
+      rx_dl[live_way] = rdu[live_way];
+    end else if (z_op == OP_HOST && z_host_reply && z_host_write) begin
+      rx_full[z_host_way] = 1'b1;
+    end else if (z_op == OP_AGE) begin
+      for (w = 0; w < WAYS; w = w + 1) rx_clr[w] = rvld[w] && !rlv[w];
+    end
+    rep_we = rx_full | rx_dl | rx_clr;
+    for (w = 0; w < WAYS; w = w + 1) rx_new_vld[w] = rep_wdata[w*EW+296];
+  end
+
+  always_ff @(posedge clk) begin
+    lr_full <= init_active ? '0 : rx_full;
+    lr_dl <= init_active ? '0 : rx_dl;
+    lr_clr <= init_active ? '0 : rx_clr;
+    lr_data <= rep_wdata;
   end
 
   logic [1:0]   y_op;
@@ -868,34 +1106,44 @@ module v6lb_lookup #(
   logic         y_to_svc, y_reply_ok, y_stateless, y_learned, y_table_full, y_no_backend;
   logic [7:0]   y_svc;
   logic [15:0]  y_be;
-  logic signed [3:0] y_occ_fwd, y_occ_rep;
+  logic signed [3:0] y_occ_fwd;
+  logic [WAYS-1:0] y_rep_we, y_rep_old_vld, y_rep_new_vld;
 
   always_ff @(posedge clk) begin
-    y_op <= rst ? OP_NONE : x_op;
-    y_class <= x_class;
-    y_l3_off <= x_l3_off;
-    y_l4_off <= x_l4_off;
-    y_proto <= x_proto;
-    y_src <= x_src;
-    y_dst <= x_dst;
-    y_sport <= x_sport;
-    y_dport <= x_dport;
-    y_l4_csum <= x_l4_csum;
-    y_len <= x_len;
-    y_hop <= x_hop;
-    y_to_svc <= pkt_to_svc_x && !x_no_backend;
-    y_reply_ok <= pkt_reply_x && (rep_ok || rev_ok);
-    y_stateless <= pkt_reply_x && !rep_ok && rev_ok;
-    y_learned <= x_learned;
-    y_table_full <= x_full || y_full;
-    y_no_backend <= pkt_to_svc_x && x_no_backend;
-    y_svc <= pkt_to_svc_x ? x_svc : rep_ok ? rep_svc : xr_svc;
-    y_be <= pkt_to_svc_x ? x_be : rep_ok ? rep_be : xr_be;
-    y_occ_fwd <= x_occ_fwd;
-    y_occ_rep <= rep_we ? $signed({1'b0, count_valid(rep_wdata)}) -
-                          $signed({1'b0, count_valid(rep_set_q)}) : 4'sd0;
-    host_done <= x_op == OP_HOST && !rst;
-    host_rdata <= x_host_reply ? y_host_rdata : x_host_rdata;
+    y_op <= rst ? OP_NONE : z_op;
+    y_class <= z_class;
+    y_l3_off <= z_l3_off;
+    y_l4_off <= z_l4_off;
+    y_proto <= z_proto;
+    y_src <= z_src;
+    y_dst <= z_dst;
+    y_sport <= z_sport;
+    y_dport <= z_dport;
+    y_l4_csum <= z_l4_csum;
+    y_len <= z_len;
+    y_hop <= z_hop;
+    y_to_svc <= z_to_svc && !z_no_backend;
+    y_reply_ok <= z_reply && (rep_ok || z_rev_ok);
+    y_stateless <= z_reply && !rep_ok && z_rev_ok;
+    y_learned <= z_learned;
+    y_table_full <= z_full || y_full;
+    y_no_backend <= z_to_svc && z_no_backend;
+    y_svc <= z_to_svc ? z_svc : rep_ok ? rep_svc : z_rev_svc;
+    y_be <= z_to_svc ? z_be : rep_ok ? rep_be : z_rev_be;
+    y_occ_fwd <= z_occ_fwd;
+    y_rep_we <= rep_we;
+    y_rep_old_vld <= rvld;
+    y_rep_new_vld <= rx_new_vld;
+    host_done <= z_op == OP_HOST && !rst;
+    host_rdata <= z_host_reply ? y_host_rdata : z_host_rdata;
+  end
+  logic signed [3:0] y_occ_rep;
+  always_comb begin
+    integer w;
+    y_occ_rep = 4'sd0;
+    for (w = 0; w < WAYS; w = w + 1)
+      if (y_rep_we[w])
+        y_occ_rep = y_occ_rep + $signed({3'd0, y_rep_new_vld[w]}) - $signed({3'd0, y_rep_old_vld[w]});
   end
 
   // ---------------------------------------------------------------- stage rewrite
