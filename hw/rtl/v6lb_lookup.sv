@@ -1,11 +1,20 @@
 // The stateful core: service match, Maglev pick, forward and reply flow tables with learning,
 // and the rewrite decision; docs/PIPELINE.md §2-§5 in hardware. One operation per clock flows
-// through five stages:
+// through eight stages, each meant to fit the card's timing target (6 LUT levels; measured in
+// docs/PERFORMANCE.md):
 //   hash     keys and CRC-32C hashes, service (VIP) match
 //   fwd_rd   scheduler hash -> Maglev index; read the forward set and the Maglev entry
-//   fwd_ex   forward-table decision and write (hit, learn, refresh); read the reply set
+//   fwd_cmp  per-way flags of the forward set (key match, live, due, backend valid)
+//   fwd_ex   forward-table decision and write (hit, learn, refresh)
+//   rep_key  the reply-table key (backend address of the pick); read the reply set
+//   rep_cmp  per-way flags of the reply set
 //   rep_ex   reply-table decision and write (reply-entry learn/refresh, or reply lookup)
 //   rewrite  verdict, new header fields and checksum for the egress; counter event
+// Each table is read two stages before it is written. The memory's bypass covers a write two
+// ops ahead; the op one ahead writes in the same clock as the compare stage runs, so the
+// compare stage also makes its flags against what that op writes (its registers say what it
+// can write) and the execute stage picks per way: forwarding, so back-to-back packets of one
+// flow (or one set) see each other exactly as in the sequential model, at one op per clock.
 // Operations are packets, host table accesses and aging sweeps; the last two take the slot of a
 // missing packet, so every operation sees the tables as all earlier ones left them.
 // Table words carry reserved bits and hashes are sliced to the table sizes, so unused bits are
@@ -262,30 +271,14 @@ module v6lb_lookup #(
     lifetime_end = now + t + {3'd0, t[31:3]};
   endfunction
 
+  // The lowest set bit, one-hot.
+  function automatic [WAYS-1:0] first_way(input [WAYS-1:0] m);
+    first_way = m & ~(m - 1'b1);
+  endfunction
+
   function automatic [EW-1:0] make_entry(input [295:0] key, input [15:0] backend,
                                          input [7:0] service, input [31:0] deadline);
     make_entry = {deadline, service, backend, 1'b1, key};
-  endfunction
-
-  // One look at a set for `key`: {live match, its way, any match (live or not), its way, free or
-  // expired way, its way}, each the lowest such way. A hit uses the first; an insert goes to the
-  // second if there is one (no duplicate keys), else the third.
-  function automatic [8:0] scan_set(input [SW-1:0] set, input [295:0] key, input [31:0] now);
-    integer w;
-    logic [EW-1:0] e;
-    scan_set = 9'd0;
-    for (w = WAYS - 1; w >= 0; w = w - 1) begin
-      e = set[w*EW+:EW];
-      if (live(e, now) && e[295:0] == key) scan_set[8:6] = {1'b1, w[1:0]};
-      if (e[296] && e[295:0] == key) scan_set[5:3] = {1'b1, w[1:0]};
-      if (!live(e, now)) scan_set[2:0] = {1'b1, w[1:0]};
-    end
-  endfunction
-
-  function automatic [2:0] count_valid(input [SW-1:0] s);
-    integer w;
-    count_valid = 3'd0;
-    for (w = 0; w < WAYS; w = w + 1) count_valid = count_valid + {2'd0, s[w*EW+296]};
   endfunction
 
   // ---------------------------------------------------------------- stage hash
@@ -475,7 +468,7 @@ module v6lb_lookup #(
     for (gfw = 0; gfw < WAYS; gfw = gfw + 1) begin : g_fwd_way
       v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(EW)) fwd_mem (
           .clk(clk), .rd_en(op_in != OP_NONE), .rd_addr(fwd_set_in), .rd_data(fwd_q[gfw*EW+:EW]),
-          .wr_en(fwd_we[gfw] || init_active), .wr_addr(init_active ? init_idx : e_fwd_set),
+          .wr_en(fwd_we[gfw]), .wr_addr(init_active ? init_idx : e_fwd_set),
           .wr_data(init_active ? {EW{1'b0}} : fwd_wdata[gfw*EW+:EW]));
     end
   endgenerate
@@ -638,75 +631,53 @@ module v6lb_lookup #(
 
   logic        hit;        // a live entry whose backend is still valid
   logic [15:0] hit_be;
-  logic        hit_due;
-  logic [1:0]  hit_way;
   logic        ins_ok;
-  logic [1:0]  ins_way;
   logic        f_write_reply, f_learned, f_full, f_no_backend;
   logic [15:0] f_be;
   logic [EW-1:0] f_host_rdata;
   logic [WAYS-1:0] f_full_w, f_dl_w, f_clr_w, f_new_vld;
+  logic [WAYS-1:0] lk1, ins1;  // one-hot: the live match; the insert way
 
+  // The lowest way of each kind: a hit takes the live match; an insert the way holding the key
+  // (live or not, so keys are never duplicated), else the first free or expired way. Written
+  // one-hot, so every write enable is a short AND-OR of the flags.
+  always_comb begin
+    ins1 = first_way(vld & keq);
+    if (ins1 == '0) ins1 = first_way(~lv);
+  end
+  assign lk1 = first_way(lv & keq);
+  assign ins_ok = |((vld & keq) | ~lv);
+  assign hit = |(lk1 & beok);
+  wire hit_due = |(lk1 & du);
+
+  wire op_host_fwd_write = e_op == OP_HOST && !e_host_reply && e_host_write;
   always_comb begin
     integer w;
-    logic found, same_found, free_found;
-    logic [1:0] same_way, free_way, live_way;
     logic [EW-1:0] e;
-    // The lowest way of each kind (scan_set's order).
-    found = 1'b0; same_found = 1'b0; free_found = 1'b0;
-    live_way = 2'd0; same_way = 2'd0; free_way = 2'd0;
-    for (w = WAYS - 1; w >= 0; w = w - 1) begin
-      if (lv[w] && keq[w]) begin found = 1'b1; live_way = w[1:0]; end
-      if (vld[w] && keq[w]) begin same_found = 1'b1; same_way = w[1:0]; end
-      if (!lv[w]) begin free_found = 1'b1; free_way = w[1:0]; end
-    end
-    e = set_d[live_way*EW+:EW];
-    hit_be = e[312:297];
-    hit = found && beok[live_way];
-    hit_way = live_way;
-    hit_due = du[live_way];
-    ins_ok = same_found || free_found;
-    ins_way = same_found ? same_way : free_way;
-
-    f_full_w = '0;
-    f_dl_w = '0;
-    f_clr_w = '0;
-    f_write_reply = 1'b0;
-    f_learned = 1'b0;
-    f_full = 1'b0;
-    f_no_backend = 1'b0;
-    f_be = hit_be;
+    hit_be = 16'd0;
+    for (w = 0; w < WAYS; w = w + 1) if (lk1[w]) hit_be = set_d[w*EW+297+:16];
     f_host_rdata = set_d[e_host_way*EW+:EW];
     for (w = 0; w < WAYS; w = w + 1) begin
       e = set_d[w*EW+:EW];
+      // A refresh can only be of the live match with a valid backend (and then nothing is
+      // learned), a learn only when there is none.
       if (e_op == OP_HOST) fwd_wdata[w*EW+:EW] = e_host_wdata;
       else if (e_op == OP_AGE) fwd_wdata[w*EW+:EW] = {e[EW-1:297], 1'b0, e[295:0]};
-      else if (hit) fwd_wdata[w*EW+:EW] = {e_deadline, e[320:0]};
+      else if (lk1[w] && beok[w]) fwd_wdata[w*EW+:EW] = {e_deadline, e[320:0]};
       else fwd_wdata[w*EW+:EW] = make_entry(e_key, e_mg, e_svc, e_deadline);
+      f_dl_w[w] = pkt_to_svc && lk1[w] && beok[w] && du[w];
+      f_full_w[w] = (pkt_to_svc && !hit && e_pick_ok && ins1[w]) ||
+                    (op_host_fwd_write && e_host_way == w[1:0]);
+      f_clr_w[w] = e_op == OP_AGE && vld[w] && !lv[w];
+      f_new_vld[w] = fwd_wdata[w*EW+296];
     end
-    if (pkt_to_svc) begin
-      if (hit) begin
-        f_write_reply = hit_due;
-        f_dl_w[hit_way] = hit_due;
-      end else if (!e_pick_ok) begin
-        f_no_backend = 1'b1;
-      end else begin
-        f_be = e_mg;
-        f_write_reply = 1'b1;
-        if (ins_ok) begin
-          f_full_w[ins_way] = 1'b1;
-          f_learned = 1'b1;
-        end else begin
-          f_full = 1'b1;
-        end
-      end
-    end else if (e_op == OP_HOST && !e_host_reply && e_host_write) begin
-      f_full_w[e_host_way] = 1'b1;
-    end else if (e_op == OP_AGE) begin
-      for (w = 0; w < WAYS; w = w + 1) f_clr_w[w] = vld[w] && !lv[w];
-    end
-    fwd_we = f_full_w | f_dl_w | f_clr_w;
-    for (w = 0; w < WAYS; w = w + 1) f_new_vld[w] = fwd_wdata[w*EW+296];
+    // init_active: the clear after reset writes every way (no op runs meanwhile).
+    fwd_we = f_full_w | f_dl_w | f_clr_w | {WAYS{init_active}};
+    f_write_reply = pkt_to_svc && (hit ? hit_due : e_pick_ok);
+    f_learned = pkt_to_svc && !hit && e_pick_ok && ins_ok;
+    f_full = pkt_to_svc && !hit && e_pick_ok && !ins_ok;
+    f_no_backend = pkt_to_svc && !hit && !e_pick_ok;
+    f_be = pkt_to_svc && !hit ? e_mg : hit_be;
   end
 
   always_ff @(posedge clk) begin
@@ -774,7 +745,7 @@ module v6lb_lookup #(
     xr_proto <= eq_proto;
     xr_be <= eq_be;
     xr_svc <= eq_svc;
-    x_fwd_we <= fwd_we;
+    x_fwd_we <= f_full_w | f_dl_w | f_clr_w;
     x_fwd_old_vld <= vld;
     x_fwd_new_vld <= f_new_vld;
   end
@@ -809,7 +780,7 @@ module v6lb_lookup #(
     for (grw = 0; grw < WAYS; grw = grw + 1) begin : g_rep_way
       v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(EW)) rep_mem (
           .clk(clk), .rd_en(x_op != OP_NONE), .rd_addr(x_rep_set), .rd_data(rep_q[grw*EW+:EW]),
-          .wr_en(rep_we[grw] || init_active), .wr_addr(init_active ? init_idx : z_rep_set),
+          .wr_en(rep_we[grw]), .wr_addr(init_active ? init_idx : z_rep_set),
           .wr_data(init_active ? {EW{1'b0}} : rep_wdata[grw*EW+:EW]));
     end
   endgenerate
@@ -1043,29 +1014,29 @@ module v6lb_lookup #(
   logic [15:0] rep_be;
   logic [EW-1:0] y_host_rdata;
   logic [WAYS-1:0] rx_full, rx_dl, rx_clr, rx_new_vld;
+  logic [WAYS-1:0] rlk1, rins1;  // one-hot: the live match; the insert way
+
+  // The same choices as fwd_ex, one-hot.
+  always_comb begin
+    rins1 = first_way(rvld & rkeq);
+    if (rins1 == '0) rins1 = first_way(~rlv);
+  end
+  assign rlk1 = first_way(rlv & rkeq);
+  wire rins_ok = |((rvld & rkeq) | ~rlv);
+  assign rep_ok = |(rlk1 & rok);
+  wire op_host_rep_write = z_op == OP_HOST && z_host_reply && z_host_write;
+  wire learn_reply = z_to_svc && z_write_reply;
 
   always_comb begin
     integer w;
-    logic found, same_found, free_found;
-    logic [1:0] same_way, free_way, live_way, ins_w;
     logic [EW-1:0] e;
-    found = 1'b0; same_found = 1'b0; free_found = 1'b0;
-    live_way = 2'd0; same_way = 2'd0; free_way = 2'd0;
-    for (w = WAYS - 1; w >= 0; w = w - 1) begin
-      if (rlv[w] && rkeq[w]) begin found = 1'b1; live_way = w[1:0]; end
-      if (rvld[w] && rkeq[w]) begin same_found = 1'b1; same_way = w[1:0]; end
-      if (!rlv[w]) begin free_found = 1'b1; free_way = w[1:0]; end
-    end
-    ins_w = same_found ? same_way : free_way;
-    e = rset[live_way*EW+:EW];
-    rep_svc = e[320:313];
-    rep_be = e[312:297];
-    rep_ok = found && rok[live_way];
-
-    rx_full = '0;
-    rx_dl = '0;
-    rx_clr = '0;
-    y_full = 1'b0;
+    rep_svc = 8'd0;
+    rep_be = 16'd0;
+    for (w = 0; w < WAYS; w = w + 1)
+      if (rlk1[w]) begin
+        rep_svc = rset[w*EW+313+:8];
+        rep_be = rset[w*EW+297+:16];
+      end
     y_host_rdata = rset[z_host_way*EW+:EW];
     for (w = 0; w < WAYS; w = w + 1) begin
       e = rset[w*EW+:EW];
@@ -1073,19 +1044,13 @@ module v6lb_lookup #(
       else if (z_op == OP_AGE) rep_wdata[w*EW+:EW] = {e[EW-1:297], 1'b0, e[295:0]};
       else if (z_reply) rep_wdata[w*EW+:EW] = {rnd[w*32+:32], e[320:0]};
       else rep_wdata[w*EW+:EW] = make_entry(z_rkey, z_be, z_svc, z_deadline);
+      rx_full[w] = (learn_reply && rins1[w]) || (op_host_rep_write && z_host_way == w[1:0]);
+      rx_dl[w] = z_reply && rlk1[w] && rok[w] && rdu[w];
+      rx_clr[w] = z_op == OP_AGE && rvld[w] && !rlv[w];
+      rx_new_vld[w] = rep_wdata[w*EW+296];
     end
-    if (z_to_svc && z_write_reply) begin
-      if (same_found || free_found) rx_full[ins_w] = 1'b1;
-      else y_full = 1'b1;
-    end else if (z_reply && rep_ok) begin
-      rx_dl[live_way] = rdu[live_way];
-    end else if (z_op == OP_HOST && z_host_reply && z_host_write) begin
-      rx_full[z_host_way] = 1'b1;
-    end else if (z_op == OP_AGE) begin
-      for (w = 0; w < WAYS; w = w + 1) rx_clr[w] = rvld[w] && !rlv[w];
-    end
-    rep_we = rx_full | rx_dl | rx_clr;
-    for (w = 0; w < WAYS; w = w + 1) rx_new_vld[w] = rep_wdata[w*EW+296];
+    y_full = learn_reply && !rins_ok;
+    rep_we = rx_full | rx_dl | rx_clr | {WAYS{init_active}};
   end
 
   always_ff @(posedge clk) begin
@@ -1131,7 +1096,7 @@ module v6lb_lookup #(
     y_svc <= z_to_svc ? z_svc : rep_ok ? rep_svc : z_rev_svc;
     y_be <= z_to_svc ? z_be : rep_ok ? rep_be : z_rev_be;
     y_occ_fwd <= z_occ_fwd;
-    y_rep_we <= rep_we;
+    y_rep_we <= rx_full | rx_dl | rx_clr;
     y_rep_old_vld <= rvld;
     y_rep_new_vld <= rx_new_vld;
     host_done <= z_op == OP_HOST && !rst;
