@@ -1111,32 +1111,14 @@ module v6lb_lookup #(
         y_occ_rep = y_occ_rep + $signed({3'd0, y_rep_new_vld[w]}) - $signed({3'd0, y_rep_old_vld[w]});
   end
 
-  // ---------------------------------------------------------------- stage rewrite
+  // ---------------------------------------------------------------- stages rewrite
+  // Three clocks: rw_sel picks the new address and port (backend or VIP tables) and everything
+  // the egress and the counters get; rw_sum adds the checksum terms in two balanced halves;
+  // rw_out folds them into the new checksum. Nothing here feeds back into the tables.
   wire [15:0]  yb = bok(y_be) ? y_be : 16'd0;
   wire [7:0]   ys = sok(y_svc) ? y_svc : 8'd0;
   wire         fwd = y_to_svc || y_reply_ok;
-  wire [127:0] old_addr = y_to_svc ? y_dst : y_src;
-  wire [127:0] new_addr = y_to_svc ? be_addr[bidx(yb)] : svc_vip[sidx(ys)];
-  wire [15:0]  old_port = y_to_svc ? y_dport : y_sport;
-  wire [15:0]  new_port = y_to_svc ? be_port[bidx(yb)] : svc_port[sidx(ys)];
   wire         is_udp = y_proto == 8'd17;
-
-  // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') over the eight address words and the port.
-  logic [15:0] csum_new;
-  always_comb begin
-    integer i;
-    logic [23:0] acc;
-    logic [16:0] f1;
-    logic [15:0] r;
-    acc = {8'd0, ~y_l4_csum};
-    for (i = 0; i < 8; i = i + 1)
-      acc = acc + {8'd0, ~old_addr[16*i+:16]} + {8'd0, new_addr[16*i+:16]};
-    acc = acc + {8'd0, ~old_port} + {8'd0, new_port};
-    f1 = {1'b0, acc[15:0]} + {9'd0, acc[23:16]};
-    r = f1[15:0] + {15'd0, f1[16]};
-    csum_new = ~r;
-    if (is_udp && csum_new == 16'd0) csum_new = 16'hFFFF;
-  end
 
   logic [4:0] cls_counter;
   always_comb begin
@@ -1155,36 +1137,97 @@ module v6lb_lookup #(
     endcase
   end
   wire punt = y_class >= C_LOCAL;
+  wire pkt = y_op == OP_PKT;
+
+  // The counter event and the egress fields but the checksum, as bundles carried to rw_out.
+  localparam integer EVW = 1 + 1 + 5 + 16 + 7 + 8 + 16 + 4 + 4;
+  localparam integer DVW = 1 + 2 + 48 + 48 + 9 + 8 + 9 + 128 + 9 + 16 + 9;
+  logic [EVW-1:0] q_ev, u_ev;
+  logic [DVW-1:0] q_dv, u_dv;
+  logic [127:0]   q_old_addr;
+  logic [15:0]    q_old_port, q_l4_csum;
+  logic           q_udp;
 
   always_ff @(posedge clk) begin
-    d_valid <= y_op == OP_PKT && !rst;
-    d_verdict <= fwd ? 2'd0 : punt ? 2'd1 : 2'd2;
-    d_dst_mac <= y_to_svc ? be_mac[bidx(yb)] : router_mac;
-    d_src_mac <= card_mac;
-    d_hop_off <= {1'b0, y_l3_off} + 9'd7;
-    d_hop <= y_hop - 8'd1;
-    d_addr_off <= {1'b0, y_l3_off} + (y_to_svc ? 9'd24 : 9'd8);
-    d_addr <= new_addr;
-    d_port_off <= y_l4_off + (y_to_svc ? 9'd2 : 9'd0);
-    d_port <= new_port;
-    d_csum_off <= y_l4_off + (is_udp ? 9'd6 : 9'd16);
-    d_csum <= csum_new;
+    q_ev <= {(y_op != OP_NONE) && !rst, pkt, pkt ? cls_counter : K_NONE, y_len,
+             pkt && fwd, pkt && punt, pkt && y_to_svc, pkt && y_reply_ok, pkt && y_stateless,
+             pkt && y_learned, pkt && y_table_full, y_svc, y_be, y_occ_fwd, y_occ_rep};
+    q_dv <= {pkt && !rst, fwd ? 2'd0 : punt ? 2'd1 : 2'd2,
+             y_to_svc ? be_mac[bidx(yb)] : router_mac, card_mac,
+             {1'b0, y_l3_off} + 9'd7, y_hop - 8'd1,
+             {1'b0, y_l3_off} + (y_to_svc ? 9'd24 : 9'd8),
+             y_to_svc ? be_addr[bidx(yb)] : svc_vip[sidx(ys)],
+             y_l4_off + (y_to_svc ? 9'd2 : 9'd0),
+             y_to_svc ? be_port[bidx(yb)] : svc_port[sidx(ys)],
+             y_l4_off + (is_udp ? 9'd6 : 9'd16)};
+    q_old_addr <= y_to_svc ? y_dst : y_src;
+    q_old_port <= y_to_svc ? y_dport : y_sport;
+    q_l4_csum <= y_l4_csum;
+    q_udp <= is_udp;
+  end
 
-    c_valid <= (y_op != OP_NONE) && !rst;
-    c_is_packet <= y_op == OP_PKT;
-    c_global <= y_op == OP_PKT ? cls_counter : K_NONE;
-    c_len <= y_len;
-    c_fwd <= y_op == OP_PKT && fwd;
-    c_punt <= y_op == OP_PKT && punt;
-    c_to_service <= y_op == OP_PKT && y_to_svc;
-    c_reply <= y_op == OP_PKT && y_reply_ok;
-    c_reply_stateless <= y_op == OP_PKT && y_stateless;
-    c_learned <= y_op == OP_PKT && y_learned;
-    c_table_full <= y_op == OP_PKT && y_table_full;
-    c_service <= y_svc;
-    c_backend <= y_be;
-    c_occ_fwd_delta <= y_occ_fwd;
-    c_occ_rep_delta <= y_occ_rep;
+  // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') over the eight address words and the port: 19
+  // terms, summed as two balanced trees (9 and 10 terms, 4 adder levels each).
+  wire [127:0] q_new_addr = q_dv[9+16+9 +: 128];
+  wire [15:0]  q_new_port = q_dv[9 +: 16];
+  function automatic [19:0] sum_tree(input [20*16-1:0] t, input integer n);
+    logic [20*16-1:0] v;  // 16 partial sums of 20 bits, added pairwise in place
+    integer i;
+    integer m;
+    for (i = 0; i < 16; i = i + 1) v[20*i+:20] = i < n ? {4'd0, t[16*i+:16]} : 20'd0;
+    for (m = 8; m >= 1; m = m / 2)
+      for (i = 0; i < m; i = i + 1) v[20*i+:20] = v[20*(2*i)+:20] + v[20*(2*i+1)+:20];
+    sum_tree = v[19:0];
+  endfunction
+  logic [20*16-1:0] lo_terms, hi_terms;
+  always_comb begin
+    integer i;
+    lo_terms = '0;
+    hi_terms = '0;
+    lo_terms[0+:16] = ~q_l4_csum;
+    for (i = 0; i < 4; i = i + 1) begin
+      lo_terms[16*(1+2*i)+:16] = ~q_old_addr[16*i+:16];
+      lo_terms[16*(2+2*i)+:16] = q_new_addr[16*i+:16];
+      hi_terms[16*(2*i)+:16] = ~q_old_addr[16*(4+i)+:16];
+      hi_terms[16*(1+2*i)+:16] = q_new_addr[16*(4+i)+:16];
+    end
+    hi_terms[16*8+:16] = ~q_old_port;
+    hi_terms[16*9+:16] = q_new_port;
+  end
+
+  logic [19:0] u_lo, u_hi;
+  logic        u_udp;
+  always_ff @(posedge clk) begin
+    u_ev <= rst ? '0 : q_ev;
+    u_dv <= rst ? '0 : q_dv;
+    u_lo <= sum_tree(lo_terms, 9);
+    u_hi <= sum_tree(hi_terms, 10);
+    u_udp <= q_udp;
+  end
+
+  logic [15:0] csum_new;
+  always_comb begin
+    logic [20:0] acc;
+    logic [16:0] f1;
+    logic [15:0] r;
+    acc = {1'b0, u_lo} + {1'b0, u_hi};
+    f1 = {1'b0, acc[15:0]} + {12'd0, acc[20:16]};
+    r = f1[15:0] + {15'd0, f1[16]};
+    csum_new = ~r;
+    if (u_udp && csum_new == 16'd0) csum_new = 16'hFFFF;
+  end
+
+  always_ff @(posedge clk) begin
+    {d_valid, d_verdict, d_dst_mac, d_src_mac, d_hop_off, d_hop, d_addr_off, d_addr, d_port_off,
+     d_port, d_csum_off} <= u_dv;
+    d_csum <= csum_new;
+    {c_valid, c_is_packet, c_global, c_len, c_fwd, c_punt, c_to_service, c_reply,
+     c_reply_stateless, c_learned, c_table_full, c_service, c_backend, c_occ_fwd_delta,
+     c_occ_rep_delta} <= u_ev;
+    if (rst) begin
+      d_valid <= 1'b0;
+      c_valid <= 1'b0;
+    end
   end
 endmodule
 /* verilator lint_on UNUSEDSIGNAL */

@@ -6,7 +6,8 @@ combinational cells only. Flip-flops, block RAM, UltraRAM, DSP, SRL and I/O/cloc
 path endpoints (a path starts at their outputs and ends at their inputs): every cell type not in
 COMB below cuts a path. Each LUT counts one level; MUXF7/8/9 and CARRY4/8 count 0 toward the LUT
 figure (they are in-slice hops: Vivado reports them as logic levels, so the second figure counts
-them too). Distributed RAM (RAM32M/RAM64M/RAM*X1*) reads asynchronously: one LUT level.
+them too). Distributed RAM (RAM32M/RAM64M/RAM*X1*) reads asynchronously: one LUT level from its
+address; its write data and enable end a path.
 
     lut_levels.py netlist.json [--top N]
 
@@ -62,8 +63,13 @@ def main():
             continue
         dirs = c.get("port_directions", {})
         ins, outs = [], []
+        dram = c["type"].startswith(DRAM_PREFIX)
         for p, bits in c["connections"].items():
             d_ = dirs.get(p, "input" if p in INPUT_PORTS else "output")
+            # A distributed RAM reads combinationally from its address only; its data and write
+            # enable are written at the clock edge, so they end a path like a flip-flop's D.
+            if dram and d_ == "input" and not p.startswith(("A", "DPRA", "RADR")):
+                continue
             for b in bits:
                 if isinstance(b, int):
                     (ins if d_ == "input" else outs).append(b)
