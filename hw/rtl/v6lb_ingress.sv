@@ -56,10 +56,16 @@ module v6lb_ingress #(
     for (i = 0; i < KEEP_WIDTH; i = i + 1) keep_count = keep_count + {7'd0, k[i]};
   endfunction
 
-  wire [16:0] beat_bytes = s_axis_tlast ? {9'd0, keep_count(s_axis_tkeep)} : KEEP_WIDTH[16:0];
+  // `len` counts the full beats before this one; the last beat's lanes are counted at the last
+  // beat and added a clock later (the descriptor leaves one clock after the last beat), so the
+  // population count and the addition are never in one path.
+  function automatic [16:0] sat_add(input [16:0] a, input [16:0] b);
+    logic [17:0] s;
+    s = {1'b0, a} + {1'b0, b};
+    sat_add = s > 18'h0FFFF ? 17'h0FFFF : s[16:0];
+  endfunction
   wire [16:0] len_base = in_frame ? len : 17'd0;
-  wire [17:0] len_sum = {1'b0, len_base} + {1'b0, beat_bytes};
-  wire [16:0] len_next = len_sum > 18'h0FFFF ? 17'h0FFFF : len_sum[16:0];
+  wire [16:0] len_next = sat_add(len_base, KEEP_WIDTH[16:0]);
   wire [BEAT_BITS-1:0] idx = in_frame ? beat_idx : '0;
   // Beyond MAX_BEATS only the last beat is stored.
   wire store = take && ({21'd0, idx} < MAX_BEATS || s_axis_tlast);
@@ -87,8 +93,23 @@ module v6lb_ingress #(
   assign fifo_data = {s_axis_tlast, s_axis_tkeep, s_axis_tdata};
   assign frame_start = sop;
 
+  // The frame as it stood at its last beat, one clock before the descriptor.
+  logic                     last_valid;
+  logic [WINDOW_BYTES*8-1:0] last_window;
+  logic [16:0]              last_len_base;
+  logic [7:0]               last_lanes;
+  logic [31:0]              last_tick;
+  logic                     last_error;
+  wire  [16:0]              last_len = sat_add(last_len_base, {9'd0, last_lanes});
+  wire                      unused_len_top = last_len[16];  // saturated at 0xFFFF
+
   always_ff @(posedge clk) begin
-    desc_valid <= 1'b0;
+    desc_valid <= last_valid;
+    desc_window <= last_window;
+    desc_len <= last_len[15:0];
+    desc_tick <= last_tick;
+    desc_error <= last_error;
+    last_valid <= 1'b0;
     if (take) begin
       window <= window_next;
       len <= len_next;
@@ -101,17 +122,19 @@ module v6lb_ingress #(
       end
       in_frame <= !s_axis_tlast;
       if (s_axis_tlast) begin
-        desc_valid <= 1'b1;
-        desc_window <= window_next[WINDOW_BYTES*8-1:0];
-        desc_len <= len_next[15:0];
-        desc_tick <= sop ? tick : tick_sop;
-        desc_error <= (in_frame && err) || s_axis_tuser;
+        last_valid <= 1'b1;
+        last_window <= window_next[WINDOW_BYTES*8-1:0];
+        last_len_base <= len_base;
+        last_lanes <= keep_count(s_axis_tkeep);
+        last_tick <= sop ? tick : tick_sop;
+        last_error <= (in_frame && err) || s_axis_tuser;
       end
     end
     if (rst) begin
       in_frame <= 1'b0;
       beat_idx <= '0;
       len <= '0;
+      last_valid <= 1'b0;
       desc_valid <= 1'b0;
     end
   end
