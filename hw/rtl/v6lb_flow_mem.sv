@@ -19,20 +19,21 @@ module v6lb_flow_mem #(
 
   logic [WORD_WIDTH-1:0] mem[SETS];
   logic [WORD_WIDTH-1:0] mem_q;
-  logic                  byp_hit;
+  logic                  byp_we, byp_same;
   logic [WORD_WIDTH-1:0] byp_data;
 
-  // The bypass decision is made when the read is issued (the write and the read of one clock
-  // name the same set) and registered, so the read data passes one 2:1 mux, not an address
-  // compare, on its way out.
+  // The bypass decision is registered in two halves (a write happened; it named the set being
+  // read) and combined in the read-data mux, so neither the late write enable nor the address
+  // compare is in series with anything else.
   always_ff @(posedge clk) begin
     if (wr_en) mem[wr_addr] <= wr_data;
     if (rd_en) begin
       mem_q <= mem[rd_addr];
-      byp_hit <= wr_en && wr_addr == rd_addr;
+      byp_we <= wr_en;
+      byp_same <= wr_addr == rd_addr;
       byp_data <= wr_data;
     end
   end
 
-  assign rd_data = byp_hit ? byp_data : mem_q;
+  assign rd_data = (byp_we && byp_same) ? byp_data : mem_q;
 endmodule

@@ -669,7 +669,8 @@ module v6lb_lookup #(
       f_full_w[w] = (pkt_to_svc && !hit && e_pick_ok && ins1[w]) ||
                     (op_host_fwd_write && e_host_way == w[1:0]);
       f_clr_w[w] = e_op == OP_AGE && vld[w] && !lv[w];
-      f_new_vld[w] = fwd_wdata[w*EW+296];
+      // A learn or a refresh leaves the way valid; only a host write or aging says otherwise.
+      f_new_vld[w] = e_op == OP_HOST ? e_host_wdata[296] : e_op != OP_AGE;
     end
     // init_active: the clear after reset writes every way (no op runs meanwhile).
     fwd_we = f_full_w | f_dl_w | f_clr_w | {WAYS{init_active}};
@@ -706,10 +707,9 @@ module v6lb_lookup #(
   logic         x_write_reply, x_learned, x_full, x_no_backend;
   logic [15:0]  x_be;
   logic [WAYS-1:0] x_fwd_we, x_fwd_old_vld, x_fwd_new_vld;
-  logic         xr_valid;
-  logic [127:0] xr_addr;
-  logic [15:0]  xr_port, xr_be;
-  logic [7:0]   xr_proto, xr_svc;
+  logic         xr_valid, xr_match, xr_tbl_ok;
+  logic [15:0]  xr_be;
+  logic [7:0]   xr_svc;
 
   always_ff @(posedge clk) begin
     x_op <= rst ? OP_NONE : e_op;
@@ -740,9 +740,9 @@ module v6lb_lookup #(
     x_no_backend <= f_no_backend;
     x_be <= f_be;
     xr_valid <= eq_valid;
-    xr_addr <= eq_addr;
-    xr_port <= eq_port;
-    xr_proto <= eq_proto;
+    // The reverse entry names this source, and its service and backend are valid.
+    xr_match <= eq_addr == e_src && eq_port == e_sport && eq_proto == e_proto;
+    xr_tbl_ok <= sok(eq_svc) && svc_valid[sidx(eq_svc)] && bok(eq_be) && be_valid[bidx(eq_be)];
     xr_be <= eq_be;
     xr_svc <= eq_svc;
     x_fwd_we <= f_full_w | f_dl_w | f_clr_w;
@@ -768,8 +768,7 @@ module v6lb_lookup #(
   wire pkt_to_svc_x = x_op == OP_PKT && x_svc_hit;
   wire pkt_reply_x = x_op == OP_PKT && !x_svc_hit && x_class == C_L4;
   // No usable reply entry: the reverse table may still name the service.
-  wire rev_ok = xr_valid && xr_addr == x_src && xr_port == x_sport && xr_proto == x_proto &&
-                sok(xr_svc) && svc_valid[sidx(xr_svc)] && bok(xr_be) && be_valid[bidx(xr_be)];
+  wire rev_ok = xr_valid && xr_match && xr_tbl_ok;
 
   wire [SW-1:0] rep_q;
   logic [WAYS-1:0] rep_we;
@@ -1047,7 +1046,7 @@ module v6lb_lookup #(
       rx_full[w] = (learn_reply && rins1[w]) || (op_host_rep_write && z_host_way == w[1:0]);
       rx_dl[w] = z_reply && rlk1[w] && rok[w] && rdu[w];
       rx_clr[w] = z_op == OP_AGE && rvld[w] && !rlv[w];
-      rx_new_vld[w] = rep_wdata[w*EW+296];
+      rx_new_vld[w] = z_op == OP_HOST ? z_host_wdata[296] : z_op != OP_AGE;
     end
     y_full = learn_reply && !rins_ok;
     rep_we = rx_full | rx_dl | rx_clr | {WAYS{init_active}};
