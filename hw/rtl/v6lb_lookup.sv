@@ -527,7 +527,7 @@ module v6lb_lookup #(
   logic [1:0]   e_host_way;
   logic [EW-1:0] e_host_wdata;
   logic [SW-1:0] e_set;
-  logic [WAYS-1:0] e_keq, e_vld, e_live, e_due, e_beok;
+  logic [WAYS-1:0] e_keq, e_vld, e_live, e_due, e_beok, e_dl_live;
   logic         e_fw_same, e_fw_keq, e_fw_live, e_fw_due, e_fw_beok, e_fw_vld;
   logic [15:0]  e_mg;
   logic         e_pick_ok;
@@ -567,6 +567,7 @@ module v6lb_lookup #(
     e_live <= cmp_live;
     e_due <= cmp_due;
     e_beok <= cmp_beok;
+    e_dl_live <= cmp_vld & {WAYS{fw_live}};
     e_fw_same <= fw_same;
     e_fw_keq <= fw_keq;
     e_fw_vld <= e_wvalid;
@@ -590,7 +591,9 @@ module v6lb_lookup #(
   // ---------------------------------------------------------------- stage fwd_ex
   // The op ahead's writes, one kind per way: a whole entry (learn, host write), the deadline
   // alone (refresh), or the valid bit cleared (aging).
-  logic [WAYS-1:0] lw_full, lw_dl, lw_clr;
+  // Per way, two bits: 01 a whole entry, 10 the deadline, 11 the valid bit cleared, 00 nothing
+  // (two bits rather than three flags, so each forwarded flag is one 6-input LUT).
+  logic [WAYS-1:0] lw_k1, lw_k0;
   logic [SW-1:0]   lw_data;
   wire pkt_to_svc = e_op == OP_PKT && e_svc_hit;
 
@@ -599,33 +602,38 @@ module v6lb_lookup #(
   always_comb begin
     integer w;
     for (w = 0; w < WAYS; w = w + 1) begin
-      if (e_fw_same && lw_full[w]) begin
-        keq[w] = e_fw_keq;
-        vld[w] = e_fw_vld;
-        lv[w] = e_fw_live;
-        du[w] = e_fw_due;
-        beok[w] = e_fw_beok;
-      end else if (e_fw_same && lw_dl[w]) begin
-        keq[w] = e_keq[w];
-        vld[w] = e_vld[w];
-        lv[w] = e_vld[w] && e_fw_live;
-        du[w] = e_fw_due;
-        beok[w] = e_beok[w];
-      end else if (e_fw_same && lw_clr[w]) begin
-        keq[w] = e_keq[w];
-        vld[w] = 1'b0;
-        lv[w] = 1'b0;
-        du[w] = e_due[w];
-        beok[w] = e_beok[w];
-      end else begin
-        keq[w] = e_keq[w];
-        vld[w] = e_vld[w];
-        lv[w] = e_live[w];
-        du[w] = e_due[w];
-        beok[w] = e_beok[w];
-      end
-      set_d[w*EW+:EW] = (e_fw_same && (lw_full[w] || lw_dl[w] || lw_clr[w])) ?
-                        lw_data[w*EW+:EW] : e_set[w*EW+:EW];
+      case ({e_fw_same, lw_k1[w], lw_k0[w]})
+        3'b101: begin  // the op ahead wrote a whole entry here
+          keq[w] = e_fw_keq;
+          vld[w] = e_fw_vld;
+          lv[w] = e_fw_live;
+          du[w] = e_fw_due;
+          beok[w] = e_fw_beok;
+        end
+        3'b110: begin  // it refreshed this entry
+          keq[w] = e_keq[w];
+          vld[w] = e_vld[w];
+          lv[w] = e_dl_live[w];
+          du[w] = e_fw_due;
+          beok[w] = e_beok[w];
+        end
+        3'b111: begin  // it cleared this entry's valid bit
+          keq[w] = e_keq[w];
+          vld[w] = 1'b0;
+          lv[w] = 1'b0;
+          du[w] = e_due[w];
+          beok[w] = e_beok[w];
+        end
+        default: begin
+          keq[w] = e_keq[w];
+          vld[w] = e_vld[w];
+          lv[w] = e_live[w];
+          du[w] = e_due[w];
+          beok[w] = e_beok[w];
+        end
+      endcase
+      set_d[w*EW+:EW] = (e_fw_same && (lw_k1[w] || lw_k0[w])) ? lw_data[w*EW+:EW] :
+                                                                 e_set[w*EW+:EW];
     end
   end
 
@@ -682,9 +690,8 @@ module v6lb_lookup #(
   end
 
   always_ff @(posedge clk) begin
-    lw_full <= init_active ? '0 : f_full_w;
-    lw_dl <= init_active ? '0 : f_dl_w;
-    lw_clr <= init_active ? '0 : f_clr_w;
+    lw_k0 <= init_active ? '0 : f_full_w | f_clr_w;
+    lw_k1 <= init_active ? '0 : f_dl_w | f_clr_w;
     lw_data <= fwd_wdata;
   end
 
@@ -876,9 +883,9 @@ module v6lb_lookup #(
       rc_due[w] = due_at(e[352:321], k_now, t);
       rc_nd[w*32+:32] = k_now + life;
       // If the op ahead refreshes this way, its deadline becomes z_now + life; live_at and
-      // due_at of that deadline, with the times subtracted first:
+      // due_at of that deadline, with the times subtracted first (live includes valid):
       d = now_gap - life;  // = k_now - that deadline
-      rc_rf_live[w] = d[31] || d == 32'd0;
+      rc_rf_live[w] = e[296] && (d[31] || d == 32'd0);  // and valid
       d = life - now_gap;  // = that deadline - k_now
       rc_rf_due[w] = $signed(d) <= $signed(t);
     end
@@ -973,7 +980,7 @@ module v6lb_lookup #(
   end
 
   // ---------------------------------------------------------------- stage rep_ex
-  logic [WAYS-1:0] lr_full, lr_dl, lr_clr;
+  logic [WAYS-1:0] lr_k1, lr_k0;  // per way, as lw_k1/lw_k0 in fwd_ex
   logic [SW-1:0]   lr_data;
 
   logic [WAYS-1:0] rkeq, rvld, rlv, rok, rdu;
@@ -988,21 +995,21 @@ module v6lb_lookup #(
       rok[w] = z_ok[w];
       rdu[w] = z_due[w];
       rnd[w*32+:32] = z_nd[w*32+:32];
-      if (z_fw_same && lr_full[w]) begin
+      if (z_fw_same && !lr_k1[w] && lr_k0[w]) begin
         rkeq[w] = z_fw_keq;
         rvld[w] = z_fw_vld;
         rlv[w] = z_fw_live;
         rok[w] = z_fw_ok;
         rdu[w] = z_fw_due;
         rnd[w*32+:32] = z_fw_nd;
-      end else if (z_fw_same && lr_dl[w]) begin
-        rlv[w] = z_vld[w] && z_rf_live[w];
+      end else if (z_fw_same && lr_k1[w] && !lr_k0[w]) begin
+        rlv[w] = z_rf_live[w];
         rdu[w] = z_rf_due[w];
-      end else if (z_fw_same && lr_clr[w]) begin
+      end else if (z_fw_same && lr_k1[w] && lr_k0[w]) begin
         rvld[w] = 1'b0;
         rlv[w] = 1'b0;
       end
-      rset[w*EW+:EW] = (z_fw_same && (lr_full[w] || lr_dl[w] || lr_clr[w])) ?
+      rset[w*EW+:EW] = (z_fw_same && (lr_k1[w] || lr_k0[w])) ?
                        lr_data[w*EW+:EW] : z_set[w*EW+:EW];
     end
   end
@@ -1053,9 +1060,8 @@ module v6lb_lookup #(
   end
 
   always_ff @(posedge clk) begin
-    lr_full <= init_active ? '0 : rx_full;
-    lr_dl <= init_active ? '0 : rx_dl;
-    lr_clr <= init_active ? '0 : rx_clr;
+    lr_k0 <= init_active ? '0 : rx_full | rx_clr;
+    lr_k1 <= init_active ? '0 : rx_dl | rx_clr;
     lr_data <= rep_wdata;
   end
 
