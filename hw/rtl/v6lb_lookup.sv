@@ -63,11 +63,11 @@ module v6lb_lookup #(
     input  wire         rev_we,
     input  wire [15:0]  rev_widx,
     input  wire [511:0] rev_wdata,
-    // Host reads of the service and backend tables (combinational).
+    // Host reads of the service and backend tables: registered, the clock after the index.
     input  wire [7:0]   svc_ridx,
-    output wire [511:0] svc_rdata,
+    output logic [511:0] svc_rdata,
     input  wire [15:0]  be_ridx,
-    output wire [511:0] be_rdata,
+    output logic [511:0] be_rdata,
 
     // Host flow-table operations: held until host_taken.
     input  wire         host_req,
@@ -221,11 +221,11 @@ module v6lb_lookup #(
   wire [127:0] svc_vip_r = svc_vip[sidx(svc_ri)];
   wire [127:0] be_addr_r = be_addr[bidx(be_ri)];
   wire [47:0] be_mac_r = be_mac[bidx(be_ri)];
-  assign svc_rdata = !svc_rok ? 512'd0 :
+  always_ff @(posedge clk) svc_rdata <= !svc_rok ? 512'd0 :
       {320'd0, svc_timeout[sidx(svc_ri)], svc_valid[sidx(svc_ri)], 5'd0, svc_sched[sidx(svc_ri)],
        svc_proto[sidx(svc_ri)], svc_port[sidx(svc_ri)],
        svc_vip_r[31:0], svc_vip_r[63:32], svc_vip_r[95:64], svc_vip_r[127:96]};
-  assign be_rdata = !be_rok ? 512'd0 :
+  always_ff @(posedge clk) be_rdata <= !be_rok ? 512'd0 :
       {288'd0, be_mac_r[15:0], 16'd0, be_mac_r[47:16], be_valid[bidx(be_ri)], 7'd0, be_service[bidx(be_ri)],
        be_port[bidx(be_ri)], be_addr_r[31:0], be_addr_r[63:32], be_addr_r[95:64], be_addr_r[127:96]};
 
@@ -269,6 +269,11 @@ module v6lb_lookup #(
 
   function automatic [31:0] lifetime_end(input [31:0] now, input [31:0] t);
     lifetime_end = now + t + {3'd0, t[31:3]};
+  endfunction
+
+  // Set bits of a way mask.
+  function automatic [2:0] count4(input [WAYS-1:0] m);
+    count4 = {2'd0, m[0]} + {2'd0, m[1]} + {2'd0, m[2]} + {2'd0, m[3]};
   endfunction
 
   // The lowest set bit, one-hot.
@@ -758,13 +763,8 @@ module v6lb_lookup #(
   end
   // Occupancy change of the forward table: ways that became valid minus ways that stopped.
   logic signed [3:0] x_occ_fwd;
-  always_comb begin
-    integer w;
-    x_occ_fwd = 4'sd0;
-    for (w = 0; w < WAYS; w = w + 1)
-      if (x_fwd_we[w])
-        x_occ_fwd = x_occ_fwd + $signed({3'd0, x_fwd_new_vld[w]}) - $signed({3'd0, x_fwd_old_vld[w]});
-  end
+  assign x_occ_fwd = $signed({1'b0, count4(x_fwd_we & x_fwd_new_vld)}) -
+                     $signed({1'b0, count4(x_fwd_we & x_fwd_old_vld)});
 
   // ---------------------------------------------------------------- stage rep_key
   // The key this op looks up in the reply table: a packet to a service writes the entry its
@@ -1108,13 +1108,8 @@ module v6lb_lookup #(
     host_rdata <= z_host_reply ? y_host_rdata : z_host_rdata;
   end
   logic signed [3:0] y_occ_rep;
-  always_comb begin
-    integer w;
-    y_occ_rep = 4'sd0;
-    for (w = 0; w < WAYS; w = w + 1)
-      if (y_rep_we[w])
-        y_occ_rep = y_occ_rep + $signed({3'd0, y_rep_new_vld[w]}) - $signed({3'd0, y_rep_old_vld[w]});
-  end
+  assign y_occ_rep = $signed({1'b0, count4(y_rep_we & y_rep_new_vld)}) -
+                     $signed({1'b0, count4(y_rep_we & y_rep_old_vld)});
 
   // ---------------------------------------------------------------- stages rewrite
   // Three clocks: rw_sel picks the new address and port (backend or VIP tables) and everything

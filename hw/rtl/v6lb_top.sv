@@ -199,9 +199,10 @@ module v6lb_top #(
   localparam [3:0] T_SERVICE = 4'd1, T_BACKEND = 4'd2, T_MAGLEV = 4'd3, T_FWD = 4'd4,
                    T_REPLY = 4'd5, T_REVERSE = 4'd6;
   localparam [1:0] OPC_WRITE = 2'd1, OPC_READ = 2'd2;
-  localparam [1:0] S_IDLE = 2'd0, S_MAGLEV = 2'd1, S_FLOW = 2'd2, S_FLOW_WAIT = 2'd3;
+  localparam [2:0] S_IDLE = 3'd0, S_MAGLEV = 3'd1, S_FLOW = 3'd2, S_FLOW_WAIT = 3'd3,
+                   S_TABLE_READ = 3'd4;
 
-  logic [1:0]  cmd_state;
+  logic [2:0]  cmd_state;
   logic [5:0]  mg_k;
   logic        host_req, host_reply_table, host_write;
   logic [31:0] host_index;
@@ -251,13 +252,13 @@ module v6lb_top #(
           if (cmd_table == T_SERVICE && cmd_op == OPC_WRITE && tbl_index < N_SERVICES)
             svc_we <= 1'b1;
           else if (cmd_table == T_SERVICE && cmd_op == OPC_READ && tbl_index < N_SERVICES) begin
-            tbl_rdata <= svc_rdata;
-            tbl_rdata_valid <= 1'b1;
+            cmd_state <= S_TABLE_READ;
+            tbl_busy <= 1'b1;
           end else if (cmd_table == T_BACKEND && cmd_op == OPC_WRITE && tbl_index < N_BACKENDS)
             be_we <= 1'b1;
           else if (cmd_table == T_BACKEND && cmd_op == OPC_READ && tbl_index < N_BACKENDS) begin
-            tbl_rdata <= be_rdata;
-            tbl_rdata_valid <= 1'b1;
+            cmd_state <= S_TABLE_READ;
+            tbl_busy <= 1'b1;
           end else if (cmd_table == T_REVERSE && cmd_op == OPC_WRITE &&
                        tbl_index < (1 << REVERSE_LOG2))
             rev_we <= 1'b1;
@@ -290,6 +291,13 @@ module v6lb_top #(
           cmd_state <= S_IDLE;
           tbl_busy <= 1'b0;
         end
+      end
+      // The lookup registers its service/backend read data (a wide mux): one clock later.
+      S_TABLE_READ: begin
+        tbl_rdata <= cmd_table == T_SERVICE ? svc_rdata : be_rdata;
+        tbl_rdata_valid <= 1'b1;
+        tbl_busy <= 1'b0;
+        cmd_state <= S_IDLE;
       end
       S_FLOW:
         if (host_taken) begin
