@@ -799,7 +799,7 @@ module v6lb_lookup #(
   logic [127:0] k_src, k_dst;
   logic [15:0]  k_sport, k_dport, k_l4_csum, k_len;
   logic [7:0]   k_hop;
-  logic [31:0]  k_now, k_deadline;
+  logic [31:0]  k_now, k_deadline, k_now_gap;
   logic [295:0] k_key, k_rkey;
   logic         k_to_svc, k_reply, k_rev_ok;
   logic [7:0]   k_svc, k_rev_svc;
@@ -825,6 +825,7 @@ module v6lb_lookup #(
     k_len <= x_len;
     k_hop <= x_hop;
     k_now <= x_now;
+    k_now_gap <= x_now - k_now;  // this op's time minus the op ahead's (then in rep_cmp)
     k_deadline <= x_now + svc_life[sidx(x_svc)];
     k_key <= pkt_to_svc_x ? rkey : x_key;
     k_rkey <= rkey;
@@ -867,11 +868,24 @@ module v6lb_lookup #(
   logic [7:0]   z_wsvc;
   logic [15:0]  z_wbe;
   logic [1:0]   z_op;
-  wire [31:0] now_gap = k_now - z_now;  // this op's time minus the op ahead's
+  // For a refresh by the op ahead: per service, whether an entry of that service would be live
+  // and due for this op (the time gap between the two ops is registered in rep_key, where the
+  // op ahead is in rep_cmp), so a way only selects one of N_SERVICES precomputed bits.
+  logic [N_SERVICES-1:0] rf_live_svc, rf_due_svc;
+  always_comb begin
+    integer sv;
+    logic [31:0] d;
+    for (sv = 0; sv < N_SERVICES; sv = sv + 1) begin
+      d = k_now_gap - svc_life[sv];  // = k_now - (z_now + life)
+      rf_live_svc[sv] = d[31] || d == 32'd0;
+      d = svc_life[sv] - k_now_gap;  // = (z_now + life) - k_now
+      rf_due_svc[sv] = $signed(d) <= $signed(svc_timeout[sv]);
+    end
+  end
   always_comb begin
     integer w;
     logic [EW-1:0] e;
-    logic [31:0] t, life, d;
+    logic [31:0] t, life;
     for (w = 0; w < WAYS; w = w + 1) begin
       e = rep_q[w*EW+:EW];
       t = svc_timeout[sidx(e[320:313])];
@@ -884,10 +898,8 @@ module v6lb_lookup #(
       rc_nd[w*32+:32] = k_now + life;
       // If the op ahead refreshes this way, its deadline becomes z_now + life; live_at and
       // due_at of that deadline, with the times subtracted first (live includes valid):
-      d = now_gap - life;  // = k_now - that deadline
-      rc_rf_live[w] = e[296] && (d[31] || d == 32'd0);  // and valid
-      d = life - now_gap;  // = that deadline - k_now
-      rc_rf_due[w] = $signed(d) <= $signed(t);
+      rc_rf_live[w] = e[296] && rf_live_svc[sidx(e[320:313])];  // and valid
+      rc_rf_due[w] = rf_due_svc[sidx(e[320:313])];
     end
   end
   wire [31:0] fw_t = svc_timeout[sidx(z_wsvc)];
