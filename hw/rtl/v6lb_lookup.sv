@@ -129,6 +129,8 @@ module v6lb_lookup #(
                    K_PUNT_HOP = 5'd15, K_NONE = 5'd31;
   localparam [1:0] OP_NONE = 2'd0, OP_PKT = 2'd1, OP_HOST = 2'd2, OP_AGE = 2'd3;
   localparam [15:0] NO_BACKEND = 16'hFFFF;
+  // What an op wrote into one way of a flow table, as forwarded to the op behind it.
+  localparam [1:0] W_FULL = 2'b01, W_DEADLINE = 2'b10, W_CLEAR = 2'b11;
 
   localparam integer SB = $clog2(N_SERVICES);
   localparam integer BB = $clog2(N_BACKENDS);
@@ -596,8 +598,8 @@ module v6lb_lookup #(
   // ---------------------------------------------------------------- stage fwd_ex
   // The op ahead's writes, one kind per way: a whole entry (learn, host write), the deadline
   // alone (refresh), or the valid bit cleared (aging).
-  // Per way, two bits: 01 a whole entry, 10 the deadline, 11 the valid bit cleared, 00 nothing
-  // (two bits rather than three flags, so each forwarded flag is one 6-input LUT).
+  // Per way, two bits {k1, k0} (W_* above): two bits rather than three flags, so each forwarded
+  // flag is one 6-input LUT.
   logic [WAYS-1:0] lw_k1, lw_k0;
   logic [SW-1:0]   lw_data;
   wire pkt_to_svc = e_op == OP_PKT && e_svc_hit;
@@ -607,35 +609,28 @@ module v6lb_lookup #(
   always_comb begin
     integer w;
     for (w = 0; w < WAYS; w = w + 1) begin
+      keq[w] = e_keq[w];
+      vld[w] = e_vld[w];
+      lv[w] = e_live[w];
+      du[w] = e_due[w];
+      beok[w] = e_beok[w];
       case ({e_fw_same, lw_k1[w], lw_k0[w]})
-        3'b101: begin  // the op ahead wrote a whole entry here
+        {1'b1, W_FULL}: begin  // the op ahead wrote a whole entry here
           keq[w] = e_fw_keq;
           vld[w] = e_fw_vld;
           lv[w] = e_fw_live;
           du[w] = e_fw_due;
           beok[w] = e_fw_beok;
         end
-        3'b110: begin  // it refreshed this entry
-          keq[w] = e_keq[w];
-          vld[w] = e_vld[w];
+        {1'b1, W_DEADLINE}: begin  // it refreshed this entry
           lv[w] = e_dl_live[w];
           du[w] = e_fw_due;
-          beok[w] = e_beok[w];
         end
-        3'b111: begin  // it cleared this entry's valid bit
-          keq[w] = e_keq[w];
+        {1'b1, W_CLEAR}: begin  // it cleared this entry's valid bit
           vld[w] = 1'b0;
           lv[w] = 1'b0;
-          du[w] = e_due[w];
-          beok[w] = e_beok[w];
         end
-        default: begin
-          keq[w] = e_keq[w];
-          vld[w] = e_vld[w];
-          lv[w] = e_live[w];
-          du[w] = e_due[w];
-          beok[w] = e_beok[w];
-        end
+        default: ;
       endcase
       set_d[w*EW+:EW] = (e_fw_same && (lw_k1[w] || lw_k0[w])) ? lw_data[w*EW+:EW] :
                                                                  e_set[w*EW+:EW];
@@ -695,7 +690,7 @@ module v6lb_lookup #(
   end
 
   always_ff @(posedge clk) begin
-    lw_k0 <= init_active ? '0 : f_full_w | f_clr_w;
+    lw_k0 <= init_active ? '0 : f_full_w | f_clr_w;  // W_FULL or W_CLEAR
     lw_k1 <= init_active ? '0 : f_dl_w | f_clr_w;
     lw_data <= fwd_wdata;
   end
@@ -1007,20 +1002,25 @@ module v6lb_lookup #(
       rok[w] = z_ok[w];
       rdu[w] = z_due[w];
       rnd[w*32+:32] = z_nd[w*32+:32];
-      if (z_fw_same && !lr_k1[w] && lr_k0[w]) begin
-        rkeq[w] = z_fw_keq;
-        rvld[w] = z_fw_vld;
-        rlv[w] = z_fw_live;
-        rok[w] = z_fw_ok;
-        rdu[w] = z_fw_due;
-        rnd[w*32+:32] = z_fw_nd;
-      end else if (z_fw_same && lr_k1[w] && !lr_k0[w]) begin
-        rlv[w] = z_rf_live[w];
-        rdu[w] = z_rf_due[w];
-      end else if (z_fw_same && lr_k1[w] && lr_k0[w]) begin
-        rvld[w] = 1'b0;
-        rlv[w] = 1'b0;
-      end
+      case ({z_fw_same, lr_k1[w], lr_k0[w]})
+        {1'b1, W_FULL}: begin
+          rkeq[w] = z_fw_keq;
+          rvld[w] = z_fw_vld;
+          rlv[w] = z_fw_live;
+          rok[w] = z_fw_ok;
+          rdu[w] = z_fw_due;
+          rnd[w*32+:32] = z_fw_nd;
+        end
+        {1'b1, W_DEADLINE}: begin
+          rlv[w] = z_rf_live[w];
+          rdu[w] = z_rf_due[w];
+        end
+        {1'b1, W_CLEAR}: begin
+          rvld[w] = 1'b0;
+          rlv[w] = 1'b0;
+        end
+        default: ;
+      endcase
       rset[w*EW+:EW] = (z_fw_same && (lr_k1[w] || lr_k0[w])) ?
                        lr_data[w*EW+:EW] : z_set[w*EW+:EW];
     end

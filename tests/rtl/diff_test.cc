@@ -367,9 +367,10 @@ std::vector<FrameSpec> flows_in_set(uint32_t set, size_t n, const Geometry& geo,
   while (out.size() < n) {
     FrameSpec s;
     if (proto == 17) {
+      const ServiceConfig& dns = test_config().services[1];
       s.proto = 17;
-      s.dst = *Ipv6Addr::parse("2001:db8::53");
-      s.dport = 53;
+      s.dst = dns.vip;
+      s.dport = dns.port;
     }
     store_be16(&s.src.b[12], uint16_t(rng()));
     store_be16(&s.src.b[14], uint16_t(rng()));
