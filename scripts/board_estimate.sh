@@ -38,7 +38,7 @@ for k in DATA_WIDTH N_SERVICES N_BACKENDS MAGLEV_M FLOW_SETS_LOG2 REVERSE_LOG2; 
 done
 files="hw/rtl/v6lb_krnl.sv hw/rtl/v6lb_top.sv hw/rtl/v6lb_axil_regs.sv hw/rtl/v6lb_ingress.sv
   hw/rtl/v6lb_parser.sv hw/rtl/v6lb_crc32c_key.sv hw/rtl/v6lb_lookup.sv hw/rtl/v6lb_flow_mem.sv
-  hw/rtl/v6lb_counters.sv hw/rtl/v6lb_egress.sv hw/rtl/v6lb_fifo.sv hw/rtl/v6lb_skid_buffer.sv"
+  hw/rtl/v6lb_counters.sv hw/rtl/v6lb_counter_bank.sv hw/rtl/v6lb_egress.sv hw/rtl/v6lb_fifo.sv hw/rtl/v6lb_skid_buffer.sv"
 start=$(date +%s)
 echo "board $BOARD:$desc  (started $(date -u +%FT%TZ), log $OUT/yosys.log)"
 yosys -q -l "$OUT/yosys.log" -p "

@@ -1,6 +1,6 @@
 // All counters, 64-bit: global ones by number (host/include/v6lb/packet_class.h), per service,
-// per backend, and flow-table occupancy. Updated from one event per clock; the host reads any one
-// through a snapshot.
+// per backend (in counter banks), and flow-table occupancy. Updated from one event per clock;
+// the host reads any one through a snapshot taken when it writes CNT_SEL.
 module v6lb_counters #(
     parameter integer N_SERVICES = 64,
     parameter integer N_BACKENDS = 1024
@@ -28,94 +28,96 @@ module v6lb_counters #(
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [31:0] sel,          // CNT_SEL; bits 31:26 reserved
     /* verilator lint_on UNUSEDSIGNAL */
-    output logic [63:0] value        // the selected counter, combinational
+    input  wire        sel_write,    // sel was just written: take a snapshot
+    output logic        value_valid, // two clocks after sel_write, for one clock
+    output logic [63:0] value        // the selected counter then
 );
   localparam integer N_GLOBAL = 20;
   localparam integer RX_PACKETS = 0, RX_BYTES = 1, FWD_PACKETS = 2, FWD_BYTES = 3,
                      PUNT_PACKETS = 4, PUNT_BYTES = 5, FLOWS_LEARNED = 16, FLOW_TABLE_FULL = 17,
                      REPLY_PACKETS = 18, REPLY_STATELESS = 19;
+  localparam integer SB = N_SERVICES > 1 ? $clog2(N_SERVICES) : 1;
+  localparam integer BB = N_BACKENDS > 1 ? $clog2(N_BACKENDS) : 1;
 
-  logic [63:0] g[N_GLOBAL];
-  logic [63:0] s_packets[N_SERVICES], s_bytes[N_SERVICES], s_new[N_SERVICES];
-  logic [63:0] s_rpackets[N_SERVICES], s_rbytes[N_SERVICES];
-  logic [63:0] b_packets[N_BACKENDS], b_bytes[N_BACKENDS];
-  logic [63:0] b_rpackets[N_BACKENDS], b_rbytes[N_BACKENDS], b_new[N_BACKENDS];
-  logic [63:0] occ_fwd, occ_rep;
-
-  wire [63:0] len = {48'd0, c_len};
-  localparam integer SB = $clog2(N_SERVICES);
-  localparam integer BB = $clog2(N_BACKENDS);
-  wire svc_ok = {24'd0, c_service} < N_SERVICES;
-  wire be_ok = {16'd0, c_backend} < N_BACKENDS;
-  wire [SB-1:0] cs = c_service[SB-1:0];
-  wire [BB-1:0] cb = c_backend[BB-1:0];
-  wire pkt = c_valid && c_is_packet;
-
-  // Clearing walks the arrays one index per clock (block RAM has one write port); reset starts
-  // the same walk.
-  localparam integer N_CLEAR = N_SERVICES > N_BACKENDS ? N_SERVICES : N_BACKENDS;
-  logic        clearing;
-  logic [16:0] clear_idx;
+  // The event, registered (its fields come from several stages of v6lb_lookup).
+  logic        e_pkt, e_fwd, e_punt, e_to_svc, e_reply, e_stateless, e_learned, e_full;
+  logic        e_svc_ok, e_be_ok;
+  logic [4:0]  e_global;
+  logic [15:0] e_len;
+  logic [SB-1:0] e_svc;
+  logic [BB-1:0] e_be;
   always_ff @(posedge clk) begin
+    e_pkt <= !rst && c_valid && c_is_packet;
+    e_fwd <= c_fwd;
+    e_punt <= c_punt;
+    e_to_svc <= c_to_service;
+    e_reply <= c_reply;
+    e_stateless <= c_reply_stateless;
+    e_learned <= c_learned;
+    e_full <= c_table_full;
+    e_global <= c_global;
+    e_len <= c_len;
+    e_svc_ok <= {24'd0, c_service} < N_SERVICES;
+    e_be_ok <= {16'd0, c_backend} < N_BACKENDS;
+    e_svc <= c_service[SB-1:0];
+    e_be <= c_backend[BB-1:0];
+  end
+
+  // Global counters: flip-flops, several change per packet. A clear zeroes them at once.
+  logic [63:0] g[N_GLOBAL];
+  wire [63:0] len = {48'd0, e_len};
+  always_ff @(posedge clk) begin
+    integer i;
     if (rst || clear) begin
-      clearing <= 1'b1;
-      clear_idx <= 17'd0;
-    end else if (clearing) begin
-      if ({15'd0, clear_idx} < N_SERVICES) begin
-        s_packets[clear_idx[SB-1:0]] <= 64'd0;
-        s_bytes[clear_idx[SB-1:0]] <= 64'd0;
-        s_new[clear_idx[SB-1:0]] <= 64'd0;
-        s_rpackets[clear_idx[SB-1:0]] <= 64'd0;
-        s_rbytes[clear_idx[SB-1:0]] <= 64'd0;
-      end
-      if ({15'd0, clear_idx} < N_BACKENDS) begin
-        b_packets[clear_idx[BB-1:0]] <= 64'd0;
-        b_bytes[clear_idx[BB-1:0]] <= 64'd0;
-        b_rpackets[clear_idx[BB-1:0]] <= 64'd0;
-        b_rbytes[clear_idx[BB-1:0]] <= 64'd0;
-        b_new[clear_idx[BB-1:0]] <= 64'd0;
-      end
-      if ({15'd0, clear_idx} < N_GLOBAL) g[clear_idx[4:0]] <= 64'd0;
-      clear_idx <= clear_idx + 17'd1;
-      if ({15'd0, clear_idx} == N_CLEAR - 1) clearing <= 1'b0;
-    end
-    // Traffic keeps counting while a clear walks (an index not yet cleared loses its count).
-    if (pkt && !rst && !clear) begin
+      for (i = 0; i < N_GLOBAL; i = i + 1) g[i] <= 64'd0;
+    end else if (e_pkt) begin
       g[RX_PACKETS] <= g[RX_PACKETS] + 64'd1;
       g[RX_BYTES] <= g[RX_BYTES] + len;
-      if (c_fwd) begin
+      if (e_fwd) begin
         g[FWD_PACKETS] <= g[FWD_PACKETS] + 64'd1;
         g[FWD_BYTES] <= g[FWD_BYTES] + len;
       end
-      if (c_punt) begin
+      if (e_punt) begin
         g[PUNT_PACKETS] <= g[PUNT_PACKETS] + 64'd1;
         g[PUNT_BYTES] <= g[PUNT_BYTES] + len;
       end
-      if ({27'd0, c_global} < N_GLOBAL) g[c_global] <= g[c_global] + 64'd1;
-      if (c_learned) g[FLOWS_LEARNED] <= g[FLOWS_LEARNED] + 64'd1;
-      if (c_table_full) g[FLOW_TABLE_FULL] <= g[FLOW_TABLE_FULL] + 64'd1;
-      if (c_reply) g[REPLY_PACKETS] <= g[REPLY_PACKETS] + 64'd1;
-      if (c_reply_stateless) g[REPLY_STATELESS] <= g[REPLY_STATELESS] + 64'd1;
-      if (c_to_service && svc_ok) begin
-        s_packets[cs] <= s_packets[cs] + 64'd1;
-        s_bytes[cs] <= s_bytes[cs] + len;
-        if (c_learned) s_new[cs] <= s_new[cs] + 64'd1;
-      end
-      if (c_reply && svc_ok) begin
-        s_rpackets[cs] <= s_rpackets[cs] + 64'd1;
-        s_rbytes[cs] <= s_rbytes[cs] + len;
-      end
-      if (c_to_service && be_ok) begin
-        b_packets[cb] <= b_packets[cb] + 64'd1;
-        b_bytes[cb] <= b_bytes[cb] + len;
-        if (c_learned) b_new[cb] <= b_new[cb] + 64'd1;
-      end
-      if (c_reply && be_ok) begin
-        b_rpackets[cb] <= b_rpackets[cb] + 64'd1;
-        b_rbytes[cb] <= b_rbytes[cb] + len;
-      end
+      if ({27'd0, e_global} < N_GLOBAL) g[e_global] <= g[e_global] + 64'd1;
+      if (e_learned) g[FLOWS_LEARNED] <= g[FLOWS_LEARNED] + 64'd1;
+      if (e_full) g[FLOW_TABLE_FULL] <= g[FLOW_TABLE_FULL] + 64'd1;
+      if (e_reply) g[REPLY_PACKETS] <= g[REPLY_PACKETS] + 64'd1;
+      if (e_stateless) g[REPLY_STATELESS] <= g[REPLY_STATELESS] + 64'd1;
     end
-    // Occupancy is state, not traffic: a counter clear leaves it.
+  end
+
+  // Per service and per backend: one word of five counters per slot, in a counter bank.
+  // Service fields (CNT_SEL.FIELD): 0 packets, 1 bytes, 2 new flows, 3 reply packets, 4 reply
+  // bytes. Backend: 0 packets, 1 bytes, 2 reply packets, 3 reply bytes, 4 new flows.
+  wire [15:0] one = 16'd1;
+  wire [15:0] svc_pkts = e_to_svc ? one : 16'd0, svc_bytes = e_to_svc ? e_len : 16'd0;
+  wire [15:0] rep_pkts = e_reply ? one : 16'd0, rep_bytes = e_reply ? e_len : 16'd0;
+  wire [15:0] learned = e_to_svc && e_learned ? one : 16'd0;
+  wire touches = e_pkt && (e_to_svc || e_reply);
+
+  wire [15:0] idx = sel[15:0];
+  wire [7:0] field = sel[23:16];
+  wire [1:0] kind = sel[25:24];
+  wire [64*5-1:0] svc_word, be_word;
+
+  v6lb_counter_bank #(.ENTRIES(N_SERVICES), .FIELDS(5), .IDX_WIDTH(SB)) svc_bank (
+      .clk(clk), .rst(rst), .clear(clear),
+      .ev_valid(touches && e_svc_ok), .ev_idx(e_svc),
+      .ev_inc({rep_bytes, rep_pkts, learned, svc_bytes, svc_pkts}),
+      .rd_en(sel_write), .rd_idx(idx[SB-1:0]), .rd_data(svc_word));
+
+  v6lb_counter_bank #(.ENTRIES(N_BACKENDS), .FIELDS(5), .IDX_WIDTH(BB)) be_bank (
+      .clk(clk), .rst(rst), .clear(clear),
+      .ev_valid(touches && e_be_ok), .ev_idx(e_be),
+      .ev_inc({learned, rep_bytes, rep_pkts, svc_bytes, svc_pkts}),
+      .rd_en(sel_write), .rd_idx(idx[BB-1:0]), .rd_data(be_word));
+
+  // Flow-table occupancy is state, not traffic: a counter clear leaves it.
+  logic [63:0] occ_fwd, occ_rep;
+  always_ff @(posedge clk) begin
     if (rst) begin
       occ_fwd <= 64'd0;
       occ_rep <= 64'd0;
@@ -125,36 +127,31 @@ module v6lb_counters #(
     end
   end
 
-  wire [15:0] idx = sel[15:0];
-  wire [7:0] field = sel[23:16];
-  wire [1:0] kind = sel[25:24];
-  wire [SB-1:0] si = idx[SB-1:0];
-  wire [BB-1:0] bi = idx[BB-1:0];
-  always_comb begin
-    value = 64'd0;
+  // Host read: the banks and the flip-flop counters are sampled in the clock of sel_write, the
+  // selection made in the next.
+  logic        h_valid;
+  logic [1:0]  h_kind;
+  logic [2:0]  h_field;
+  logic        h_in_range;
+  logic [63:0] h_flop;  // the global or occupancy counter named
+  always_ff @(posedge clk) begin
+    h_valid <= !rst && sel_write;
+    h_kind <= kind;
+    h_field <= field < 8'd5 ? field[2:0] : 3'd7;
     case (kind)
-      2'd0: if ({16'd0, idx} < N_GLOBAL) value = g[idx[4:0]];
-      2'd1:
-        if ({16'd0, idx} < N_SERVICES)
-          case (field)
-            8'd0: value = s_packets[si];
-            8'd1: value = s_bytes[si];
-            8'd2: value = s_new[si];
-            8'd3: value = s_rpackets[si];
-            8'd4: value = s_rbytes[si];
-            default: value = 64'd0;
-          endcase
-      2'd2:
-        if ({16'd0, idx} < N_BACKENDS)
-          case (field)
-            8'd0: value = b_packets[bi];
-            8'd1: value = b_bytes[bi];
-            8'd2: value = b_rpackets[bi];
-            8'd3: value = b_rbytes[bi];
-            8'd4: value = b_new[bi];
-            default: value = 64'd0;
-          endcase
-      default: value = idx == 16'd0 ? occ_fwd : idx == 16'd1 ? occ_rep : 64'd0;
+      2'd0: h_in_range <= {16'd0, idx} < N_GLOBAL;
+      2'd1: h_in_range <= {16'd0, idx} < N_SERVICES;
+      2'd2: h_in_range <= {16'd0, idx} < N_BACKENDS;
+      default: h_in_range <= idx < 16'd2;
     endcase
+    h_flop <= kind == 2'd0 ? g[idx[4:0]] : idx[0] ? occ_rep : occ_fwd;
+    value_valid <= h_valid;
+    value <= 64'd0;
+    if (h_in_range)
+      case (h_kind)
+        2'd1: if (h_field != 3'd7) value <= svc_word[64*h_field+:64];
+        2'd2: if (h_field != 3'd7) value <= be_word[64*h_field+:64];
+        default: value <= h_flop;
+      endcase
   end
 endmodule

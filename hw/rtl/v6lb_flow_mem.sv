@@ -11,6 +11,11 @@ module v6lb_flow_mem #(
     input  wire                  rd_en,
     input  wire [SETS_LOG2-1:0]  rd_addr,
     output wire [WORD_WIDTH-1:0] rd_data,   // the cycle after rd_en
+    // rd_data's two candidates and the select, for a reader that computes on both and selects
+    // last (so the select is not in series with its logic): rd_data = rd_byp ? rd_wdata : rd_q.
+    output wire [WORD_WIDTH-1:0] rd_q,
+    output wire [WORD_WIDTH-1:0] rd_wdata,
+    output wire                  rd_byp,
     input  wire                  wr_en,
     input  wire [SETS_LOG2-1:0]  wr_addr,
     input  wire [WORD_WIDTH-1:0] wr_data
@@ -35,5 +40,8 @@ module v6lb_flow_mem #(
     end
   end
 
-  assign rd_data = (byp_we && byp_same) ? byp_data : mem_q;
+  assign rd_q = mem_q;
+  assign rd_wdata = byp_data;
+  assign rd_byp = byp_we && byp_same;
+  assign rd_data = rd_byp ? byp_data : mem_q;
 endmodule

@@ -251,7 +251,7 @@ module v6lb_lookup #(
   function automatic live_at(input [31:0] deadline, input [31:0] now);
     logic [31:0] d;
     d = now - deadline;
-    live_at = d[31] || d == 32'd0;
+    live_at = d[31] || now == deadline;  // the equality beside the subtraction, not after it
   endfunction
 
   function automatic live(input [EW-1:0] e, input [31:0] now);
@@ -271,6 +271,10 @@ module v6lb_lookup #(
 
   function automatic [31:0] lifetime_end(input [31:0] now, input [31:0] t);
     lifetime_end = now + t + {3'd0, t[31:3]};
+  endfunction
+
+  function automatic be_ok(input [15:0] b);
+    be_ok = bok(b) && be_valid[bidx(b)];
   endfunction
 
   // Set bits of a way mask.
@@ -466,7 +470,8 @@ module v6lb_lookup #(
   // ---------------------------------------------------------------- forward table
   // One memory per way: a write changes only the ways it names, so nothing merges the new entry
   // into the rest of the set on the way to the write port.
-  wire  [SW-1:0]   fwd_q;
+  wire  [SW-1:0]   fwd_q, fwd_mq, fwd_mw;  // the set read; its two candidates (v6lb_flow_mem)
+  wire  [WAYS-1:0] fwd_mb;
   logic [WAYS-1:0] fwd_we;
   logic [SW-1:0]   fwd_wdata;
   logic [FLOW_SETS_LOG2-1:0] e_fwd_set;
@@ -475,6 +480,7 @@ module v6lb_lookup #(
     for (gfw = 0; gfw < WAYS; gfw = gfw + 1) begin : g_fwd_way
       v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(EW)) fwd_mem (
           .clk(clk), .rd_en(op_in != OP_NONE), .rd_addr(fwd_set_in), .rd_data(fwd_q[gfw*EW+:EW]),
+          .rd_q(fwd_mq[gfw*EW+:EW]), .rd_wdata(fwd_mw[gfw*EW+:EW]), .rd_byp(fwd_mb[gfw]),
           .wr_en(fwd_we[gfw]), .wr_addr(init_active ? init_idx : e_fwd_set),
           .wr_data(init_active ? {EW{1'b0}} : fwd_wdata[gfw*EW+:EW]));
     end
@@ -489,20 +495,6 @@ module v6lb_lookup #(
   wire [31:0] r_deadline = lifetime_end(r_now, r_timeout);
   wire        pick_ok = mg_q != NO_BACKEND && bok(mg_q) && be_valid[bidx(mg_q)];
 
-  logic [WAYS-1:0] cmp_keq, cmp_vld, cmp_live, cmp_due, cmp_beok;
-  always_comb begin
-    integer w;
-    logic [EW-1:0] e;
-    for (w = 0; w < WAYS; w = w + 1) begin
-      e = fwd_q[w*EW+:EW];
-      cmp_keq[w] = e[295:0] == r_key;
-      cmp_vld[w] = e[296];
-      cmp_live[w] = live(e, r_now);
-      cmp_due[w] = due(e, r_now, r_timeout);
-      cmp_beok[w] = bok(e[312:297]) && be_valid[bidx(e[312:297])];
-    end
-  end
-
   // What this op will write into a way, for the flags of the op behind it: a packet writes its
   // key with its deadline (a learn, or a refresh of the entry with its key); a host write the
   // entry it carries; an aging step clears valid bits.
@@ -514,8 +506,36 @@ module v6lb_lookup #(
   wire fw_keq = e_wkey == r_key;
   wire fw_live = e_wvalid && live_at(e_wdl, r_now);
   wire fw_due = due_at(e_wdl, r_now, r_timeout);
-  wire fw_beok = bok(e_wbe) && be_valid[bidx(e_wbe)];
+  wire fw_beok = be_ok(e_wbe);
   wire fw_same = e_op != OP_NONE && e_fwd_set == r_fwd_set;
+
+  // Per way, the flags fwd_ex decides on, already combined (so fwd_ex only picks, per way, the
+  // set of flags that matches what the op ahead wrote there): a live match (m), one whose
+  // backend is valid (mb), a valid key match (kv), free or expired (fr), due for a refresh
+  // (du), to be cleared by aging (cl), valid (vld); and m, mb, fr, cl again for the case that
+  // the op ahead refreshes this entry (its deadline is then e_wdl: live is fw_live).
+  // They are made from both candidates of the memory's bypass and selected last, so the select
+  // is not in series with the compares and subtractions.
+  function automatic [10:0] fwd_flags(input [EW-1:0] e, input [295:0] key, input [31:0] now,
+                                      input [31:0] t, input fwlive);
+    logic keq, lv, bo, dl;
+    keq = e[295:0] == key;
+    lv = live(e, now);
+    bo = be_ok(e[312:297]);
+    dl = e[296] && fwlive;
+    fwd_flags = {lv && keq, lv && keq && bo, e[296] && keq, !lv, due(e, now, t), e[296] && !lv,
+                 e[296], dl && keq, dl && keq && bo, !dl, e[296] && !fwlive};
+  endfunction
+
+  logic [WAYS-1:0] c_m, c_mb, c_kv, c_fr, c_du, c_cl, c_vld, c_dm, c_dmb, c_dfr, c_dcl;
+  always_comb begin
+    integer w;
+    for (w = 0; w < WAYS; w = w + 1)
+      {c_m[w], c_mb[w], c_kv[w], c_fr[w], c_du[w], c_cl[w], c_vld[w], c_dm[w], c_dmb[w],
+       c_dfr[w], c_dcl[w]} =
+          fwd_mb[w] ? fwd_flags(fwd_mw[w*EW+:EW], r_key, r_now, r_timeout, fw_live) :
+                      fwd_flags(fwd_mq[w*EW+:EW], r_key, r_now, r_timeout, fw_live);
+  end
 
   logic [1:0]   e_op;
   logic [3:0]   e_class;
@@ -534,8 +554,8 @@ module v6lb_lookup #(
   logic [1:0]   e_host_way;
   logic [EW-1:0] e_host_wdata;
   logic [SW-1:0] e_set;
-  logic [WAYS-1:0] e_keq, e_vld, e_live, e_due, e_beok, e_dl_live;
-  logic         e_fw_same, e_fw_keq, e_fw_live, e_fw_due, e_fw_beok, e_fw_vld;
+  logic [WAYS-1:0] e_m, e_mb, e_kv, e_fr, e_du, e_cl, e_vld, e_dm, e_dmb, e_dfr, e_dcl;
+  logic         e_fw_same, e_fm, e_fmb, e_fkv, e_ffr, e_fdu, e_fcl, e_fvld;
   logic [15:0]  e_mg;
   logic         e_pick_ok;
   logic         eq_valid;
@@ -569,18 +589,26 @@ module v6lb_lookup #(
     e_host_way <= r_host_way;
     e_host_wdata <= r_host_wdata;
     e_set <= fwd_q;
-    e_keq <= cmp_keq;
-    e_vld <= cmp_vld;
-    e_live <= cmp_live;
-    e_due <= cmp_due;
-    e_beok <= cmp_beok;
-    e_dl_live <= cmp_vld & {WAYS{fw_live}};
+    e_m <= c_m;
+    e_mb <= c_mb;
+    e_kv <= c_kv;
+    e_fr <= c_fr;
+    e_du <= c_du;
+    e_cl <= c_cl;
+    e_vld <= c_vld;
+    e_dm <= c_dm;
+    e_dmb <= c_dmb;
+    e_dfr <= c_dfr;
+    e_dcl <= c_dcl;
+    // The same flags for the entry the op ahead writes whole.
     e_fw_same <= fw_same;
-    e_fw_keq <= fw_keq;
-    e_fw_vld <= e_wvalid;
-    e_fw_live <= fw_live;
-    e_fw_due <= fw_due;
-    e_fw_beok <= fw_beok;
+    e_fm <= fw_live && fw_keq;
+    e_fmb <= fw_live && fw_keq && fw_beok;
+    e_fkv <= e_wvalid && fw_keq;
+    e_ffr <= !fw_live;
+    e_fdu <= fw_due;
+    e_fcl <= e_wvalid && !fw_live;
+    e_fvld <= e_wvalid;
     e_mg <= mg_q;
     e_pick_ok <= pick_ok;
     eq_valid <= rq_valid;
@@ -604,32 +632,22 @@ module v6lb_lookup #(
   logic [SW-1:0]   lw_data;
   wire pkt_to_svc = e_op == OP_PKT && e_svc_hit;
 
-  logic [WAYS-1:0] keq, vld, lv, du, beok;
+  logic [WAYS-1:0] fx_m, fx_mb, fx_kv, fx_fr, fx_du, fx_cl, fx_vld;
   logic [SW-1:0]   set_d;   // the set as the op ahead left it
   always_comb begin
     integer w;
     for (w = 0; w < WAYS; w = w + 1) begin
-      keq[w] = e_keq[w];
-      vld[w] = e_vld[w];
-      lv[w] = e_live[w];
-      du[w] = e_due[w];
-      beok[w] = e_beok[w];
+      {fx_m[w], fx_mb[w], fx_kv[w], fx_fr[w], fx_du[w], fx_cl[w], fx_vld[w]} =
+          {e_m[w], e_mb[w], e_kv[w], e_fr[w], e_du[w], e_cl[w], e_vld[w]};
       case ({e_fw_same, lw_k1[w], lw_k0[w]})
-        {1'b1, W_FULL}: begin  // the op ahead wrote a whole entry here
-          keq[w] = e_fw_keq;
-          vld[w] = e_fw_vld;
-          lv[w] = e_fw_live;
-          du[w] = e_fw_due;
-          beok[w] = e_fw_beok;
-        end
-        {1'b1, W_DEADLINE}: begin  // it refreshed this entry
-          lv[w] = e_dl_live[w];
-          du[w] = e_fw_due;
-        end
-        {1'b1, W_CLEAR}: begin  // it cleared this entry's valid bit
-          vld[w] = 1'b0;
-          lv[w] = 1'b0;
-        end
+        {1'b1, W_FULL}:  // the op ahead wrote a whole entry here
+          {fx_m[w], fx_mb[w], fx_kv[w], fx_fr[w], fx_du[w], fx_cl[w], fx_vld[w]} =
+              {e_fm, e_fmb, e_fkv, e_ffr, e_fdu, e_fcl, e_fvld};
+        {1'b1, W_DEADLINE}:  // it refreshed this entry
+          {fx_m[w], fx_mb[w], fx_fr[w], fx_du[w], fx_cl[w]} =
+              {e_dm[w], e_dmb[w], e_dfr[w], e_fdu, e_dcl[w]};
+        {1'b1, W_CLEAR}:  // it cleared this entry's valid bit
+          {fx_m[w], fx_mb[w], fx_kv[w], fx_fr[w], fx_cl[w], fx_vld[w]} = 6'b000100;
         default: ;
       endcase
       set_d[w*EW+:EW] = (e_fw_same && (lw_k1[w] || lw_k0[w])) ? lw_data[w*EW+:EW] :
@@ -650,13 +668,13 @@ module v6lb_lookup #(
   // (live or not, so keys are never duplicated), else the first free or expired way. Written
   // one-hot, so every write enable is a short AND-OR of the flags.
   always_comb begin
-    ins1 = first_way(vld & keq);
-    if (ins1 == '0) ins1 = first_way(~lv);
+    ins1 = first_way(fx_kv);
+    if (ins1 == '0) ins1 = first_way(fx_fr);
   end
-  assign lk1 = first_way(lv & keq);
-  assign ins_ok = |((vld & keq) | ~lv);
-  assign hit = |(lk1 & beok);
-  wire hit_due = |(lk1 & du);
+  assign lk1 = first_way(fx_m);
+  assign ins_ok = |(fx_kv | fx_fr);
+  assign hit = |(lk1 & fx_mb);
+  wire hit_due = |(lk1 & fx_du);
 
   wire op_host_fwd_write = e_op == OP_HOST && !e_host_reply && e_host_write;
   always_comb begin
@@ -668,15 +686,18 @@ module v6lb_lookup #(
     for (w = 0; w < WAYS; w = w + 1) begin
       e = set_d[w*EW+:EW];
       // A refresh can only be of the live match with a valid backend (and then nothing is
-      // learned), a learn only when there is none.
+      // learned), a learn only when there is none. A way a packet writes is the first live
+      // match exactly when it is a live match with a valid backend at all (fx_mb): a learn's way
+      // is the first valid key match or a way that is not live, neither with fx_mb set when
+      // nothing hit. So the data does not wait for the first-way choice.
       if (e_op == OP_HOST) fwd_wdata[w*EW+:EW] = e_host_wdata;
       else if (e_op == OP_AGE) fwd_wdata[w*EW+:EW] = {e[EW-1:297], 1'b0, e[295:0]};
-      else if (lk1[w] && beok[w]) fwd_wdata[w*EW+:EW] = {e_deadline, e[320:0]};
+      else if (fx_mb[w]) fwd_wdata[w*EW+:EW] = {e_deadline, e[320:0]};
       else fwd_wdata[w*EW+:EW] = make_entry(e_key, e_mg, e_svc, e_deadline);
-      f_dl_w[w] = pkt_to_svc && lk1[w] && beok[w] && du[w];
+      f_dl_w[w] = pkt_to_svc && lk1[w] && fx_mb[w] && fx_du[w];
       f_full_w[w] = (pkt_to_svc && !hit && e_pick_ok && ins1[w]) ||
                     (op_host_fwd_write && e_host_way == w[1:0]);
-      f_clr_w[w] = e_op == OP_AGE && vld[w] && !lv[w];
+      f_clr_w[w] = e_op == OP_AGE && fx_cl[w];
       // A learn or a refresh leaves the way valid; only a host write or aging says otherwise.
       f_new_vld[w] = e_op == OP_HOST ? e_host_wdata[296] : e_op != OP_AGE;
     end
@@ -753,7 +774,7 @@ module v6lb_lookup #(
     xr_be <= eq_be;
     xr_svc <= eq_svc;
     x_fwd_we <= f_full_w | f_dl_w | f_clr_w;
-    x_fwd_old_vld <= vld;
+    x_fwd_old_vld <= fx_vld;
     x_fwd_new_vld <= f_new_vld;
   end
   // Occupancy change of the forward table: ways that became valid minus ways that stopped.
@@ -772,7 +793,8 @@ module v6lb_lookup #(
   // No usable reply entry: the reverse table may still name the service.
   wire rev_ok = xr_valid && xr_match && xr_tbl_ok;
 
-  wire [SW-1:0] rep_q;
+  wire [SW-1:0] rep_q, rep_mq, rep_mw;  // as fwd_q, fwd_mq, fwd_mw
+  wire [WAYS-1:0] rep_mb;
   logic [WAYS-1:0] rep_we;
   logic [SW-1:0]   rep_wdata;
   logic [FLOW_SETS_LOG2-1:0] z_rep_set;
@@ -781,6 +803,7 @@ module v6lb_lookup #(
     for (grw = 0; grw < WAYS; grw = grw + 1) begin : g_rep_way
       v6lb_flow_mem #(.SETS_LOG2(FLOW_SETS_LOG2), .WORD_WIDTH(EW)) rep_mem (
           .clk(clk), .rd_en(x_op != OP_NONE), .rd_addr(x_rep_set), .rd_data(rep_q[grw*EW+:EW]),
+          .rd_q(rep_mq[grw*EW+:EW]), .rd_wdata(rep_mw[grw*EW+:EW]), .rd_byp(rep_mb[grw]),
           .wr_en(rep_we[grw]), .wr_addr(init_active ? init_idx : z_rep_set),
           .wr_data(init_active ? {EW{1'b0}} : rep_wdata[grw*EW+:EW]));
     end
@@ -794,7 +817,8 @@ module v6lb_lookup #(
   logic [127:0] k_src, k_dst;
   logic [15:0]  k_sport, k_dport, k_l4_csum, k_len;
   logic [7:0]   k_hop;
-  logic [31:0]  k_now, k_deadline, k_now_gap;
+  logic [31:0]  k_now, k_deadline;
+  logic [31:0]  k_life_end[N_SERVICES];  // k_now + each service's lifetime
   logic [295:0] k_key, k_rkey;
   logic         k_to_svc, k_reply, k_rev_ok;
   logic [7:0]   k_svc, k_rev_svc;
@@ -820,7 +844,6 @@ module v6lb_lookup #(
     k_len <= x_len;
     k_hop <= x_hop;
     k_now <= x_now;
-    k_now_gap <= x_now - k_now;  // this op's time minus the op ahead's (then in rep_cmp)
     k_deadline <= x_now + svc_life[sidx(x_svc)];
     k_key <= pkt_to_svc_x ? rkey : x_key;
     k_rkey <= rkey;
@@ -854,7 +877,6 @@ module v6lb_lookup #(
     entry_ok = sok(s) && svc_valid[sidx(s)] && bok(b) && be_valid[bidx(b)];
   endfunction
 
-  logic [WAYS-1:0] rc_keq, rc_vld, rc_live, rc_ok, rc_due, rc_rf_live, rc_rf_due;
   logic [WAYS*32-1:0] rc_nd;
   // The op ahead, as registers of rep_ex.
   logic [295:0] z_wkey;
@@ -866,35 +888,44 @@ module v6lb_lookup #(
   // For a refresh by the op ahead: per service, whether an entry of that service would be live
   // and due for this op (the time gap between the two ops is registered in rep_key, where the
   // op ahead is in rep_cmp), so a way only selects one of N_SERVICES precomputed bits.
+  // They are made in rep_key (where this op is x and the op ahead k), from the op ahead's
+  // deadline per service registered a stage before that.
   logic [N_SERVICES-1:0] rf_live_svc, rf_due_svc;
-  always_comb begin
+  always_ff @(posedge clk) begin
     integer sv;
-    logic [31:0] d;
     for (sv = 0; sv < N_SERVICES; sv = sv + 1) begin
-      d = k_now_gap - svc_life[sv];  // = k_now - (z_now + life)
-      rf_live_svc[sv] = d[31] || d == 32'd0;
-      d = svc_life[sv] - k_now_gap;  // = (z_now + life) - k_now
-      rf_due_svc[sv] = $signed(d) <= $signed(svc_timeout[sv]);
+      k_life_end[sv] <= x_now + svc_life[sv];
+      rf_live_svc[sv] <= live_at(k_life_end[sv], x_now);
+      rf_due_svc[sv] <= due_at(k_life_end[sv], x_now, svc_timeout[sv]);
     end
   end
+  // The flags rep_ex decides on, combined as in fwd_cmp: a live match (m), one whose service
+  // and backend are valid (mo), a valid key match (kv), free or expired (fr), due (du), to be
+  // cleared by aging (cl), valid (vld); and m, mo, fr, du, cl for the case that the op ahead
+  // refreshes this entry. Made for both candidates of the memory's bypass, selected last.
+  function automatic [11:0] rep_flags(input [EW-1:0] e, input [295:0] key, input [31:0] now,
+                                      input [N_SERVICES-1:0] rf_live,
+                                      input [N_SERVICES-1:0] rf_due);
+    logic keq, lv, ok, rl;
+    keq = e[295:0] == key;
+    lv = live(e, now);
+    ok = entry_ok(e[320:313], e[312:297]);
+    rl = e[296] && rf_live[sidx(e[320:313])];
+    rep_flags = {lv && keq, lv && keq && ok, e[296] && keq, !lv,
+                 due_at(e[352:321], now, svc_timeout[sidx(e[320:313])]), e[296] && !lv, e[296],
+                 rl && keq, rl && keq && ok, !rl, rf_due[sidx(e[320:313])], e[296] && !rl};
+  endfunction
+
+  logic [WAYS-1:0] rc_m, rc_mo, rc_kv, rc_fr, rc_du, rc_cl, rc_vld, rc_dm, rc_dmo, rc_dfr, rc_ddu,
+                   rc_dcl;
   always_comb begin
     integer w;
-    logic [EW-1:0] e;
-    logic [31:0] t, life;
     for (w = 0; w < WAYS; w = w + 1) begin
-      e = rep_q[w*EW+:EW];
-      t = svc_timeout[sidx(e[320:313])];
-      life = svc_life[sidx(e[320:313])];
-      rc_keq[w] = e[295:0] == k_key;
-      rc_vld[w] = e[296];
-      rc_live[w] = live(e, k_now);
-      rc_ok[w] = entry_ok(e[320:313], e[312:297]);
-      rc_due[w] = due_at(e[352:321], k_now, t);
-      rc_nd[w*32+:32] = k_now + life;
-      // If the op ahead refreshes this way, its deadline becomes z_now + life; live_at and
-      // due_at of that deadline, with the times subtracted first (live includes valid):
-      rc_rf_live[w] = e[296] && rf_live_svc[sidx(e[320:313])];  // and valid
-      rc_rf_due[w] = rf_due_svc[sidx(e[320:313])];
+      {rc_m[w], rc_mo[w], rc_kv[w], rc_fr[w], rc_du[w], rc_cl[w], rc_vld[w], rc_dm[w], rc_dmo[w],
+       rc_dfr[w], rc_ddu[w], rc_dcl[w]} =
+          rep_mb[w] ? rep_flags(rep_mw[w*EW+:EW], k_key, k_now, rf_live_svc, rf_due_svc) :
+                      rep_flags(rep_mq[w*EW+:EW], k_key, k_now, rf_live_svc, rf_due_svc);
+      rc_nd[w*32+:32] = k_now + svc_life[sidx(rep_q[w*EW+313+:8])];
     end
   end
   wire [31:0] fw_t = svc_timeout[sidx(z_wsvc)];
@@ -923,9 +954,9 @@ module v6lb_lookup #(
   logic         z_write_reply, z_learned, z_full, z_no_backend;
   logic signed [3:0] z_occ_fwd;
   logic [SW-1:0] z_set;
-  logic [WAYS-1:0] z_keq, z_vld, z_live, z_ok, z_due, z_rf_live, z_rf_due;
+  logic [WAYS-1:0] z_m, z_mo, z_kv, z_fr, z_du, z_cl, z_vld, z_dm, z_dmo, z_dfr, z_ddu, z_dcl;
   logic [WAYS*32-1:0] z_nd;
-  logic         z_fw_same, z_fw_keq, z_fw_vld, z_fw_live, z_fw_ok, z_fw_due;
+  logic         z_fw_same, z_fm, z_fmo, z_fkv, z_ffr, z_fdu, z_fcl, z_fvld;
   logic [31:0]  z_fw_nd;
 
   always_ff @(posedge clk) begin
@@ -963,20 +994,28 @@ module v6lb_lookup #(
     z_no_backend <= k_no_backend;
     z_occ_fwd <= k_occ_fwd;
     z_set <= rep_q;
-    z_keq <= rc_keq;
+    z_m <= rc_m;
+    z_mo <= rc_mo;
+    z_kv <= rc_kv;
+    z_fr <= rc_fr;
+    z_du <= rc_du;
+    z_cl <= rc_cl;
     z_vld <= rc_vld;
-    z_live <= rc_live;
-    z_ok <= rc_ok;
-    z_due <= rc_due;
+    z_dm <= rc_dm;
+    z_dmo <= rc_dmo;
+    z_dfr <= rc_dfr;
+    z_ddu <= rc_ddu;
+    z_dcl <= rc_dcl;
     z_nd <= rc_nd;
-    z_rf_live <= rc_rf_live;
-    z_rf_due <= rc_rf_due;
+    // The same flags for the entry the op ahead writes whole.
     z_fw_same <= rfw_same;
-    z_fw_keq <= rfw_keq;
-    z_fw_vld <= z_wvalid;
-    z_fw_live <= rfw_live;
-    z_fw_ok <= rfw_ok;
-    z_fw_due <= rfw_due;
+    z_fm <= rfw_live && rfw_keq;
+    z_fmo <= rfw_live && rfw_keq && rfw_ok;
+    z_fkv <= z_wvalid && rfw_keq;
+    z_ffr <= !rfw_live;
+    z_fdu <= rfw_due;
+    z_fcl <= z_wvalid && !rfw_live;
+    z_fvld <= z_wvalid;
     z_fw_nd <= rfw_nd;
     // What this op writes as a whole entry, for the op behind it.
     z_wkey <= k_op == OP_HOST ? k_host_wdata[295:0] : k_rkey;
@@ -990,35 +1029,26 @@ module v6lb_lookup #(
   logic [WAYS-1:0] lr_k1, lr_k0;  // per way, as lw_k1/lw_k0 in fwd_ex
   logic [SW-1:0]   lr_data;
 
-  logic [WAYS-1:0] rkeq, rvld, rlv, rok, rdu;
+  logic [WAYS-1:0] rm, rmo, rkv, rfr, rdu, rcl, rvld;
   logic [WAYS*32-1:0] rnd;
   logic [SW-1:0]   rset;   // the set as the op ahead left it
   always_comb begin
     integer w;
     for (w = 0; w < WAYS; w = w + 1) begin
-      rkeq[w] = z_keq[w];
-      rvld[w] = z_vld[w];
-      rlv[w] = z_live[w];
-      rok[w] = z_ok[w];
-      rdu[w] = z_due[w];
+      {rm[w], rmo[w], rkv[w], rfr[w], rdu[w], rcl[w], rvld[w]} =
+          {z_m[w], z_mo[w], z_kv[w], z_fr[w], z_du[w], z_cl[w], z_vld[w]};
       rnd[w*32+:32] = z_nd[w*32+:32];
       case ({z_fw_same, lr_k1[w], lr_k0[w]})
         {1'b1, W_FULL}: begin
-          rkeq[w] = z_fw_keq;
-          rvld[w] = z_fw_vld;
-          rlv[w] = z_fw_live;
-          rok[w] = z_fw_ok;
-          rdu[w] = z_fw_due;
+          {rm[w], rmo[w], rkv[w], rfr[w], rdu[w], rcl[w], rvld[w]} =
+              {z_fm, z_fmo, z_fkv, z_ffr, z_fdu, z_fcl, z_fvld};
           rnd[w*32+:32] = z_fw_nd;
         end
-        {1'b1, W_DEADLINE}: begin
-          rlv[w] = z_rf_live[w];
-          rdu[w] = z_rf_due[w];
-        end
-        {1'b1, W_CLEAR}: begin
-          rvld[w] = 1'b0;
-          rlv[w] = 1'b0;
-        end
+        {1'b1, W_DEADLINE}:
+          {rm[w], rmo[w], rfr[w], rdu[w], rcl[w]} =
+              {z_dm[w], z_dmo[w], z_dfr[w], z_ddu[w], z_dcl[w]};
+        {1'b1, W_CLEAR}:
+          {rm[w], rmo[w], rkv[w], rfr[w], rcl[w], rvld[w]} = 6'b000100;
         default: ;
       endcase
       rset[w*EW+:EW] = (z_fw_same && (lr_k1[w] || lr_k0[w])) ?
@@ -1036,12 +1066,12 @@ module v6lb_lookup #(
 
   // The same choices as fwd_ex, one-hot.
   always_comb begin
-    rins1 = first_way(rvld & rkeq);
-    if (rins1 == '0) rins1 = first_way(~rlv);
+    rins1 = first_way(rkv);
+    if (rins1 == '0) rins1 = first_way(rfr);
   end
-  assign rlk1 = first_way(rlv & rkeq);
-  wire rins_ok = |((rvld & rkeq) | ~rlv);
-  assign rep_ok = |(rlk1 & rok);
+  assign rlk1 = first_way(rm);
+  wire rins_ok = |(rkv | rfr);
+  assign rep_ok = |(rlk1 & rmo);
   wire op_host_rep_write = z_op == OP_HOST && z_host_reply && z_host_write;
   wire learn_reply = z_to_svc && z_write_reply;
 
@@ -1063,8 +1093,8 @@ module v6lb_lookup #(
       else if (z_reply) rep_wdata[w*EW+:EW] = {rnd[w*32+:32], e[320:0]};
       else rep_wdata[w*EW+:EW] = make_entry(z_rkey, z_be, z_svc, z_deadline);
       rx_full[w] = (learn_reply && rins1[w]) || (op_host_rep_write && z_host_way == w[1:0]);
-      rx_dl[w] = z_reply && rlk1[w] && rok[w] && rdu[w];
-      rx_clr[w] = z_op == OP_AGE && rvld[w] && !rlv[w];
+      rx_dl[w] = z_reply && rlk1[w] && rmo[w] && rdu[w];
+      rx_clr[w] = z_op == OP_AGE && rcl[w];
       rx_new_vld[w] = z_op == OP_HOST ? z_host_wdata[296] : z_op != OP_AGE;
     end
     y_full = learn_reply && !rins_ok;

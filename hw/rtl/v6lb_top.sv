@@ -91,9 +91,8 @@ module v6lb_top #(
   logic        tbl_busy, tbl_error, tbl_rdata_valid;
   logic [511:0] tbl_rdata;
   wire         cnt_sel_write, cnt_clear;
-  logic        cnt_value_valid;
-  logic [63:0] cnt_snapshot;
-  wire [63:0]  cnt_value;
+  wire         cnt_value_valid;
+  wire [63:0]  cnt_snapshot;
   logic [31:0] tick;
 
   v6lb_axil_regs #(
@@ -407,11 +406,7 @@ module v6lb_top #(
       .c_to_service(c_to_service), .c_reply(c_reply), .c_reply_stateless(c_reply_stateless),
       .c_learned(c_learned), .c_table_full(c_table_full), .c_service(c_service), .c_backend(c_backend),
       .c_occ_fwd_delta(c_occ_fwd_delta), .c_occ_rep_delta(c_occ_rep_delta),
-      .c_is_packet(c_is_packet), .sel(cnt_sel), .value(cnt_value));
-
-  always_ff @(posedge clk) begin
-    cnt_value_valid <= cnt_sel_write;
-    if (cnt_sel_write) cnt_snapshot <= cnt_value;
-  end
+      .c_is_packet(c_is_packet), .sel(cnt_sel), .sel_write(cnt_sel_write),
+      .value_valid(cnt_value_valid), .value(cnt_snapshot));
 endmodule
 /* verilator lint_on UNUSEDSIGNAL */

@@ -30,7 +30,7 @@ set prj_dir $build_dir/prj_$kernel
 set rtl_files [list \
   $rtl_dir/v6lb_krnl.sv $rtl_dir/v6lb_top.sv $rtl_dir/v6lb_axil_regs.sv $rtl_dir/v6lb_ingress.sv \
   $rtl_dir/v6lb_parser.sv $rtl_dir/v6lb_crc32c_key.sv $rtl_dir/v6lb_lookup.sv \
-  $rtl_dir/v6lb_flow_mem.sv $rtl_dir/v6lb_counters.sv $rtl_dir/v6lb_egress.sv \
+  $rtl_dir/v6lb_flow_mem.sv $rtl_dir/v6lb_counters.sv $rtl_dir/v6lb_counter_bank.sv $rtl_dir/v6lb_egress.sv \
   $rtl_dir/v6lb_fifo.sv $rtl_dir/v6lb_skid_buffer.sv]
 set synth_xdc $here/v6lb_krnl_synth.xdc
 foreach f [concat $rtl_files [list $kernel_xml $gen_dir/v6lb_regs.svh $synth_xdc]] {
