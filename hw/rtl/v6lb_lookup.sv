@@ -216,20 +216,21 @@ module v6lb_lookup #(
     end
   end
 
+  // The index goes to the arrays unguarded (an out-of-range index reads some entry); the guard
+  // zeroes the result after the read, so it is not in series with the read multiplexers.
   wire svc_rok = sok(svc_ridx);
   wire be_rok = bok(be_ridx);
-  wire [7:0] svc_ri = svc_rok ? svc_ridx : 8'd0;
-  wire [15:0] be_ri = be_rok ? be_ridx : 16'd0;
-  wire [127:0] svc_vip_r = svc_vip[sidx(svc_ri)];
-  wire [127:0] be_addr_r = be_addr[bidx(be_ri)];
-  wire [47:0] be_mac_r = be_mac[bidx(be_ri)];
+  wire [127:0] svc_vip_r = svc_vip[sidx(svc_ridx)];
+  wire [127:0] be_addr_r = be_addr[bidx(be_ridx)];
+  wire [47:0] be_mac_r = be_mac[bidx(be_ridx)];
   always_ff @(posedge clk) svc_rdata <= !svc_rok ? 512'd0 :
-      {320'd0, svc_timeout[sidx(svc_ri)], svc_valid[sidx(svc_ri)], 5'd0, svc_sched[sidx(svc_ri)],
-       svc_proto[sidx(svc_ri)], svc_port[sidx(svc_ri)],
+      {320'd0, svc_timeout[sidx(svc_ridx)], svc_valid[sidx(svc_ridx)], 5'd0,
+       svc_sched[sidx(svc_ridx)], svc_proto[sidx(svc_ridx)], svc_port[sidx(svc_ridx)],
        svc_vip_r[31:0], svc_vip_r[63:32], svc_vip_r[95:64], svc_vip_r[127:96]};
   always_ff @(posedge clk) be_rdata <= !be_rok ? 512'd0 :
-      {288'd0, be_mac_r[15:0], 16'd0, be_mac_r[47:16], be_valid[bidx(be_ri)], 7'd0, be_service[bidx(be_ri)],
-       be_port[bidx(be_ri)], be_addr_r[31:0], be_addr_r[63:32], be_addr_r[95:64], be_addr_r[127:96]};
+      {288'd0, be_mac_r[15:0], 16'd0, be_mac_r[47:16], be_valid[bidx(be_ridx)], 7'd0,
+       be_service[bidx(be_ridx)], be_port[bidx(be_ridx)],
+       be_addr_r[31:0], be_addr_r[63:32], be_addr_r[95:64], be_addr_r[127:96]};
 
   // ---------------------------------------------------------------- helpers
   // Canonical key: byte i at bits [8i+7:8i]; addresses arrive big-endian (byte 0 in the MSBs).
