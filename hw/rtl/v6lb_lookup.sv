@@ -63,7 +63,7 @@ module v6lb_lookup #(
     input  wire         rev_we,
     input  wire [15:0]  rev_widx,
     input  wire [511:0] rev_wdata,
-    // Host reads of the service and backend tables: registered, the clock after the index.
+    // Host reads of the service and backend tables: registered, two clocks after the index.
     input  wire [7:0]   svc_ridx,
     output logic [511:0] svc_rdata,
     input  wire [15:0]  be_ridx,
@@ -216,20 +216,28 @@ module v6lb_lookup #(
     end
   end
 
-  // The index goes to the arrays unguarded (an out-of-range index reads some entry); the guard
-  // zeroes the result after the read, so it is not in series with the read multiplexers.
-  wire svc_rok = sok(svc_ridx);
-  wire be_rok = bok(be_ridx);
-  wire [127:0] svc_vip_r = svc_vip[sidx(svc_ridx)];
-  wire [127:0] be_addr_r = be_addr[bidx(be_ridx)];
-  wire [47:0] be_mac_r = be_mac[bidx(be_ridx)];
+  // Host reads: the index is registered first (two clocks in all, v6lb_top waits for them),
+  // then goes to the arrays unguarded (an out-of-range index reads some entry); the guard zeroes
+  // the result after the read, so it is not in series with the read multiplexers.
+  logic [7:0]  svc_rq;
+  logic [15:0] be_rq;
+  logic        svc_rok, be_rok;
+  always_ff @(posedge clk) begin
+    svc_rq <= svc_ridx;
+    be_rq <= be_ridx;
+    svc_rok <= sok(svc_ridx);
+    be_rok <= bok(be_ridx);
+  end
+  wire [127:0] svc_vip_r = svc_vip[sidx(svc_rq)];
+  wire [127:0] be_addr_r = be_addr[bidx(be_rq)];
+  wire [47:0] be_mac_r = be_mac[bidx(be_rq)];
   always_ff @(posedge clk) svc_rdata <= !svc_rok ? 512'd0 :
-      {320'd0, svc_timeout[sidx(svc_ridx)], svc_valid[sidx(svc_ridx)], 5'd0,
-       svc_sched[sidx(svc_ridx)], svc_proto[sidx(svc_ridx)], svc_port[sidx(svc_ridx)],
+      {320'd0, svc_timeout[sidx(svc_rq)], svc_valid[sidx(svc_rq)], 5'd0,
+       svc_sched[sidx(svc_rq)], svc_proto[sidx(svc_rq)], svc_port[sidx(svc_rq)],
        svc_vip_r[31:0], svc_vip_r[63:32], svc_vip_r[95:64], svc_vip_r[127:96]};
   always_ff @(posedge clk) be_rdata <= !be_rok ? 512'd0 :
-      {288'd0, be_mac_r[15:0], 16'd0, be_mac_r[47:16], be_valid[bidx(be_ridx)], 7'd0,
-       be_service[bidx(be_ridx)], be_port[bidx(be_ridx)],
+      {288'd0, be_mac_r[15:0], 16'd0, be_mac_r[47:16], be_valid[bidx(be_rq)], 7'd0,
+       be_service[bidx(be_rq)], be_port[bidx(be_rq)],
        be_addr_r[31:0], be_addr_r[63:32], be_addr_r[95:64], be_addr_r[127:96]};
 
   // ---------------------------------------------------------------- helpers

@@ -199,7 +199,7 @@ module v6lb_top #(
                    T_REPLY = 4'd5, T_REVERSE = 4'd6;
   localparam [1:0] OPC_WRITE = 2'd1, OPC_READ = 2'd2;
   localparam [2:0] S_IDLE = 3'd0, S_MAGLEV = 3'd1, S_FLOW = 3'd2, S_FLOW_WAIT = 3'd3,
-                   S_TABLE_READ = 3'd4;
+                   S_TABLE_INDEX = 3'd4, S_TABLE_READ = 3'd5;
 
   logic [2:0]  cmd_state;
   logic [5:0]  mg_k;
@@ -251,12 +251,12 @@ module v6lb_top #(
           if (cmd_table == T_SERVICE && cmd_op == OPC_WRITE && tbl_index < N_SERVICES)
             svc_we <= 1'b1;
           else if (cmd_table == T_SERVICE && cmd_op == OPC_READ && tbl_index < N_SERVICES) begin
-            cmd_state <= S_TABLE_READ;
+            cmd_state <= S_TABLE_INDEX;
             tbl_busy <= 1'b1;
           end else if (cmd_table == T_BACKEND && cmd_op == OPC_WRITE && tbl_index < N_BACKENDS)
             be_we <= 1'b1;
           else if (cmd_table == T_BACKEND && cmd_op == OPC_READ && tbl_index < N_BACKENDS) begin
-            cmd_state <= S_TABLE_READ;
+            cmd_state <= S_TABLE_INDEX;
             tbl_busy <= 1'b1;
           end else if (cmd_table == T_REVERSE && cmd_op == OPC_WRITE &&
                        tbl_index < (1 << REVERSE_LOG2))
@@ -291,7 +291,8 @@ module v6lb_top #(
           tbl_busy <= 1'b0;
         end
       end
-      // The lookup registers its service/backend read data (a wide mux): one clock later.
+      // The lookup registers the read index, then the read data (a wide mux): two clocks.
+      S_TABLE_INDEX: cmd_state <= S_TABLE_READ;
       S_TABLE_READ: begin
         tbl_rdata <= cmd_table == T_SERVICE ? svc_rdata : be_rdata;
         tbl_rdata_valid <= 1'b1;
