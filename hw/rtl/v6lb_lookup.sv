@@ -301,6 +301,27 @@ module v6lb_lookup #(
     make_entry = {deadline, service, backend, 1'b1, key};
   endfunction
 
+  // The packet's header fields travel from the hash stage to the rewrite as one bundle per
+  // stage, {class, l3_off, l4_off, proto, src, dst, sport, dport, l4_csum, len, hop}, and a host
+  // operation as another, {reply table, write, way, entry}; the functions name the fields.
+  localparam integer HW = 357;
+  localparam integer HOSTW = 4 + EW;
+  function automatic [3:0] hdr_class(input [HW-1:0] b); hdr_class = b[356:353]; endfunction
+  function automatic [7:0] hdr_l3_off(input [HW-1:0] b); hdr_l3_off = b[352:345]; endfunction
+  function automatic [8:0] hdr_l4_off(input [HW-1:0] b); hdr_l4_off = b[344:336]; endfunction
+  function automatic [7:0] hdr_proto(input [HW-1:0] b); hdr_proto = b[335:328]; endfunction
+  function automatic [127:0] hdr_src(input [HW-1:0] b); hdr_src = b[327:200]; endfunction
+  function automatic [127:0] hdr_dst(input [HW-1:0] b); hdr_dst = b[199:72]; endfunction
+  function automatic [15:0] hdr_sport(input [HW-1:0] b); hdr_sport = b[71:56]; endfunction
+  function automatic [15:0] hdr_dport(input [HW-1:0] b); hdr_dport = b[55:40]; endfunction
+  function automatic [15:0] hdr_l4_csum(input [HW-1:0] b); hdr_l4_csum = b[39:24]; endfunction
+  function automatic [15:0] hdr_len(input [HW-1:0] b); hdr_len = b[23:8]; endfunction
+  function automatic [7:0] hdr_hop(input [HW-1:0] b); hdr_hop = b[7:0]; endfunction
+  function automatic ho_reply(input [HOSTW-1:0] b); ho_reply = b[EW+3]; endfunction
+  function automatic ho_write(input [HOSTW-1:0] b); ho_write = b[EW+2]; endfunction
+  function automatic [1:0] ho_way(input [HOSTW-1:0] b); ho_way = b[EW+1:EW]; endfunction
+  function automatic [EW-1:0] ho_entry(input [HOSTW-1:0] b); ho_entry = b[EW-1:0]; endfunction
+
   // ---------------------------------------------------------------- stage hash
   wire [295:0] key_flow = make_key(p_src, p_dst, p_sport, p_dport, p_proto);
   wire [295:0] key_src = make_key(p_src, 128'd0, 16'd0, 16'd0, 8'd0);
@@ -313,8 +334,8 @@ module v6lb_lookup #(
     vip_hit = 1'b0;
     vip_idx = 8'd0;
     for (s = N_SERVICES - 1; s >= 0; s = s - 1)
-      if (svc_valid[sidx(s[7:0])] && svc_vip[sidx(s[7:0])] == p_dst && svc_proto[sidx(s[7:0])] == p_proto &&
-          svc_port[sidx(s[7:0])] == p_dport) begin
+      if (svc_valid[sidx(s[7:0])] && svc_vip[sidx(s[7:0])] == p_dst &&
+          svc_proto[sidx(s[7:0])] == p_proto && svc_port[sidx(s[7:0])] == p_dport) begin
         vip_hit = 1'b1;
         vip_idx = s[7:0];
       end
@@ -333,13 +354,7 @@ module v6lb_lookup #(
   v6lb_crc32c_key crc_rev_i (.key(key_rev), .crc(crc_rev));
 
   logic         h_valid;
-  logic [3:0]   h_class;
-  logic [7:0]   h_l3_off;
-  logic [8:0]   h_l4_off;
-  logic [7:0]   h_proto;
-  logic [127:0] h_src, h_dst;
-  logic [15:0]  h_sport, h_dport, h_l4_csum, h_len;
-  logic [7:0]   h_hop;
+  logic [HW-1:0] h_hdr;  // the header fields (hdr_* below)
   logic [31:0]  h_tick;
   logic [295:0] h_key;
   logic         h_svc_hit;
@@ -349,17 +364,8 @@ module v6lb_lookup #(
 
   always_ff @(posedge clk) begin
     h_valid <= p_valid && !rst;
-    h_class <= p_class;
-    h_l3_off <= p_l3_off;
-    h_l4_off <= p_l4_off;
-    h_proto <= p_proto;
-    h_src <= p_src;
-    h_dst <= p_dst;
-    h_sport <= p_sport;
-    h_dport <= p_dport;
-    h_l4_csum <= p_l4_csum;
-    h_len <= p_len;
-    h_hop <= p_hop_limit;
+    h_hdr <= {p_class, p_l3_off, p_l4_off, p_proto, p_src, p_dst, p_sport, p_dport, p_l4_csum,
+              p_len, p_hop_limit};
     h_tick <= p_tick;
     h_key <= key_flow;
     h_svc_hit <= p_class == C_L4 && vip_hit;
@@ -428,35 +434,17 @@ module v6lb_lookup #(
   end
 
   logic [1:0]   r_op;
-  logic [3:0]   r_class;
-  logic [7:0]   r_l3_off;
-  logic [8:0]   r_l4_off;
-  logic [7:0]   r_proto;
-  logic [127:0] r_src, r_dst;
-  logic [15:0]  r_sport, r_dport, r_l4_csum, r_len;
-  logic [7:0]   r_hop;
+  logic [HW-1:0] r_hdr;  // the header fields (hdr_* below)
   logic [31:0]  r_now, r_timeout;
   logic [295:0] r_key;
   logic         r_svc_hit;
   logic [7:0]   r_svc;
   logic [FLOW_SETS_LOG2-1:0] r_fwd_set, r_rep_set;
-  logic         r_host_reply, r_host_write;
-  logic [1:0]   r_host_way;
-  logic [EW-1:0] r_host_wdata;
+  logic [HOSTW-1:0] r_host;  // the host operation (host_* below)
 
   always_ff @(posedge clk) begin
     r_op <= rst ? OP_NONE : op_in;
-    r_class <= h_class;
-    r_l3_off <= h_l3_off;
-    r_l4_off <= h_l4_off;
-    r_proto <= h_proto;
-    r_src <= h_src;
-    r_dst <= h_dst;
-    r_sport <= h_sport;
-    r_dport <= h_dport;
-    r_l4_csum <= h_l4_csum;
-    r_len <= h_len;
-    r_hop <= h_hop;
+    r_hdr <= h_hdr;
     r_now <= h_valid ? h_tick : last_tick;
     r_timeout <= svc_timeout[sidx(h_svc)];
     r_key <= h_key;
@@ -464,10 +452,7 @@ module v6lb_lookup #(
     r_svc <= h_svc;
     r_fwd_set <= fwd_set_in;
     r_rep_set <= rep_set_in;
-    r_host_reply <= host_reply_table;
-    r_host_write <= host_write;
-    r_host_way <= host_index[1:0];
-    r_host_wdata <= host_wdata;
+    r_host <= {host_reply_table, host_write, host_index[1:0], host_wdata};
     if (h_valid) last_tick <= h_tick;
     if (op_in == OP_AGE) age_set <= age_set + 1'b1;
     if (rst) begin
@@ -547,21 +532,13 @@ module v6lb_lookup #(
   end
 
   logic [1:0]   e_op;
-  logic [3:0]   e_class;
-  logic [7:0]   e_l3_off;
-  logic [8:0]   e_l4_off;
-  logic [7:0]   e_proto;
-  logic [127:0] e_src, e_dst;
-  logic [15:0]  e_sport, e_dport, e_l4_csum, e_len;
-  logic [7:0]   e_hop;
+  logic [HW-1:0] e_hdr;  // the header fields (hdr_* below)
   logic [31:0]  e_now, e_timeout, e_deadline;
   logic [295:0] e_key;
   logic         e_svc_hit;
   logic [7:0]   e_svc;
   logic [FLOW_SETS_LOG2-1:0] e_rep_set;
-  logic         e_host_reply, e_host_write;
-  logic [1:0]   e_host_way;
-  logic [EW-1:0] e_host_wdata;
+  logic [HOSTW-1:0] e_host;  // the host operation (host_* below)
   logic [SW-1:0] e_set;
   logic [WAYS-1:0] e_m, e_mb, e_kv, e_fr, e_du, e_cl, e_vld, e_dm, e_dmb, e_dfr, e_dcl;
   logic         e_fw_same, e_fm, e_fmb, e_fkv, e_ffr, e_fdu, e_fcl, e_fvld;
@@ -574,17 +551,7 @@ module v6lb_lookup #(
 
   always_ff @(posedge clk) begin
     e_op <= rst ? OP_NONE : r_op;
-    e_class <= r_class;
-    e_l3_off <= r_l3_off;
-    e_l4_off <= r_l4_off;
-    e_proto <= r_proto;
-    e_src <= r_src;
-    e_dst <= r_dst;
-    e_sport <= r_sport;
-    e_dport <= r_dport;
-    e_l4_csum <= r_l4_csum;
-    e_len <= r_len;
-    e_hop <= r_hop;
+    e_hdr <= r_hdr;
     e_now <= r_now;
     e_timeout <= r_timeout;
     e_deadline <= r_deadline;
@@ -593,10 +560,7 @@ module v6lb_lookup #(
     e_svc <= r_svc;
     e_fwd_set <= r_fwd_set;
     e_rep_set <= r_rep_set;
-    e_host_reply <= r_host_reply;
-    e_host_write <= r_host_write;
-    e_host_way <= r_host_way;
-    e_host_wdata <= r_host_wdata;
+    e_host <= r_host;
     e_set <= fwd_q;
     e_m <= c_m;
     e_mb <= c_mb;
@@ -626,10 +590,10 @@ module v6lb_lookup #(
     eq_proto <= rq_proto;
     eq_be <= rq_be;
     eq_svc <= rq_svc;
-    e_wkey <= r_op == OP_HOST ? r_host_wdata[295:0] : r_key;
-    e_wdl <= r_op == OP_HOST ? r_host_wdata[352:321] : r_deadline;
-    e_wvalid <= r_op == OP_HOST ? r_host_wdata[296] : 1'b1;
-    e_wbe <= r_op == OP_HOST ? r_host_wdata[312:297] : mg_q;
+    e_wkey <= r_op == OP_HOST ? r_host[295:0] : r_key;
+    e_wdl <= r_op == OP_HOST ? r_host[352:321] : r_deadline;
+    e_wvalid <= r_op == OP_HOST ? r_host[296] : 1'b1;
+    e_wbe <= r_op == OP_HOST ? r_host[312:297] : mg_q;
   end
 
   // ---------------------------------------------------------------- stage fwd_ex
@@ -685,13 +649,13 @@ module v6lb_lookup #(
   assign hit = |(lk1 & fx_mb);
   wire hit_due = |(lk1 & fx_du);
 
-  wire op_host_fwd_write = e_op == OP_HOST && !e_host_reply && e_host_write;
+  wire op_host_fwd_write = e_op == OP_HOST && !ho_reply(e_host) && ho_write(e_host);
   always_comb begin
     integer w;
     logic [EW-1:0] e;
     hit_be = 16'd0;
     for (w = 0; w < WAYS; w = w + 1) if (lk1[w]) hit_be = set_d[w*EW+297+:16];
-    f_host_rdata = set_d[e_host_way*EW+:EW];
+    f_host_rdata = set_d[ho_way(e_host)*EW+:EW];
     for (w = 0; w < WAYS; w = w + 1) begin
       e = set_d[w*EW+:EW];
       // A refresh can only be of the live match with a valid backend (and then nothing is
@@ -699,16 +663,16 @@ module v6lb_lookup #(
       // match exactly when it is a live match with a valid backend at all (fx_mb): a learn's way
       // is the first valid key match or a way that is not live, neither with fx_mb set when
       // nothing hit. So the data does not wait for the first-way choice.
-      if (e_op == OP_HOST) fwd_wdata[w*EW+:EW] = e_host_wdata;
+      if (e_op == OP_HOST) fwd_wdata[w*EW+:EW] = ho_entry(e_host);
       else if (e_op == OP_AGE) fwd_wdata[w*EW+:EW] = {e[EW-1:297], 1'b0, e[295:0]};
       else if (fx_mb[w]) fwd_wdata[w*EW+:EW] = {e_deadline, e[320:0]};
       else fwd_wdata[w*EW+:EW] = make_entry(e_key, e_mg, e_svc, e_deadline);
       f_dl_w[w] = pkt_to_svc && lk1[w] && fx_mb[w] && fx_du[w];
       f_full_w[w] = (pkt_to_svc && !hit && e_pick_ok && ins1[w]) ||
-                    (op_host_fwd_write && e_host_way == w[1:0]);
+                    (op_host_fwd_write && ho_way(e_host) == w[1:0]);
       f_clr_w[w] = e_op == OP_AGE && fx_cl[w];
       // A learn or a refresh leaves the way valid; only a host write or aging says otherwise.
-      f_new_vld[w] = e_op == OP_HOST ? e_host_wdata[296] : e_op != OP_AGE;
+      f_new_vld[w] = e_op == OP_HOST ? e_host[296] : e_op != OP_AGE;
     end
     // init_active: the clear after reset writes every way (no op runs meanwhile).
     fwd_we = f_full_w | f_dl_w | f_clr_w | {WAYS{init_active}};
@@ -726,21 +690,14 @@ module v6lb_lookup #(
   end
 
   logic [1:0]   x_op;
-  logic [3:0]   x_class;
-  logic [7:0]   x_l3_off;
-  logic [8:0]   x_l4_off;
-  logic [7:0]   x_proto;
-  logic [127:0] x_src, x_dst;
-  logic [15:0]  x_sport, x_dport, x_l4_csum, x_len;
-  logic [7:0]   x_hop;
+  logic [HW-1:0] x_hdr;  // the header fields (hdr_* below)
   logic [31:0]  x_now;
   logic [295:0] x_key;
   logic         x_svc_hit;
   logic [7:0]   x_svc;
   logic [FLOW_SETS_LOG2-1:0] x_rep_set;
-  logic         x_host_reply, x_host_write;
-  logic [1:0]   x_host_way;
-  logic [EW-1:0] x_host_wdata, x_host_rdata;
+  logic [HOSTW-1:0] x_host;  // the host operation (host_* below)
+  logic [EW-1:0] x_host_rdata;
   logic         x_write_reply, x_learned, x_full, x_no_backend;
   logic [15:0]  x_be;
   logic [WAYS-1:0] x_fwd_we, x_fwd_old_vld, x_fwd_new_vld;
@@ -750,26 +707,13 @@ module v6lb_lookup #(
 
   always_ff @(posedge clk) begin
     x_op <= rst ? OP_NONE : e_op;
-    x_class <= e_class;
-    x_l3_off <= e_l3_off;
-    x_l4_off <= e_l4_off;
-    x_proto <= e_proto;
-    x_src <= e_src;
-    x_dst <= e_dst;
-    x_sport <= e_sport;
-    x_dport <= e_dport;
-    x_l4_csum <= e_l4_csum;
-    x_len <= e_len;
-    x_hop <= e_hop;
+    x_hdr <= e_hdr;
     x_now <= e_now;
     x_key <= e_key;
     x_svc_hit <= e_svc_hit;
     x_svc <= e_svc;
     x_rep_set <= e_rep_set;
-    x_host_reply <= e_host_reply;
-    x_host_write <= e_host_write;
-    x_host_way <= e_host_way;
-    x_host_wdata <= e_host_wdata;
+    x_host <= e_host;
     x_host_rdata <= f_host_rdata;
     x_write_reply <= f_write_reply;
     x_learned <= f_learned;
@@ -778,7 +722,8 @@ module v6lb_lookup #(
     x_be <= f_be;
     xr_valid <= eq_valid;
     // The reverse entry names this source, and its service and backend are valid.
-    xr_match <= eq_addr == e_src && eq_port == e_sport && eq_proto == e_proto;
+    xr_match <= eq_addr == hdr_src(e_hdr) && eq_port == hdr_sport(e_hdr) &&
+                eq_proto == hdr_proto(e_hdr);
     xr_tbl_ok <= sok(eq_svc) && svc_valid[sidx(eq_svc)] && bok(eq_be) && be_valid[bidx(eq_be)];
     xr_be <= eq_be;
     xr_svc <= eq_svc;
@@ -796,9 +741,10 @@ module v6lb_lookup #(
   // reply will find (backend address and port, client address and port); everything else looks
   // up its own key. The reverse-table match is settled here too.
   wire [15:0]  xb = bok(x_be) ? x_be : 16'd0;
-  wire [295:0] rkey = make_key(be_addr[bidx(xb)], x_src, be_port[bidx(xb)], x_sport, x_proto);
+  wire [295:0] rkey = make_key(be_addr[bidx(xb)], hdr_src(x_hdr), be_port[bidx(xb)],
+                               hdr_sport(x_hdr), hdr_proto(x_hdr));
   wire pkt_to_svc_x = x_op == OP_PKT && x_svc_hit;
-  wire pkt_reply_x = x_op == OP_PKT && !x_svc_hit && x_class == C_L4;
+  wire pkt_reply_x = x_op == OP_PKT && !x_svc_hit && hdr_class(x_hdr) == C_L4;
   // No usable reply entry: the reverse table may still name the service.
   wire rev_ok = xr_valid && xr_match && xr_tbl_ok;
 
@@ -819,13 +765,7 @@ module v6lb_lookup #(
   endgenerate
 
   logic [1:0]   k_op;
-  logic [3:0]   k_class;
-  logic [7:0]   k_l3_off;
-  logic [8:0]   k_l4_off;
-  logic [7:0]   k_proto;
-  logic [127:0] k_src, k_dst;
-  logic [15:0]  k_sport, k_dport, k_l4_csum, k_len;
-  logic [7:0]   k_hop;
+  logic [HW-1:0] k_hdr;  // the header fields (hdr_* below)
   logic [31:0]  k_now, k_deadline;
   logic [31:0]  k_life_end[N_SERVICES];  // k_now + each service's lifetime
   logic [295:0] k_key, k_rkey;
@@ -833,25 +773,14 @@ module v6lb_lookup #(
   logic [7:0]   k_svc, k_rev_svc;
   logic [15:0]  k_be, k_rev_be;
   logic [FLOW_SETS_LOG2-1:0] k_rep_set;
-  logic         k_host_reply, k_host_write;
-  logic [1:0]   k_host_way;
-  logic [EW-1:0] k_host_wdata, k_host_rdata;
+  logic [HOSTW-1:0] k_host;  // the host operation (host_* below)
+  logic [EW-1:0] k_host_rdata;
   logic         k_write_reply, k_learned, k_full, k_no_backend;
   logic signed [3:0] k_occ_fwd;
 
   always_ff @(posedge clk) begin
     k_op <= rst ? OP_NONE : x_op;
-    k_class <= x_class;
-    k_l3_off <= x_l3_off;
-    k_l4_off <= x_l4_off;
-    k_proto <= x_proto;
-    k_src <= x_src;
-    k_dst <= x_dst;
-    k_sport <= x_sport;
-    k_dport <= x_dport;
-    k_l4_csum <= x_l4_csum;
-    k_len <= x_len;
-    k_hop <= x_hop;
+    k_hdr <= x_hdr;
     k_now <= x_now;
     k_deadline <= x_now + svc_life[sidx(x_svc)];
     k_key <= pkt_to_svc_x ? rkey : x_key;
@@ -864,10 +793,7 @@ module v6lb_lookup #(
     k_be <= x_be;
     k_rev_be <= xr_be;
     k_rep_set <= x_rep_set;
-    k_host_reply <= x_host_reply;
-    k_host_write <= x_host_write;
-    k_host_way <= x_host_way;
-    k_host_wdata <= x_host_wdata;
+    k_host <= x_host;
     k_host_rdata <= x_host_rdata;
     k_write_reply <= x_write_reply;
     k_learned <= x_learned;
@@ -945,21 +871,14 @@ module v6lb_lookup #(
   wire [31:0] rfw_nd = k_now + svc_life[sidx(z_wsvc)];
   wire rfw_same = z_op != OP_NONE && z_rep_set == k_rep_set;
 
-  logic [3:0]   z_class;
-  logic [7:0]   z_l3_off;
-  logic [8:0]   z_l4_off;
-  logic [7:0]   z_proto;
-  logic [127:0] z_src, z_dst;
-  logic [15:0]  z_sport, z_dport, z_l4_csum, z_len;
-  logic [7:0]   z_hop;
+  logic [HW-1:0] z_hdr;  // the header fields (hdr_* below)
   logic [31:0]  z_deadline;
   logic [295:0] z_rkey;
   logic         z_to_svc, z_reply, z_rev_ok;
   logic [7:0]   z_svc, z_rev_svc;
   logic [15:0]  z_be, z_rev_be;
-  logic         z_host_reply, z_host_write;
-  logic [1:0]   z_host_way;
-  logic [EW-1:0] z_host_wdata, z_host_rdata;
+  logic [HOSTW-1:0] z_host;  // the host operation (host_* below)
+  logic [EW-1:0] z_host_rdata;
   logic         z_write_reply, z_learned, z_full, z_no_backend;
   logic signed [3:0] z_occ_fwd;
   logic [SW-1:0] z_set;
@@ -970,17 +889,7 @@ module v6lb_lookup #(
 
   always_ff @(posedge clk) begin
     z_op <= rst ? OP_NONE : k_op;
-    z_class <= k_class;
-    z_l3_off <= k_l3_off;
-    z_l4_off <= k_l4_off;
-    z_proto <= k_proto;
-    z_src <= k_src;
-    z_dst <= k_dst;
-    z_sport <= k_sport;
-    z_dport <= k_dport;
-    z_l4_csum <= k_l4_csum;
-    z_len <= k_len;
-    z_hop <= k_hop;
+    z_hdr <= k_hdr;
     z_now <= k_now;
     z_deadline <= k_deadline;
     z_rkey <= k_rkey;
@@ -992,10 +901,7 @@ module v6lb_lookup #(
     z_be <= k_be;
     z_rev_be <= k_rev_be;
     z_rep_set <= k_rep_set;
-    z_host_reply <= k_host_reply;
-    z_host_write <= k_host_write;
-    z_host_way <= k_host_way;
-    z_host_wdata <= k_host_wdata;
+    z_host <= k_host;
     z_host_rdata <= k_host_rdata;
     z_write_reply <= k_write_reply;
     z_learned <= k_learned;
@@ -1027,11 +933,11 @@ module v6lb_lookup #(
     z_fvld <= z_wvalid;
     z_fw_nd <= rfw_nd;
     // What this op writes as a whole entry, for the op behind it.
-    z_wkey <= k_op == OP_HOST ? k_host_wdata[295:0] : k_rkey;
-    z_wdl <= k_op == OP_HOST ? k_host_wdata[352:321] : k_deadline;
-    z_wvalid <= k_op == OP_HOST ? k_host_wdata[296] : 1'b1;
-    z_wsvc <= k_op == OP_HOST ? k_host_wdata[320:313] : k_svc;
-    z_wbe <= k_op == OP_HOST ? k_host_wdata[312:297] : k_be;
+    z_wkey <= k_op == OP_HOST ? k_host[295:0] : k_rkey;
+    z_wdl <= k_op == OP_HOST ? k_host[352:321] : k_deadline;
+    z_wvalid <= k_op == OP_HOST ? k_host[296] : 1'b1;
+    z_wsvc <= k_op == OP_HOST ? k_host[320:313] : k_svc;
+    z_wbe <= k_op == OP_HOST ? k_host[312:297] : k_be;
   end
 
   // ---------------------------------------------------------------- stage rep_ex
@@ -1081,7 +987,7 @@ module v6lb_lookup #(
   assign rlk1 = first_way(rm);
   wire rins_ok = |(rkv | rfr);
   assign rep_ok = |(rlk1 & rmo);
-  wire op_host_rep_write = z_op == OP_HOST && z_host_reply && z_host_write;
+  wire op_host_rep_write = z_op == OP_HOST && ho_reply(z_host) && ho_write(z_host);
   wire learn_reply = z_to_svc && z_write_reply;
 
   always_comb begin
@@ -1094,17 +1000,17 @@ module v6lb_lookup #(
         rep_svc = rset[w*EW+313+:8];
         rep_be = rset[w*EW+297+:16];
       end
-    y_host_rdata = rset[z_host_way*EW+:EW];
+    y_host_rdata = rset[ho_way(z_host)*EW+:EW];
     for (w = 0; w < WAYS; w = w + 1) begin
       e = rset[w*EW+:EW];
-      if (z_op == OP_HOST) rep_wdata[w*EW+:EW] = z_host_wdata;
+      if (z_op == OP_HOST) rep_wdata[w*EW+:EW] = ho_entry(z_host);
       else if (z_op == OP_AGE) rep_wdata[w*EW+:EW] = {e[EW-1:297], 1'b0, e[295:0]};
       else if (z_reply) rep_wdata[w*EW+:EW] = {rnd[w*32+:32], e[320:0]};
       else rep_wdata[w*EW+:EW] = make_entry(z_rkey, z_be, z_svc, z_deadline);
-      rx_full[w] = (learn_reply && rins1[w]) || (op_host_rep_write && z_host_way == w[1:0]);
+      rx_full[w] = (learn_reply && rins1[w]) || (op_host_rep_write && ho_way(z_host) == w[1:0]);
       rx_dl[w] = z_reply && rlk1[w] && rmo[w] && rdu[w];
       rx_clr[w] = z_op == OP_AGE && rcl[w];
-      rx_new_vld[w] = z_op == OP_HOST ? z_host_wdata[296] : z_op != OP_AGE;
+      rx_new_vld[w] = z_op == OP_HOST ? z_host[296] : z_op != OP_AGE;
     end
     y_full = learn_reply && !rins_ok;
     rep_we = rx_full | rx_dl | rx_clr | {WAYS{init_active}};
@@ -1117,13 +1023,7 @@ module v6lb_lookup #(
   end
 
   logic [1:0]   y_op;
-  logic [3:0]   y_class;
-  logic [7:0]   y_l3_off;
-  logic [8:0]   y_l4_off;
-  logic [7:0]   y_proto;
-  logic [127:0] y_src, y_dst;
-  logic [15:0]  y_sport, y_dport, y_l4_csum, y_len;
-  logic [7:0]   y_hop;
+  logic [HW-1:0] y_hdr;  // the header fields (hdr_* below)
   logic         y_to_svc, y_reply_ok, y_stateless, y_learned, y_table_full, y_no_backend;
   logic [7:0]   y_svc;
   logic [15:0]  y_be;
@@ -1132,17 +1032,7 @@ module v6lb_lookup #(
 
   always_ff @(posedge clk) begin
     y_op <= rst ? OP_NONE : z_op;
-    y_class <= z_class;
-    y_l3_off <= z_l3_off;
-    y_l4_off <= z_l4_off;
-    y_proto <= z_proto;
-    y_src <= z_src;
-    y_dst <= z_dst;
-    y_sport <= z_sport;
-    y_dport <= z_dport;
-    y_l4_csum <= z_l4_csum;
-    y_len <= z_len;
-    y_hop <= z_hop;
+    y_hdr <= z_hdr;
     y_to_svc <= z_to_svc && !z_no_backend;
     y_reply_ok <= z_reply && (rep_ok || z_rev_ok);
     y_stateless <= z_reply && !rep_ok && z_rev_ok;
@@ -1156,7 +1046,7 @@ module v6lb_lookup #(
     y_rep_old_vld <= rvld;
     y_rep_new_vld <= rx_new_vld;
     host_done <= z_op == OP_HOST && !rst;
-    host_rdata <= z_host_reply ? y_host_rdata : z_host_rdata;
+    host_rdata <= ho_reply(z_host) ? y_host_rdata : z_host_rdata;
   end
   logic signed [3:0] y_occ_rep;
   assign y_occ_rep = $signed({1'b0, count4(y_rep_we & y_rep_new_vld)}) -
@@ -1169,11 +1059,11 @@ module v6lb_lookup #(
   wire [15:0]  yb = bok(y_be) ? y_be : 16'd0;
   wire [7:0]   ys = sok(y_svc) ? y_svc : 8'd0;
   wire         fwd = y_to_svc || y_reply_ok;
-  wire         is_udp = y_proto == 8'd17;
+  wire         is_udp = hdr_proto(y_hdr) == 8'd17;
 
   logic [4:0] cls_counter;
   always_comb begin
-    case (y_class)
+    case (hdr_class(y_hdr))
       C_MALFORMED: cls_counter = K_DROP_MALFORMED;
       C_NOT_IPV6: cls_counter = K_DROP_NOT_IPV6;
       C_WRONG_MAC: cls_counter = K_DROP_WRONG_MAC;
@@ -1187,7 +1077,7 @@ module v6lb_lookup #(
         cls_counter = y_no_backend ? K_DROP_NO_BACKEND : fwd ? K_NONE : K_DROP_NO_SERVICE;
     endcase
   end
-  wire punt = y_class >= C_LOCAL;
+  wire punt = hdr_class(y_hdr) >= C_LOCAL;
   wire pkt = y_op == OP_PKT;
 
   // The counter event and the egress fields but the checksum, as bundles carried to rw_out.
@@ -1200,20 +1090,20 @@ module v6lb_lookup #(
   logic           q_udp;
 
   always_ff @(posedge clk) begin
-    q_ev <= {(y_op != OP_NONE) && !rst, pkt, pkt ? cls_counter : K_NONE, y_len,
+    q_ev <= {(y_op != OP_NONE) && !rst, pkt, pkt ? cls_counter : K_NONE, hdr_len(y_hdr),
              pkt && fwd, pkt && punt, pkt && y_to_svc, pkt && y_reply_ok, pkt && y_stateless,
              pkt && y_learned, pkt && y_table_full, y_svc, y_be, y_occ_fwd, y_occ_rep};
     q_dv <= {pkt && !rst, fwd ? 2'd0 : punt ? 2'd1 : 2'd2,
              y_to_svc ? be_mac[bidx(yb)] : router_mac, card_mac,
-             {1'b0, y_l3_off} + 9'd7, y_hop - 8'd1,
-             {1'b0, y_l3_off} + (y_to_svc ? 9'd24 : 9'd8),
+             {1'b0, hdr_l3_off(y_hdr)} + 9'd7, hdr_hop(y_hdr) - 8'd1,
+             {1'b0, hdr_l3_off(y_hdr)} + (y_to_svc ? 9'd24 : 9'd8),
              y_to_svc ? be_addr[bidx(yb)] : svc_vip[sidx(ys)],
-             y_l4_off + (y_to_svc ? 9'd2 : 9'd0),
+             hdr_l4_off(y_hdr) + (y_to_svc ? 9'd2 : 9'd0),
              y_to_svc ? be_port[bidx(yb)] : svc_port[sidx(ys)],
-             y_l4_off + (is_udp ? 9'd6 : 9'd16)};
-    q_old_addr <= y_to_svc ? y_dst : y_src;
-    q_old_port <= y_to_svc ? y_dport : y_sport;
-    q_l4_csum <= y_l4_csum;
+             hdr_l4_off(y_hdr) + (is_udp ? 9'd6 : 9'd16)};
+    q_old_addr <= y_to_svc ? hdr_dst(y_hdr) : hdr_src(y_hdr);
+    q_old_port <= y_to_svc ? hdr_dport(y_hdr) : hdr_sport(y_hdr);
+    q_l4_csum <= hdr_l4_csum(y_hdr);
     q_udp <= is_udp;
   end
 
