@@ -50,11 +50,13 @@ class Bench {
   }
 
   // One clock with an event (or none when `valid` is false).
-  void event(bool valid, unsigned idx, const std::array<uint16_t, kFields>& inc, bool clear = false) {
+  void event(bool valid, unsigned idx, const std::array<uint16_t, kFields>& inc,
+             bool clear = false) {
     top_.ev_valid = valid;
     top_.ev_idx = idx;
     for (unsigned i = 0; i < 3; ++i) top_.ev_inc[i] = 0;  // 80 bits
-    for (unsigned f = 0; f < kFields; ++f) top_.ev_inc[(16 * f) / 32] |= uint32_t(inc[f]) << ((16 * f) % 32);
+    for (unsigned f = 0; f < kFields; ++f)
+      top_.ev_inc[(16 * f) / 32] |= uint32_t(inc[f]) << ((16 * f) % 32);
     top_.clear = clear;
     top_.rd_en = 0;
     tick();
@@ -124,7 +126,8 @@ int main(int argc, char** argv) {
   traffic(b, rng, cycles, sums);
   for (unsigned i = 0; i < kEntries; ++i) {
     const Word w = b.read(i);
-    for (unsigned f = 0; f < kFields; ++f) expect(w[f] == sums[i][f], "sums", i, f, w[f], sums[i][f]);
+    for (unsigned f = 0; f < kFields; ++f)
+      expect(w[f] == sums[i][f], "sums", i, f, w[f], sums[i][f]);
   }
 
   // A clear in the middle of traffic (events on 70 % of the clocks, so the walk advances in the
@@ -150,7 +153,8 @@ int main(int argc, char** argv) {
   for (unsigned i = 0; i < kEntries; ++i) {
     base[i] = b.read(i);
     for (unsigned f = 0; f < kFields; ++f) {
-      expect(base[i][f] <= after[i][f], "clear: at most what came after", i, f, base[i][f], after[i][f]);
+      expect(base[i][f] <= after[i][f], "clear: at most what came after", i, f, base[i][f],
+             after[i][f]);
       if (i == kEntries - 1) expect(base[i][f] == 0, "clear: untouched word", i, f, base[i][f], 0);
     }
   }
@@ -161,7 +165,8 @@ int main(int argc, char** argv) {
   for (unsigned i = 0; i < kEntries; ++i) {
     const Word w = b.read(i);
     for (unsigned f = 0; f < kFields; ++f)
-      expect(w[f] == base[i][f] + more[i][f], "after the clear", i, f, w[f], base[i][f] + more[i][f]);
+      expect(w[f] == base[i][f] + more[i][f], "after the clear", i, f, w[f],
+             base[i][f] + more[i][f]);
   }
 
   if (g_errors) {

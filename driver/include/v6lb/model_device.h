@@ -4,11 +4,11 @@
 // can run (and be tested) without Verilator or hardware.
 #pragma once
 
-#include <array>
 #include <memory>
 
 #include "v6lb/device.h"
 #include "v6lb/pipeline.h"
+#include "v6lb/register_file.h"
 
 namespace v6lb {
 
@@ -22,16 +22,10 @@ class ModelDevice final : public Device {
 
  private:
   void command(uint32_t cmd);
-  void update_card();
   uint64_t counter(uint32_t sel) const;
 
   std::unique_ptr<Pipeline> dp_;
-  std::array<uint32_t, 16> data_{};
-  uint32_t index_ = 0, sel_ = 0, status_ = 0, ctrl_ = 0, tick_div_ = 300000, cnt_sel_ = 0;
-  uint32_t card_mac_hi_ = 0, card_mac_lo_ = 0, router_mac_hi_ = 0, router_mac_lo_ = 0;
-  std::array<uint32_t, 4> card_addr_{};
-  std::array<uint32_t, 8> banks_{};
-  uint64_t snapshot_ = 0;
+  RegisterFile regs_;
 };
 
 }  // namespace v6lb

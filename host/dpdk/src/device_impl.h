@@ -17,15 +17,12 @@
 #include <vector>
 
 #include "v6lb/dpdk_device.h"
+#include "v6lb/register_file.h"
 #include "worker.h"
 
 namespace v6lb {
 
 namespace dpdk {
-
-inline bool in_array(uint32_t off, uint32_t base, uint32_t count) {
-  return off >= base && off < base + 4 * count && (off - base) % 4 == 0;
-}
 
 // DPDK objects this device creates, freed with the function DPDK gives for each.
 struct RingFree {
@@ -57,12 +54,7 @@ struct DpdkDevice::Impl {
   uint64_t seq = 0;
 
   // The register file as ModelDevice keeps it; table staging stays here until TBL_CMD.
-  std::array<uint32_t, 16> data{};
-  uint32_t index = 0, sel = 0, status = 0, ctrl = 0, tick_div = 300000, cnt_sel = 0;
-  uint32_t card_mac_hi = 0, card_mac_lo = 0, router_mac_hi = 0, router_mac_lo = 0;
-  std::array<uint32_t, 4> card_addr{};
-  std::array<uint32_t, 8> banks{};
-  uint64_t snapshot = 0;
+  RegisterFile regs;
 
   ~Impl();
 

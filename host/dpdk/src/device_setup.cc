@@ -17,7 +17,6 @@
 namespace v6lb {
 
 using dpdk::ControlMsg;
-using dpdk::in_array;
 using dpdk::kNoPort;
 using dpdk::MsgKind;
 using dpdk::Reply;

@@ -12,7 +12,6 @@
 namespace v6lb {
 
 using dpdk::ControlMsg;
-using dpdk::in_array;
 using dpdk::kNoPort;
 using dpdk::MsgKind;
 using dpdk::Reply;
@@ -23,6 +22,7 @@ namespace r = regs;
 // worker that holds it, a read to one worker, a write to all of them. A read is posted and its
 // answer collected later (`Posted`), so a batch of reads can be in flight at once.
 DpdkDevice::Impl::Posted DpdkDevice::Impl::start_command(uint32_t cmd) {
+  const uint32_t index = regs.index(), sel = regs.sel();
   const uint32_t table = cmd & 0xF, op = (cmd >> 4) & 3;
   const bool write = op == r::TBL_CMD_OP_WRITE, read = op == r::TBL_CMD_OP_READ;
   const bool flow = table == r::TBL_CMD_TABLE_FWD_FLOW || table == r::TBL_CMD_TABLE_REPLY_FLOW;
@@ -48,14 +48,15 @@ DpdkDevice::Impl::Posted DpdkDevice::Impl::start_command(uint32_t cmd) {
     default:
       break;
   }
-  status = ok ? 0 : 2;  // TBL_STATUS.ERROR, as the card reports an unknown table, op or index
+  regs.set_status(ok ? 0
+                     : 2);  // TBL_STATUS.ERROR, as the card reports an unknown table, op or index
   if (!ok) return {};
   ControlMsg m{};
   m.kind = MsgKind::kCommand;
   m.offset = cmd;
   m.value = flow ? index % per : index;
   m.sel = sel;
-  m.data = data;
+  m.data = regs.data();
   Worker& target = *workers[flow ? index / per : 0];
   if (read) return {&target, post(target, m)};
   if (flow)
@@ -67,7 +68,7 @@ DpdkDevice::Impl::Posted DpdkDevice::Impl::start_command(uint32_t cmd) {
 
 void DpdkDevice::Impl::command(uint32_t cmd) {
   const Posted p = start_command(cmd);
-  if (p.worker) data = collect(p);
+  if (p.worker) regs.set_data(collect(p));
 }
 
 const std::array<uint32_t, 16>& DpdkDevice::Impl::collect(const Posted& p) {
@@ -93,7 +94,7 @@ void DpdkDevice::run_ops(std::span<const RegOp> ops, std::span<uint32_t> reads) 
   auto settle = [&] {
     for (const Deferred& x : deferred) reads[x.k] = d.collect(x.p)[x.word];
     deferred.clear();
-    if (last.worker) d.data = d.collect(last);
+    if (last.worker) d.regs.set_data(d.collect(last));
     last = {};
     posted = 0;
   };
@@ -109,7 +110,7 @@ void DpdkDevice::run_ops(std::span<const RegOp> ops, std::span<uint32_t> reads) 
       }
       continue;
     }
-    if (op.read && last.worker && in_array(op.offset, r::TBL_DATA, 16)) {
+    if (op.read && last.worker && RegisterFile::in_array(op.offset, r::TBL_DATA, 16)) {
       deferred.push_back({k++, last, (op.offset - r::TBL_DATA) / 4});
       continue;
     }
@@ -128,145 +129,61 @@ void DpdkDevice::run_ops(std::span<const RegOp> ops, std::span<uint32_t> reads) 
 void DpdkDevice::Impl::take_snapshot() {
   ControlMsg m{};
   m.kind = MsgKind::kCounter;
-  m.offset = cnt_sel;
+  m.offset = regs.cnt_sel();
   std::vector<uint64_t> seqs;
   seqs.reserve(workers.size());
   for (auto& w : workers) seqs.push_back(post(*w, m));
-  snapshot = 0;
+  uint64_t sum = 0;
   for (size_t i = 0; i < workers.size(); ++i) {
     wait(*workers[i], seqs[i]);
-    snapshot += workers[i]->reply().slot(seqs[i]).value;
+    sum += workers[i]->reply().slot(seqs[i]).value;
   }
+  regs.set_snapshot(sum);
 }
 
 // The host's stack behind a TAP exception port answers for the card: give it the card's MAC.
 void DpdkDevice::Impl::set_exception_mac() {
   if (sh.exc_port == kNoPort || dpdk::port_driver(sh.exc_port) != "net_tap") return;
-  rte_ether_addr a{{uint8_t(card_mac_hi >> 8), uint8_t(card_mac_hi), uint8_t(card_mac_lo >> 24),
-                    uint8_t(card_mac_lo >> 16), uint8_t(card_mac_lo >> 8), uint8_t(card_mac_lo)}};
+  const MacAddr mac = regs.card_mac();
+  rte_ether_addr a;
+  for (size_t i = 0; i < 6; ++i) a.addr_bytes[i] = mac.b[i];
   if (rte_is_valid_assigned_ether_addr(&a)) rte_eth_dev_default_mac_addr_set(sh.exc_port, &a);
 }
 
 uint32_t DpdkDevice::read32(uint32_t off) {
   Impl& d = *impl_;
-  const Geometry& g = d.geo;
-  switch (off) {
-    case r::ID:
-      return r::ID_MAGIC;
-    case r::VERSION:
-      return r::MAP_VERSION_MAJOR << 16 | r::MAP_VERSION_MINOR;
-    case r::CAP_DATA_WIDTH:
-      return 0;  // no stream: like the model
-    case r::CAP_SERVICES:
-      return g.services;
-    case r::CAP_BACKENDS:
-      return g.backends;
-    case r::CAP_MAGLEV_M:
-      return g.maglev_size;
-    case r::CAP_FLOW_SETS:
-      // Each worker holds its own sets: entry index = worker * sets * ways + set * ways + way.
-      return g.flow_sets * uint32_t(d.workers.size());
-    case r::CAP_FLOW_WAYS:
-      return g.flow_ways;
-    case r::CAP_PARSE_WINDOW:
-      return kParseWindow;
-    case r::CAP_MAX_FRAME:
-      return kMaxFrameLen;
-    case r::CAP_REVERSE_ENTRIES:
-      return g.reverse_entries;
-    case r::CTRL:
-      return d.ctrl;
-    case r::TICK_DIV:
-      return d.tick_div;
-    case r::TICK_NOW:
-      return d.sh.tick(rte_rdtsc());
-    case r::CARD_MAC_HI:
-      return d.card_mac_hi;
-    case r::CARD_MAC_LO:
-      return d.card_mac_lo;
-    case r::ROUTER_MAC_HI:
-      return d.router_mac_hi;
-    case r::ROUTER_MAC_LO:
-      return d.router_mac_lo;
-    case r::TBL_INDEX:
-      return d.index;
-    case r::TBL_SEL:
-      return d.sel;
-    case r::TBL_STATUS:
-      return d.status;
-    case r::CNT_SEL:
-      return d.cnt_sel;
-    case r::CNT_LO:
-      return uint32_t(d.snapshot);
-    case r::CNT_HI:
-      return uint32_t(d.snapshot >> 32);
-    default:
-      break;
-  }
-  if (in_array(off, r::CARD_ADDR, 4)) return d.card_addr[(off - r::CARD_ADDR) / 4];
-  if (in_array(off, r::TBL_DATA, 16)) return d.data[(off - r::TBL_DATA) / 4];
-  if (in_array(off, r::ACTIVE_BANK, 8)) return d.banks[(off - r::ACTIVE_BANK) / 4];
-  return 0;
+  // Each worker holds its own sets: entry index = worker * sets * ways + set * ways + way.
+  Geometry caps = d.geo;
+  caps.flow_sets = d.geo.flow_sets * uint32_t(d.workers.size());
+  return d.regs.read(off, caps, d.sh.tick(rte_rdtsc()));
 }
 
 void DpdkDevice::write32(uint32_t off, uint32_t v) {
   Impl& d = *impl_;
   ++writes_;
-  switch (off) {
-    case r::CTRL:
-      d.ctrl = v & 3;
-      d.write_all(off, d.ctrl);
-      return;
-    case r::TICK_DIV:
-      d.tick_div = v;
+  switch (d.regs.write(off, v)) {
+    case RegisterFile::Effect::kState:
       d.write_all(off, v);
-      return;
-    case r::CARD_MAC_HI:
-      d.card_mac_hi = v & 0xFFFF;
-      d.write_all(off, v);
-      d.set_exception_mac();
-      return;
-    case r::CARD_MAC_LO:
-      d.card_mac_lo = v;
-      d.write_all(off, v);
-      d.set_exception_mac();
-      return;
-    case r::ROUTER_MAC_HI:
-      d.router_mac_hi = v & 0xFFFF;
-      d.write_all(off, v);
-      return;
-    case r::ROUTER_MAC_LO:
-      d.router_mac_lo = v;
-      d.write_all(off, v);
-      return;
-    case r::TBL_INDEX:
-      d.index = v;
-      return;
-    case r::TBL_SEL:
-      d.sel = v & 0x1FFFF;
-      return;
-    case r::TBL_CMD:
-      d.command(v);
-      return;
-    case r::CNT_SEL:
-      d.cnt_sel = v & 0x3FFFFFF;
-      d.take_snapshot();
-      return;
-    case r::CNT_CLEAR:
-      if (v & 1) d.write_all(off, v);
-      return;
-    default:
       break;
-  }
-  if (in_array(off, r::CARD_ADDR, 4)) {
-    d.card_addr[(off - r::CARD_ADDR) / 4] = v;
-    d.write_all(off, v);
-  } else if (in_array(off, r::TBL_DATA, 16)) {
-    d.data[(off - r::TBL_DATA) / 4] = v;
-  } else if (in_array(off, r::ACTIVE_BANK, 8)) {
-    // After the Maglev writes in every worker's ring: each flips between two bursts.
-    d.banks[(off - r::ACTIVE_BANK) / 4] = v;
-    d.write_all(off, v);
+    case RegisterFile::Effect::kCard:
+      d.write_all(off, v);
+      d.set_exception_mac();
+      break;
+    case RegisterFile::Effect::kActiveBank:
+      // After the Maglev writes in every worker's ring: each flips between two bursts.
+      d.write_all(off, v);
+      break;
+    case RegisterFile::Effect::kCommand:
+      d.command(v);
+      break;
+    case RegisterFile::Effect::kCounterSelect:
+      d.take_snapshot();
+      break;
+    case RegisterFile::Effect::kCounterClear:
+      d.write_all(off, v);
+      break;
+    case RegisterFile::Effect::kNone:
+      break;
   }
 }
 
