@@ -183,31 +183,55 @@ module v6lb_lookup #(
     words_to_addr = {w[31:0], w[63:32], w[95:64], w[127:96]};
   endfunction
 
+  // Host writes are registered first, with their range checks, so the index compares and the
+  // decode of the index into per-entry enables are in different clocks.
+  logic                    sw_en, bw_en, mw_en, rw_en;
+  logic [SB-1:0]           sw_i;
+  logic [BB-1:0]           bw_i;
+  logic [MG_AW-1:0]        mw_a;
+  logic [REVERSE_LOG2-1:0] rw_i;
+  logic [223:0]            sw_d, bw_d, rw_d;
+  logic [15:0]             mw_d;
   always_ff @(posedge clk) begin
-    if (svc_we && sok(svc_widx)) begin
-      svc_vip[sidx(svc_widx)] <= words_to_addr(svc_wdata[127:0]);
-      svc_valid[sidx(svc_widx)] <= svc_wdata[159];
-      svc_sched[sidx(svc_widx)] <= svc_wdata[153:152];
-      svc_proto[sidx(svc_widx)] <= svc_wdata[151:144];
-      svc_port[sidx(svc_widx)] <= svc_wdata[143:128];
-      svc_timeout[sidx(svc_widx)] <= svc_wdata[191:160];
-      svc_life[sidx(svc_widx)] <= svc_wdata[191:160] + {3'd0, svc_wdata[191:163]};
+    sw_en <= !rst && svc_we && sok(svc_widx);
+    bw_en <= !rst && be_we && bok(be_widx);
+    mw_en <= !rst && mg_we && mg_waddr < MG_DEPTH;
+    rw_en <= !rst && rev_we && {16'd0, rev_widx} < REV;
+    sw_i <= sidx(svc_widx);
+    bw_i <= bidx(be_widx);
+    mw_a <= mg_waddr[MG_AW-1:0];
+    rw_i <= rev_widx[REVERSE_LOG2-1:0];
+    sw_d <= svc_wdata[223:0];
+    bw_d <= be_wdata[223:0];
+    mw_d <= mg_wdata;
+    rw_d <= rev_wdata[223:0];
+  end
+
+  always_ff @(posedge clk) begin
+    if (sw_en) begin
+      svc_vip[sw_i] <= words_to_addr(sw_d[127:0]);
+      svc_valid[sw_i] <= sw_d[159];
+      svc_sched[sw_i] <= sw_d[153:152];
+      svc_proto[sw_i] <= sw_d[151:144];
+      svc_port[sw_i] <= sw_d[143:128];
+      svc_timeout[sw_i] <= sw_d[191:160];
+      svc_life[sw_i] <= sw_d[191:160] + {3'd0, sw_d[191:163]};
     end
-    if (be_we && bok(be_widx)) begin
-      be_addr[bidx(be_widx)] <= words_to_addr(be_wdata[127:0]);
-      be_valid[bidx(be_widx)] <= be_wdata[159];
-      be_service[bidx(be_widx)] <= be_wdata[151:144];
-      be_port[bidx(be_widx)] <= be_wdata[143:128];
-      be_mac[bidx(be_widx)] <= {be_wdata[191:160], be_wdata[223:208]};
+    if (bw_en) begin
+      be_addr[bw_i] <= words_to_addr(bw_d[127:0]);
+      be_valid[bw_i] <= bw_d[159];
+      be_service[bw_i] <= bw_d[151:144];
+      be_port[bw_i] <= bw_d[143:128];
+      be_mac[bw_i] <= {bw_d[191:160], bw_d[223:208]};
     end
-    if (mg_we && mg_waddr < MG_DEPTH) maglev[mg_waddr[MG_AW-1:0]] <= mg_wdata;
-    if (rev_we && {16'd0, rev_widx} < REV) begin
-      rev_valid[rev_widx[REVERSE_LOG2-1:0]] <= rev_wdata[159];
-      rev_addr[rev_widx[REVERSE_LOG2-1:0]] <= words_to_addr(rev_wdata[127:0]);
-      rev_proto[rev_widx[REVERSE_LOG2-1:0]] <= rev_wdata[151:144];
-      rev_port[rev_widx[REVERSE_LOG2-1:0]] <= rev_wdata[143:128];
-      rev_svc[rev_widx[REVERSE_LOG2-1:0]] <= rev_wdata[183:176];
-      rev_be[rev_widx[REVERSE_LOG2-1:0]] <= rev_wdata[175:160];
+    if (mw_en) maglev[mw_a] <= mw_d;
+    if (rw_en) begin
+      rev_valid[rw_i] <= rw_d[159];
+      rev_addr[rw_i] <= words_to_addr(rw_d[127:0]);
+      rev_proto[rw_i] <= rw_d[151:144];
+      rev_port[rw_i] <= rw_d[143:128];
+      rev_svc[rw_i] <= rw_d[183:176];
+      rev_be[rw_i] <= rw_d[175:160];
     end
     if (rst) begin
       svc_valid <= '0;
@@ -834,11 +858,12 @@ module v6lb_lookup #(
       rf_due_svc[sv] <= due_at(k_life_end[sv], x_now, svc_timeout[sv]);
     end
   end
-  // The flags rep_ex decides on, combined as in fwd_cmp: a live match (m), one whose service
-  // and backend are valid (mo), a valid key match (kv), free or expired (fr), due (du), to be
-  // cleared by aging (cl), valid (vld); and m, mo, fr, du, cl for the case that the op ahead
-  // refreshes this entry. Made for both candidates of the memory's bypass, selected last.
-  function automatic [11:0] rep_flags(input [EW-1:0] e, input [295:0] key, input [31:0] now,
+  // The flags rep_ex decides on, combined as in fwd_cmp: a live match (m), a valid key match
+  // (kv), free or expired (fr), due (du), to be cleared by aging (cl), valid (vld), the entry's
+  // service and backend valid (ok, kept apart from m: the two table lookups are the deep part);
+  // and m, fr, du, cl for the case that the op ahead refreshes this entry. Made for both
+  // candidates of the memory's bypass, selected last.
+  function automatic [10:0] rep_flags(input [EW-1:0] e, input [295:0] key, input [31:0] now,
                                       input [N_SERVICES-1:0] rf_live,
                                       input [N_SERVICES-1:0] rf_due);
     logic keq, lv, ok, rl;
@@ -846,18 +871,17 @@ module v6lb_lookup #(
     lv = live(e, now);
     ok = entry_ok(e[320:313], e[312:297]);
     rl = e[296] && rf_live[sidx(e[320:313])];
-    rep_flags = {lv && keq, lv && keq && ok, e[296] && keq, !lv,
+    rep_flags = {lv && keq, e[296] && keq, !lv,
                  due_at(e[352:321], now, svc_timeout[sidx(e[320:313])]), e[296] && !lv, e[296],
-                 rl && keq, rl && keq && ok, !rl, rf_due[sidx(e[320:313])], e[296] && !rl};
+                 ok, rl && keq, !rl, rf_due[sidx(e[320:313])], e[296] && !rl};
   endfunction
 
-  logic [WAYS-1:0] rc_m, rc_mo, rc_kv, rc_fr, rc_du, rc_cl, rc_vld, rc_dm, rc_dmo, rc_dfr, rc_ddu,
-                   rc_dcl;
+  logic [WAYS-1:0] rc_m, rc_kv, rc_fr, rc_du, rc_cl, rc_vld, rc_ok, rc_dm, rc_dfr, rc_ddu, rc_dcl;
   always_comb begin
     integer w;
     for (w = 0; w < WAYS; w = w + 1) begin
-      {rc_m[w], rc_mo[w], rc_kv[w], rc_fr[w], rc_du[w], rc_cl[w], rc_vld[w], rc_dm[w], rc_dmo[w],
-       rc_dfr[w], rc_ddu[w], rc_dcl[w]} =
+      {rc_m[w], rc_kv[w], rc_fr[w], rc_du[w], rc_cl[w], rc_vld[w], rc_ok[w], rc_dm[w], rc_dfr[w],
+       rc_ddu[w], rc_dcl[w]} =
           rep_mb[w] ? rep_flags(rep_mw[w*EW+:EW], k_key, k_now, rf_live_svc, rf_due_svc) :
                       rep_flags(rep_mq[w*EW+:EW], k_key, k_now, rf_live_svc, rf_due_svc);
       rc_nd[w*32+:32] = k_now + svc_life[sidx(rep_q[w*EW+313+:8])];
@@ -882,9 +906,9 @@ module v6lb_lookup #(
   logic         z_write_reply, z_learned, z_full, z_no_backend;
   logic signed [3:0] z_occ_fwd;
   logic [SW-1:0] z_set;
-  logic [WAYS-1:0] z_m, z_mo, z_kv, z_fr, z_du, z_cl, z_vld, z_dm, z_dmo, z_dfr, z_ddu, z_dcl;
+  logic [WAYS-1:0] z_m, z_kv, z_fr, z_du, z_cl, z_vld, z_ok, z_dm, z_dfr, z_ddu, z_dcl;
   logic [WAYS*32-1:0] z_nd;
-  logic         z_fw_same, z_fm, z_fmo, z_fkv, z_ffr, z_fdu, z_fcl, z_fvld;
+  logic         z_fw_same, z_fm, z_fkv, z_ffr, z_fdu, z_fcl, z_fvld, z_fok;
   logic [31:0]  z_fw_nd;
 
   always_ff @(posedge clk) begin
@@ -910,14 +934,13 @@ module v6lb_lookup #(
     z_occ_fwd <= k_occ_fwd;
     z_set <= rep_q;
     z_m <= rc_m;
-    z_mo <= rc_mo;
     z_kv <= rc_kv;
     z_fr <= rc_fr;
     z_du <= rc_du;
     z_cl <= rc_cl;
     z_vld <= rc_vld;
+    z_ok <= rc_ok;
     z_dm <= rc_dm;
-    z_dmo <= rc_dmo;
     z_dfr <= rc_dfr;
     z_ddu <= rc_ddu;
     z_dcl <= rc_dcl;
@@ -925,12 +948,12 @@ module v6lb_lookup #(
     // The same flags for the entry the op ahead writes whole.
     z_fw_same <= rfw_same;
     z_fm <= rfw_live && rfw_keq;
-    z_fmo <= rfw_live && rfw_keq && rfw_ok;
     z_fkv <= z_wvalid && rfw_keq;
     z_ffr <= !rfw_live;
     z_fdu <= rfw_due;
     z_fcl <= z_wvalid && !rfw_live;
     z_fvld <= z_wvalid;
+    z_fok <= rfw_ok;
     z_fw_nd <= rfw_nd;
     // What this op writes as a whole entry, for the op behind it.
     z_wkey <= k_op == OP_HOST ? k_host[295:0] : k_rkey;
@@ -944,26 +967,25 @@ module v6lb_lookup #(
   logic [WAYS-1:0] lr_k1, lr_k0;  // per way, as lw_k1/lw_k0 in fwd_ex
   logic [SW-1:0]   lr_data;
 
-  logic [WAYS-1:0] rm, rmo, rkv, rfr, rdu, rcl, rvld;
+  logic [WAYS-1:0] rm, rkv, rfr, rdu, rcl, rvld, rok;
   logic [WAYS*32-1:0] rnd;
   logic [SW-1:0]   rset;   // the set as the op ahead left it
   always_comb begin
     integer w;
     for (w = 0; w < WAYS; w = w + 1) begin
-      {rm[w], rmo[w], rkv[w], rfr[w], rdu[w], rcl[w], rvld[w]} =
-          {z_m[w], z_mo[w], z_kv[w], z_fr[w], z_du[w], z_cl[w], z_vld[w]};
+      {rm[w], rkv[w], rfr[w], rdu[w], rcl[w], rvld[w], rok[w]} =
+          {z_m[w], z_kv[w], z_fr[w], z_du[w], z_cl[w], z_vld[w], z_ok[w]};
       rnd[w*32+:32] = z_nd[w*32+:32];
       case ({z_fw_same, lr_k1[w], lr_k0[w]})
         {1'b1, W_FULL}: begin
-          {rm[w], rmo[w], rkv[w], rfr[w], rdu[w], rcl[w], rvld[w]} =
-              {z_fm, z_fmo, z_fkv, z_ffr, z_fdu, z_fcl, z_fvld};
+          {rm[w], rkv[w], rfr[w], rdu[w], rcl[w], rvld[w], rok[w]} =
+              {z_fm, z_fkv, z_ffr, z_fdu, z_fcl, z_fvld, z_fok};
           rnd[w*32+:32] = z_fw_nd;
         end
         {1'b1, W_DEADLINE}:
-          {rm[w], rmo[w], rfr[w], rdu[w], rcl[w]} =
-              {z_dm[w], z_dmo[w], z_dfr[w], z_ddu[w], z_dcl[w]};
+          {rm[w], rfr[w], rdu[w], rcl[w]} = {z_dm[w], z_dfr[w], z_ddu[w], z_dcl[w]};
         {1'b1, W_CLEAR}:
-          {rm[w], rmo[w], rkv[w], rfr[w], rcl[w], rvld[w]} = 6'b000100;
+          {rm[w], rkv[w], rfr[w], rcl[w], rvld[w]} = 5'b00100;
         default: ;
       endcase
       rset[w*EW+:EW] = (z_fw_same && (lr_k1[w] || lr_k0[w])) ?
@@ -986,7 +1008,7 @@ module v6lb_lookup #(
   end
   assign rlk1 = first_way(rm);
   wire rins_ok = |(rkv | rfr);
-  assign rep_ok = |(rlk1 & rmo);
+  assign rep_ok = |(rlk1 & rok);
   wire op_host_rep_write = z_op == OP_HOST && ho_reply(z_host) && ho_write(z_host);
   wire learn_reply = z_to_svc && z_write_reply;
 
@@ -1008,7 +1030,7 @@ module v6lb_lookup #(
       else if (z_reply) rep_wdata[w*EW+:EW] = {rnd[w*32+:32], e[320:0]};
       else rep_wdata[w*EW+:EW] = make_entry(z_rkey, z_be, z_svc, z_deadline);
       rx_full[w] = (learn_reply && rins1[w]) || (op_host_rep_write && ho_way(z_host) == w[1:0]);
-      rx_dl[w] = z_reply && rlk1[w] && rmo[w] && rdu[w];
+      rx_dl[w] = z_reply && rlk1[w] && rok[w] && rdu[w];
       rx_clr[w] = z_op == OP_AGE && rcl[w];
       rx_new_vld[w] = z_op == OP_HOST ? z_host[296] : z_op != OP_AGE;
     end
