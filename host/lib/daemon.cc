@@ -15,6 +15,9 @@
 #include "v6lb/device_open.h"
 #include "v6lb/model_device.h"
 #include "v6lb_regs.h"
+#if V6LB_HAVE_DPDK
+#include "v6lb/dpdk_device.h"
+#endif
 
 namespace v6lb {
 
@@ -513,6 +516,40 @@ json Daemon::cmd_set_weight(const json& req, std::optional<uint32_t> weight, boo
 
 // ---------------------------------------------------------------- metrics
 
+#if V6LB_HAVE_DPDK
+namespace {
+
+// The DPDK layer around the pipeline: per worker (lcore) and per port.
+void dpdk_metrics(PromText& t, const DpdkStats& s) {
+  const char* help = "DPDK data plane, per worker: frames received, handed off, processed, sent, "
+                     "punted, dropped (docs/DPDK.md).";
+  for (const DpdkWorkerStats& w : s.workers) {
+    const std::string lcore = std::to_string(w.lcore);
+    const std::pair<const char*, uint64_t> v[] = {
+        {"rx_packets", w.rx_packets},         {"handoff_out", w.handoff_out},
+        {"handoff_in", w.handoff_in},         {"handoff_dropped", w.handoff_dropped},
+        {"handoff_full", w.handoff_full},     {"processed", w.processed},
+        {"tx_packets", w.tx_packets},         {"tx_dropped", w.tx_dropped},
+        {"punt_packets", w.punt_packets},     {"punt_dropped", w.punt_dropped},
+        {"host_packets", w.host_packets},     {"host_dropped", w.host_dropped},
+        {"dropped", w.dropped},               {"oversize", w.oversize},
+        {"control_msgs", w.control_msgs}};
+    for (const auto& [name, value] : v)
+      t.counter("v6lb_dpdk_worker_total", help, {{"lcore", lcore}, {"counter", name}}, value);
+  }
+  for (const DpdkPortStats& p : s.ports) {
+    const std::pair<const char*, uint64_t> v[] = {
+        {"ipackets", p.ipackets}, {"opackets", p.opackets},   {"imissed", p.imissed},
+        {"ierrors", p.ierrors},   {"oerrors", p.oerrors},     {"rx_nombuf", p.rx_nombuf}};
+    for (const auto& [name, value] : v)
+      t.counter("v6lb_dpdk_port_total", "DPDK port statistics (rte_eth_stats).",
+                {{"role", p.role}, {"port", p.name}, {"counter", name}}, value);
+  }
+}
+
+}  // namespace
+#endif
+
 std::string Daemon::metrics_text() {
   PromText t;
   const DataPlaneStats st = tables_->read_stats(plan_);
@@ -553,6 +590,9 @@ std::string Daemon::metrics_text() {
           double(st.flows_reply));
   t.gauge("v6lb_flow_table_capacity", "Flow-table entries per direction.", {},
           double(st.flow_capacity));
+#if V6LB_HAVE_DPDK
+  if (const auto* d = dynamic_cast<const DpdkDevice*>(dev_.get())) dpdk_metrics(t, d->stats());
+#endif
   return t.str();
 }
 

@@ -39,12 +39,15 @@ import argparse
 import collections
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import time
+import urllib.request
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -440,8 +443,11 @@ def cmd_daemon(a):
         os.remove(sock)
     eal = Eal("daemon")
     log = open(os.path.join(a.workdir, "v6lbd.log"), "w")
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s_:
+        s_.bind(("::1", 0))
+        mport = s_.getsockname()[1]
     p = subprocess.Popen([a.v6lbd, "--config", a.config, "--device", "dpdk", "--control-socket",
-                          sock, "--metrics", "off", "--"] + eal.args(1, "net_ring0"),
+                          sock, "--metrics", f"[::1]:{mport}", "--"] + eal.args(1, "net_ring0"),
                          stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
@@ -465,6 +471,13 @@ def cmd_daemon(a):
         text = json.dumps(status)
         if "dpdk" not in text:
             fail(f"status does not name the dpdk device: {text}")
+        metrics = urllib.request.urlopen(f"http://[::1]:{mport}/metrics", timeout=5).read().decode()
+        for want in (r'v6lb_dpdk_worker_total\{lcore="\d+",counter="rx_packets"\} \d+',
+                     r'v6lb_dpdk_worker_total\{lcore="\d+",counter="processed"\} \d+',
+                     r'v6lb_dpdk_port_total\{role="data",port="[^"]+",counter="ipackets"\} \d+',
+                     r'v6lb_dataplane_total\{counter="rx_packets"\} \d+'):
+            if not re.search(want, metrics):
+                fail(f"/metrics has no {want}:\n{metrics[:3000]}")
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=20)
     finally:
@@ -476,8 +489,8 @@ def cmd_daemon(a):
     if p.returncode != 0:
         fail(f"v6lbd exited {p.returncode} on SIGTERM:\n" +
              open(os.path.join(a.workdir, "v6lbd.log")).read())
-    print(f"ok: v6lbd --device dpdk answered status ({status.get('device', '?')}) and exited 0 "
-          "on SIGTERM")
+    print(f"ok: v6lbd --device dpdk answered status ({status.get('device', '?')}), served the DPDK "
+          "layer's counters on /metrics and exited 0 on SIGTERM")
 
 
 def main():
