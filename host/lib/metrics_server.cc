@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "v6lb/accept_client.h"
+
 namespace v6lb {
 
 namespace {
@@ -278,22 +280,18 @@ void MetricsServer::accept_clients() {
       set_listening(false);
       return;
     }
-    UniqueFd fd(::accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-    if (!fd) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        spdlog::warn("metrics: accept: {}; pausing for a second", errno_text(errno));
+    AcceptResult a = accept_client(listen_.get(), "metrics");
+    if (!a.fd) {
+      if (a.pause) {
         resume_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
         set_listening(false);
       }
       return;
     }
     const uint64_t id = next_id_++;
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = id;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd.get(), &ev) != 0) continue;
+    if (!epoll_watch(epoll_.get(), a.fd.get(), id)) continue;
     Client& c = clients_[id];
-    c.fd = std::move(fd);
+    c.fd = std::move(a.fd);
     c.events = EPOLLIN;
     c.deadline = std::chrono::steady_clock::now() + kClientTimeout;
     set_timer(true);
