@@ -160,9 +160,11 @@ module v6lb_lookup #(
   logic [31:0]         svc_life[N_SERVICES];    // timeout + timeout / 8: an entry's lifetime
   logic [N_BACKENDS-1:0] be_valid;
   logic [127:0]        be_addr[N_BACKENDS];
-  logic [15:0]         be_port[N_BACKENDS];
+  // {service, port}: the service is only read back by the host, and a memory of its own would
+  // have one address for its write and its only read, which yosys 0.23 maps to a single-port
+  // LUTRAM it then cannot build at 512 entries.
+  logic [23:0]         be_svc_port[N_BACKENDS];
   logic [47:0]         be_mac[N_BACKENDS];
-  logic [7:0]          be_service[N_BACKENDS];
   logic [15:0]         maglev[MG_DEPTH];
   // Reverse table: backend (address, port, protocol) -> (service, backend) for replies that have
   // no flow entry; written by the host only for keys one service uses.
@@ -220,8 +222,7 @@ module v6lb_lookup #(
     if (bw_en) begin
       be_addr[bw_i] <= words_to_addr(bw_d[127:0]);
       be_valid[bw_i] <= bw_d[159];
-      be_service[bw_i] <= bw_d[151:144];
-      be_port[bw_i] <= bw_d[143:128];
+      be_svc_port[bw_i] <= {bw_d[151:144], bw_d[143:128]};
       be_mac[bw_i] <= {bw_d[191:160], bw_d[223:208]};
     end
     if (mw_en) maglev[mw_a] <= mw_d;
@@ -261,7 +262,7 @@ module v6lb_lookup #(
        svc_vip_r[31:0], svc_vip_r[63:32], svc_vip_r[95:64], svc_vip_r[127:96]};
   always_ff @(posedge clk) be_rdata <= !be_rok ? 512'd0 :
       {288'd0, be_mac_r[15:0], 16'd0, be_mac_r[47:16], be_valid[bidx(be_rq)], 7'd0,
-       be_service[bidx(be_rq)], be_port[bidx(be_rq)],
+       be_svc_port[bidx(be_rq)],
        be_addr_r[31:0], be_addr_r[63:32], be_addr_r[95:64], be_addr_r[127:96]};
 
   // ---------------------------------------------------------------- helpers
@@ -765,7 +766,7 @@ module v6lb_lookup #(
   // reply will find (backend address and port, client address and port); everything else looks
   // up its own key. The reverse-table match is settled here too.
   wire [15:0]  xb = bok(x_be) ? x_be : 16'd0;
-  wire [295:0] rkey = make_key(be_addr[bidx(xb)], hdr_src(x_hdr), be_port[bidx(xb)],
+  wire [295:0] rkey = make_key(be_addr[bidx(xb)], hdr_src(x_hdr), be_svc_port[bidx(xb)][15:0],
                                hdr_sport(x_hdr), hdr_proto(x_hdr));
   wire pkt_to_svc_x = x_op == OP_PKT && x_svc_hit;
   wire pkt_reply_x = x_op == OP_PKT && !x_svc_hit && hdr_class(x_hdr) == C_L4;
@@ -791,7 +792,7 @@ module v6lb_lookup #(
   logic [1:0]   k_op;
   logic [HW-1:0] k_hdr;  // the header fields (hdr_* below)
   logic [31:0]  k_now, k_deadline;
-  logic [31:0]  k_life_end[N_SERVICES];  // k_now + each service's lifetime
+  logic [32*N_SERVICES-1:0] k_life_end;  // k_now + each service's lifetime, 32 bits each
   logic [295:0] k_key, k_rkey;
   logic         k_to_svc, k_reply, k_rev_ok;
   logic [7:0]   k_svc, k_rev_svc;
@@ -853,9 +854,9 @@ module v6lb_lookup #(
   always_ff @(posedge clk) begin
     integer sv;
     for (sv = 0; sv < N_SERVICES; sv = sv + 1) begin
-      k_life_end[sv] <= x_now + svc_life[sv];
-      rf_live_svc[sv] <= live_at(k_life_end[sv], x_now);
-      rf_due_svc[sv] <= due_at(k_life_end[sv], x_now, svc_timeout[sv]);
+      k_life_end[32*sv+:32] <= x_now + svc_life[sv];
+      rf_live_svc[sv] <= live_at(k_life_end[32*sv+:32], x_now);
+      rf_due_svc[sv] <= due_at(k_life_end[32*sv+:32], x_now, svc_timeout[sv]);
     end
   end
   // The flags rep_ex decides on, combined as in fwd_cmp: a live match (m), a valid key match
@@ -1121,7 +1122,7 @@ module v6lb_lookup #(
              {1'b0, hdr_l3_off(y_hdr)} + (y_to_svc ? 9'd24 : 9'd8),
              y_to_svc ? be_addr[bidx(yb)] : svc_vip[sidx(ys)],
              hdr_l4_off(y_hdr) + (y_to_svc ? 9'd2 : 9'd0),
-             y_to_svc ? be_port[bidx(yb)] : svc_port[sidx(ys)],
+             y_to_svc ? be_svc_port[bidx(yb)][15:0] : svc_port[sidx(ys)],
              hdr_l4_off(y_hdr) + (is_udp ? 9'd6 : 9'd16)};
     q_old_addr <= y_to_svc ? hdr_dst(y_hdr) : hdr_src(y_hdr);
     q_old_port <= y_to_svc ? hdr_dport(y_hdr) : hdr_sport(y_hdr);
