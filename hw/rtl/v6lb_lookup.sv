@@ -793,6 +793,7 @@ module v6lb_lookup #(
   logic [HW-1:0] k_hdr;  // the header fields (hdr_* below)
   logic [31:0]  k_now, k_deadline;
   logic [32*N_SERVICES-1:0] k_life_end;  // k_now + each service's lifetime, 32 bits each
+  logic [32*N_SERVICES-1:0] k_due_end;   // k_now + each service's timeout + 1 (due_live)
   logic [295:0] k_key, k_rkey;
   logic         k_to_svc, k_reply, k_rev_ok;
   logic [7:0]   k_svc, k_rev_svc;
@@ -855,6 +856,7 @@ module v6lb_lookup #(
     integer sv;
     for (sv = 0; sv < N_SERVICES; sv = sv + 1) begin
       k_life_end[32*sv+:32] <= x_now + svc_life[sv];
+      k_due_end[32*sv+:32] <= x_now + svc_timeout[sv] + 32'd1;
       rf_live_svc[sv] <= live_at(k_life_end[32*sv+:32], x_now);
       rf_due_svc[sv] <= due_at(k_life_end[32*sv+:32], x_now, svc_timeout[sv]);
     end
@@ -864,6 +866,17 @@ module v6lb_lookup #(
   // service and backend valid (ok, kept apart from m: the two table lookups are the deep part);
   // and m, fr, du, cl for the case that the op ahead refreshes this entry. Made for both
   // candidates of the memory's bypass, selected last.
+  // Due, for a live entry: only a live match is ever refreshed, so that is the only case whose
+  // due flag is used. A live entry's deadline is 0 to 2^31 ticks ahead of now; with a timeout
+  // T < 2^31, int32(deadline - now) <= T is then deadline - (now + T + 1) < 0 without overflow
+  // (one subtraction from a per-service bound registered in rep_key), and 2^31 ahead is due
+  // whatever T is.
+  function automatic due_live(input [31:0] dl, input [7:0] svc);
+    logic [31:0] x;
+    x = dl - k_due_end[32*sidx(svc)+:32];
+    due_live = dl == {~k_now[31], k_now[30:0]} || (!svc_timeout[sidx(svc)][31] && x[31]);
+  endfunction
+
   function automatic [10:0] rep_flags(input [EW-1:0] e, input [295:0] key, input [31:0] now,
                                       input [N_SERVICES-1:0] rf_live,
                                       input [N_SERVICES-1:0] rf_due);
@@ -873,7 +886,7 @@ module v6lb_lookup #(
     ok = entry_ok(e[320:313], e[312:297]);
     rl = e[296] && rf_live[sidx(e[320:313])];
     rep_flags = {lv && keq, e[296] && keq, !lv,
-                 due_at(e[352:321], now, svc_timeout[sidx(e[320:313])]), e[296] && !lv, e[296],
+                 due_live(e[352:321], e[320:313]), e[296] && !lv, e[296],
                  ok, rl && keq, !rl, rf_due[sidx(e[320:313])], e[296] && !rl};
   endfunction
 

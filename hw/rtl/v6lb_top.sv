@@ -199,7 +199,7 @@ module v6lb_top #(
                    T_REPLY = 4'd5, T_REVERSE = 4'd6;
   localparam [1:0] OPC_WRITE = 2'd1, OPC_READ = 2'd2;
   localparam [2:0] S_IDLE = 3'd0, S_MAGLEV = 3'd1, S_FLOW = 3'd2, S_FLOW_WAIT = 3'd3,
-                   S_TABLE_INDEX = 3'd4, S_TABLE_READ = 3'd5;
+                   S_TABLE_INDEX = 3'd4, S_TABLE_READ = 3'd5, S_DECODE = 3'd6;
 
   logic [2:0]  cmd_state;
   logic [5:0]  mg_k;
@@ -237,7 +237,11 @@ module v6lb_top #(
     entry_to_data[383:352] = e[352:321];
   endfunction
 
-  wire [31:0] mg_index = tbl_index + {26'd0, mg_k};
+  // A command is decoded a clock after it arrives (busy meanwhile), from its index checks
+  // registered in that clock, so the 32-bit compares and the dispatch are in different clocks.
+  logic        dc_svc, dc_be, dc_rev, dc_mg, dc_flow;  // the index is within that table
+  logic [31:0] mg_left;  // Maglev entries from tbl_index to the end of the table
+  logic [31:0] mg_base;  // the address of entry tbl_index of the selected service and bank
   always_ff @(posedge clk) begin
     svc_we <= 1'b0;
     be_we <= 1'b0;
@@ -248,41 +252,52 @@ module v6lb_top #(
       S_IDLE:
         if (tbl_cmd_valid) begin
           tbl_error <= 1'b0;
-          if (cmd_table == T_SERVICE && cmd_op == OPC_WRITE && tbl_index < N_SERVICES)
-            svc_we <= 1'b1;
-          else if (cmd_table == T_SERVICE && cmd_op == OPC_READ && tbl_index < N_SERVICES) begin
-            cmd_state <= S_TABLE_INDEX;
-            tbl_busy <= 1'b1;
-          end else if (cmd_table == T_BACKEND && cmd_op == OPC_WRITE && tbl_index < N_BACKENDS)
-            be_we <= 1'b1;
-          else if (cmd_table == T_BACKEND && cmd_op == OPC_READ && tbl_index < N_BACKENDS) begin
-            cmd_state <= S_TABLE_INDEX;
-            tbl_busy <= 1'b1;
-          end else if (cmd_table == T_REVERSE && cmd_op == OPC_WRITE &&
-                       tbl_index < (1 << REVERSE_LOG2))
-            rev_we <= 1'b1;
-          else if (cmd_table == T_MAGLEV && cmd_op == OPC_WRITE && tbl_index < MAGLEV_M &&
-                       {16'd0, mg_service} < N_SERVICES) begin
-            cmd_state <= S_MAGLEV;
-            mg_k <= 6'd0;
-            tbl_busy <= 1'b1;
-          end else if ((cmd_table == T_FWD || cmd_table == T_REPLY) &&
-                       (cmd_op == OPC_WRITE || cmd_op == OPC_READ) && tbl_index < flow_entries) begin
-            cmd_state <= S_FLOW;
-            host_req <= 1'b1;
-            host_hold <= 1'b1;
-            host_reply_table <= cmd_table == T_REPLY;
-            host_write <= cmd_op == OPC_WRITE;
-            host_index <= tbl_index;
-            tbl_busy <= 1'b1;
-          end else
-            tbl_error <= 1'b1;
+          tbl_busy <= 1'b1;
+          cmd_state <= S_DECODE;
+          dc_svc <= tbl_index < N_SERVICES;
+          dc_be <= tbl_index < N_BACKENDS;
+          dc_rev <= tbl_index < (1 << REVERSE_LOG2);
+          dc_mg <= tbl_index < MAGLEV_M && {16'd0, mg_service} < N_SERVICES;
+          dc_flow <= tbl_index < flow_entries;
+          mg_left <= MAGLEV_M - tbl_index;
+          mg_base <= ({16'd0, mg_service} * 2 + {31'd0, mg_bank}) * MAGLEV_M + tbl_index;
         end
+      S_DECODE: begin
+        cmd_state <= S_IDLE;
+        tbl_busy <= 1'b0;
+        if (cmd_table == T_SERVICE && cmd_op == OPC_WRITE && dc_svc)
+          svc_we <= 1'b1;
+        else if (cmd_table == T_SERVICE && cmd_op == OPC_READ && dc_svc) begin
+          cmd_state <= S_TABLE_INDEX;
+          tbl_busy <= 1'b1;
+        end else if (cmd_table == T_BACKEND && cmd_op == OPC_WRITE && dc_be)
+          be_we <= 1'b1;
+        else if (cmd_table == T_BACKEND && cmd_op == OPC_READ && dc_be) begin
+          cmd_state <= S_TABLE_INDEX;
+          tbl_busy <= 1'b1;
+        end else if (cmd_table == T_REVERSE && cmd_op == OPC_WRITE && dc_rev)
+          rev_we <= 1'b1;
+        else if (cmd_table == T_MAGLEV && cmd_op == OPC_WRITE && dc_mg) begin
+          cmd_state <= S_MAGLEV;
+          mg_k <= 6'd0;
+          tbl_busy <= 1'b1;
+        end else if ((cmd_table == T_FWD || cmd_table == T_REPLY) &&
+                     (cmd_op == OPC_WRITE || cmd_op == OPC_READ) && dc_flow) begin
+          cmd_state <= S_FLOW;
+          host_req <= 1'b1;
+          host_hold <= 1'b1;
+          host_reply_table <= cmd_table == T_REPLY;
+          host_write <= cmd_op == OPC_WRITE;
+          host_index <= tbl_index;
+          tbl_busy <= 1'b1;
+        end else
+          tbl_error <= 1'b1;
+      end
       S_MAGLEV: begin
         // 32 entries, one per clock; entries at or beyond M are ignored.
-        if (mg_index < MAGLEV_M) begin
+        if ({26'd0, mg_k} < mg_left) begin
           mg_we <= 1'b1;
-          mg_waddr <= ({16'd0, mg_service} * 2 + {31'd0, mg_bank}) * MAGLEV_M + mg_index;
+          mg_waddr <= mg_base + {26'd0, mg_k};
           mg_wdata <= tbl_data[16*mg_k+:16];
         end
         mg_k <= mg_k + 6'd1;

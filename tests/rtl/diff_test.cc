@@ -436,6 +436,65 @@ TEST(RtlTables, SameSetBackToBackMatchesTheModel) {
   }
 }
 
+// Replies alone keep a flow's reply entry alive: after one client packet, the backend keeps
+// answering (sometimes twice at once, back to back) while the client stays silent. Each reply
+// that finds its entry due refreshes it (the client side never does here), so replies stay
+// stateful long past the entry's first lifetime; a card that never refreshed would turn them
+// stateless (reverse table) once it expired. Model and card agree on every frame and counter.
+TEST(RtlTables, RepliesAloneRefreshTheReplyEntry) {
+  const Geometry geo = sim_geometry();
+  const Config cfg = test_config();
+  const ServiceConfig& dns = cfg.services[1];  // UDP, 3 s: due 375 ms after a learn or refresh
+  std::mt19937 rng{23};
+  std::vector<FrameSpec> clients;
+  for (int i = 0; i < 8; ++i) {
+    FrameSpec s;
+    s.proto = 17;
+    s.dst = dns.vip;
+    s.dport = dns.port;
+    store_be16(&s.src.b[14], uint16_t(0x100 + i));
+    s.sport = uint16_t(20000 + i);
+    clients.push_back(s);
+  }
+  // The backend each client lands on, from the model.
+  Pipeline scratch(geo);
+  write_plan(make_plan(cfg, geo), scratch);
+  std::vector<Input> in;
+  std::vector<FrameSpec> replies;
+  for (const FrameSpec& c : clients) {
+    auto f = build_frame(c);
+    Packet p{f.data(), uint16_t(f.size())};
+    scratch.process({&p, 1}, 1000);
+    ASSERT_EQ(p.verdict, Verdict::kForward);
+    const ParsedFrame pf = parse_frame(f, {});
+    FrameSpec r;
+    r.proto = 17;
+    std::copy(f.begin() + pf.l3_off + 24, f.begin() + pf.l3_off + 40, r.src.b.begin());
+    r.sport = load_be16(&f[pf.l4_off + 2]);
+    r.dst = c.src;
+    r.dport = c.sport;
+    replies.push_back(r);
+    in.push_back({build_frame(c), 1000});
+  }
+  for (uint32_t tick = 1100; tick < 12000; tick += 150 + rng() % 200)
+    for (FrameSpec r : replies) {
+      r.payload_seed = uint8_t(rng());
+      r.payload_len = rng() % 64;
+      in.push_back({build_frame(r), tick});
+      if (rng() % 4 == 0) in.push_back({build_frame(r), tick});
+    }
+  for (int width : {64, 512}) {
+    SimOptions so;
+    so.data_width = width;
+    const Result m = run_model(in, geo);
+    const Result h = run_rtl(in, so);
+    expect_same(m, h);
+    // Every reply found its entry: none went stateless.
+    EXPECT_EQ(m.stats.global[size_t(Counter::kReplyStateless)], 0u);
+    EXPECT_EQ(m.stats.global[size_t(Counter::kReplyPackets)], in.size() - clients.size());
+  }
+}
+
 // The aging engine only reclaims: with it running, every frame and counter but the occupancy is
 // as in the model (which never ages), and the occupancy drops once flows expire.
 TEST(RtlTables, AgingEngineChangesNothingVisible) {
