@@ -3,7 +3,7 @@
 # tools: yosys 0.23 `synth_xilinx -family xcup` at the board's table sizes (hw/boards/BOARD.mk),
 # `stat` against the part's and one SLR's LUT/FF/BRAM/URAM/DSP capacity, and the longest chain of
 # LUTs between sequential cells (hw/scripts/lut_levels.py on the flattened netlist; FFs, block
-# RAM, UltraRAM and DSPs are path endpoints). Slow: ~30 min to hours on 2 cores (ABC). Run one at
+# RAM, UltraRAM and DSPs are path endpoints). Slow: 10-20 min on 2 cores (mostly ABC). Run one at
 # a time, niced:
 #   nice -n 10 scripts/board_estimate.sh BOARD [OUT_DIR] [PARAM=VALUE ...]
 # e.g. scripts/board_estimate.sh u250 build/estimate-u250
