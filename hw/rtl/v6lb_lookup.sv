@@ -791,12 +791,13 @@ module v6lb_lookup #(
 
   logic [1:0]   k_op;
   logic [HW-1:0] k_hdr;  // the header fields (hdr_* below)
-  logic [31:0]  k_now, k_deadline;
+  logic [31:0]  k_now;
   logic [32*N_SERVICES-1:0] k_life_end;  // k_now + each service's lifetime, 32 bits each
   logic [32*N_SERVICES-1:0] k_due_end;   // k_now + each service's timeout + 1 (due_live)
   logic [295:0] k_key, k_rkey;
   logic         k_to_svc, k_reply, k_rev_ok;
   logic [7:0]   k_svc, k_rev_svc;
+  wire  [31:0]  k_deadline = k_life_end[32*sidx(k_svc)+:32];  // this op's, if it learns
   logic [15:0]  k_be, k_rev_be;
   logic [FLOW_SETS_LOG2-1:0] k_rep_set;
   logic [HOSTW-1:0] k_host;  // the host operation (host_* below)
@@ -808,7 +809,6 @@ module v6lb_lookup #(
     k_op <= rst ? OP_NONE : x_op;
     k_hdr <= x_hdr;
     k_now <= x_now;
-    k_deadline <= x_now + svc_life[sidx(x_svc)];
     k_key <= pkt_to_svc_x ? rkey : x_key;
     k_rkey <= rkey;
     k_to_svc <= pkt_to_svc_x;
@@ -898,7 +898,7 @@ module v6lb_lookup #(
        rc_ddu[w], rc_dcl[w]} =
           rep_mb[w] ? rep_flags(rep_mw[w*EW+:EW], k_key, k_now, rf_live_svc, rf_due_svc) :
                       rep_flags(rep_mq[w*EW+:EW], k_key, k_now, rf_live_svc, rf_due_svc);
-      rc_nd[w*32+:32] = k_now + svc_life[sidx(rep_q[w*EW+313+:8])];
+      rc_nd[w*32+:32] = k_life_end[32*sidx(rep_q[w*EW+313+:8])+:32];
     end
   end
   wire [31:0] fw_t = svc_timeout[sidx(z_wsvc)];
@@ -906,7 +906,7 @@ module v6lb_lookup #(
   wire rfw_live = z_wvalid && live_at(z_wdl, k_now);
   wire rfw_ok = entry_ok(z_wsvc, z_wbe);
   wire rfw_due = due_at(z_wdl, k_now, fw_t);
-  wire [31:0] rfw_nd = k_now + svc_life[sidx(z_wsvc)];
+  wire [31:0] rfw_nd = k_life_end[32*sidx(z_wsvc)+:32];
   wire rfw_same = z_op != OP_NONE && z_rep_set == k_rep_set;
 
   logic [HW-1:0] z_hdr;  // the header fields (hdr_* below)
