@@ -7,6 +7,7 @@
 #include <map>
 #include <algorithm>
 #include <random>
+#include <tuple>
 
 #include "frame_builder.h"
 #include "v6lb/card_tables.h"
@@ -138,6 +139,15 @@ void add_class_frames(std::vector<Input>& in, std::mt19937& rng, uint32_t tick) 
   }
 }
 
+// The backend a forwarded frame was sent to: its destination address and port.
+std::pair<Ipv6Addr, uint16_t> backend_of(const std::vector<uint8_t>& forwarded) {
+  const ParsedFrame pf = parse_frame(forwarded, {});
+  Ipv6Addr dst;
+  std::copy(forwarded.begin() + pf.l3_off + 24, forwarded.begin() + pf.l3_off + 40,
+            dst.b.begin());
+  return {dst, load_be16(&forwarded[pf.l4_off + 2])};
+}
+
 // Client traffic and the backends' replies. Replies are aimed at the backend the model picks,
 // found by running the client frames through a scratch model first.
 std::vector<Input> make_traffic(uint32_t flows, uint64_t seed, const Geometry& geo) {
@@ -193,10 +203,9 @@ std::vector<Input> make_traffic(uint32_t flows, uint64_t seed, const Geometry& g
     scratch.process({&p, 1}, c.tick);
     if (p.verdict != Verdict::kForward) continue;
     const ParsedFrame pf = parse_frame(f, {});
-    Ipv6Addr src, dst;
+    Ipv6Addr src;
     std::copy(f.begin() + pf.l3_off + 8, f.begin() + pf.l3_off + 24, src.b.begin());
-    std::copy(f.begin() + pf.l3_off + 24, f.begin() + pf.l3_off + 40, dst.b.begin());
-    chosen[{src.str(), load_be16(&f[pf.l4_off])}] = {dst, load_be16(&f[pf.l4_off + 2])};
+    chosen[{src.str(), load_be16(&f[pf.l4_off])}] = backend_of(f);
   }
   // Merge client frames with replies (from the chosen backend, and sometimes a wrong one).
   for (const Input& c : client) {
@@ -466,11 +475,9 @@ TEST(RtlTables, RepliesAloneRefreshTheReplyEntry) {
     Packet p{f.data(), uint16_t(f.size())};
     scratch.process({&p, 1}, 1000);
     ASSERT_EQ(p.verdict, Verdict::kForward);
-    const ParsedFrame pf = parse_frame(f, {});
     FrameSpec r;
     r.proto = 17;
-    std::copy(f.begin() + pf.l3_off + 24, f.begin() + pf.l3_off + 40, r.src.b.begin());
-    r.sport = load_be16(&f[pf.l4_off + 2]);
+    std::tie(r.src, r.sport) = backend_of(f);
     r.dst = c.src;
     r.dport = c.sport;
     replies.push_back(r);
