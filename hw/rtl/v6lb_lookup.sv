@@ -143,11 +143,16 @@ module v6lb_lookup #(
   function automatic [BB-1:0] bidx(input [15:0] i);
     bidx = i[BB-1:0];
   endfunction
+  // Index in range: the bits above the index width zero, and the index below N unless N is a
+  // power of two (the card's sizes). A plain `i < N` becomes a carry chain over all 16 bits, in
+  // series with a table read on the reply path.
   function automatic sok(input [7:0] i);
-    sok = {24'd0, i} < N_SERVICES;
+    sok = (i >> SB) == 8'd0 &&
+          (N_SERVICES == (1 << SB) || {{(32 - SB) {1'b0}}, i[SB-1:0]} < N_SERVICES);
   endfunction
   function automatic bok(input [15:0] i);
-    bok = {16'd0, i} < N_BACKENDS;
+    bok = (i >> BB) == 16'd0 &&
+          (N_BACKENDS == (1 << BB) || {{(32 - BB) {1'b0}}, i[BB-1:0]} < N_BACKENDS);
   endfunction
 
   // ---------------------------------------------------------------- tables written by the host
@@ -317,8 +322,16 @@ module v6lb_lookup #(
   endfunction
 
   // The lowest set bit, one-hot.
+  // The lowest set bit, as a priority chain: `m & ~(m - 1)` is the same function but becomes a
+  // carry chain that synthesis keeps in series with the table-write decision.
   function automatic [WAYS-1:0] first_way(input [WAYS-1:0] m);
-    first_way = m & ~(m - 1'b1);
+    logic seen;
+    integer w;
+    seen = 1'b0;
+    for (w = 0; w < WAYS; w = w + 1) begin
+      first_way[w] = m[w] && !seen;
+      seen = seen || m[w];
+    end
   endfunction
 
   function automatic [EW-1:0] make_entry(input [295:0] key, input [15:0] backend,
@@ -765,8 +778,9 @@ module v6lb_lookup #(
   // The key this op looks up in the reply table: a packet to a service writes the entry its
   // reply will find (backend address and port, client address and port); everything else looks
   // up its own key. The reverse-table match is settled here too.
-  wire [15:0]  xb = bok(x_be) ? x_be : 16'd0;
-  wire [295:0] rkey = make_key(be_addr[bidx(xb)], hdr_src(x_hdr), be_svc_port[bidx(xb)][15:0],
+  // rkey is used only when this op learns or refreshes with a backend, which is then a valid one
+  // (a pick or an entry that passed bok): the index needs no range check of its own.
+  wire [295:0] rkey = make_key(be_addr[bidx(x_be)], hdr_src(x_hdr), be_svc_port[bidx(x_be)][15:0],
                                hdr_sport(x_hdr), hdr_proto(x_hdr));
   wire pkt_to_svc_x = x_op == OP_PKT && x_svc_hit;
   wire pkt_reply_x = x_op == OP_PKT && !x_svc_hit && hdr_class(x_hdr) == C_L4;
@@ -1092,8 +1106,11 @@ module v6lb_lookup #(
   // Three clocks: rw_sel picks the new address and port (backend or VIP tables) and everything
   // the egress and the counters get; rw_sum adds the checksum terms in two balanced halves;
   // rw_out folds them into the new checksum. Nothing here feeds back into the tables.
-  wire [15:0]  yb = bok(y_be) ? y_be : 16'd0;
-  wire [7:0]   ys = sok(y_svc) ? y_svc : 8'd0;
+  // The backend tables are read only for a packet to a service (y_be a valid pick or entry), the
+  // service tables only for a reply forwarded (y_svc from an entry or reverse entry that passed
+  // sok): the indices need no range check of their own.
+  wire [BB-1:0] yb = bidx(y_be);
+  wire [SB-1:0] ys = sidx(y_svc);
   wire         fwd = y_to_svc || y_reply_ok;
   wire         is_udp = hdr_proto(y_hdr) == 8'd17;
 
@@ -1130,12 +1147,12 @@ module v6lb_lookup #(
              pkt && fwd, pkt && punt, pkt && y_to_svc, pkt && y_reply_ok, pkt && y_stateless,
              pkt && y_learned, pkt && y_table_full, y_svc, y_be, y_occ_fwd, y_occ_rep};
     q_dv <= {pkt && !rst, fwd ? 2'd0 : punt ? 2'd1 : 2'd2,
-             y_to_svc ? be_mac[bidx(yb)] : router_mac, card_mac,
+             y_to_svc ? be_mac[yb] : router_mac, card_mac,
              {1'b0, hdr_l3_off(y_hdr)} + 9'd7, hdr_hop(y_hdr) - 8'd1,
              {1'b0, hdr_l3_off(y_hdr)} + (y_to_svc ? 9'd24 : 9'd8),
-             y_to_svc ? be_addr[bidx(yb)] : svc_vip[sidx(ys)],
+             y_to_svc ? be_addr[yb] : svc_vip[ys],
              hdr_l4_off(y_hdr) + (y_to_svc ? 9'd2 : 9'd0),
-             y_to_svc ? be_svc_port[bidx(yb)][15:0] : svc_port[sidx(ys)],
+             y_to_svc ? be_svc_port[yb][15:0] : svc_port[ys],
              hdr_l4_off(y_hdr) + (is_udp ? 9'd6 : 9'd16)};
     q_old_addr <= y_to_svc ? hdr_dst(y_hdr) : hdr_src(y_hdr);
     q_old_port <= y_to_svc ? hdr_dport(y_hdr) : hdr_sport(y_hdr);

@@ -41,6 +41,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("json")
     ap.add_argument("--top", type=int, default=5)
+    ap.add_argument("--path", metavar="END", help="print every cell of the deepest path ending at "
+                    "the net END (a name from the list), with the nets it reads")
     a = ap.parse_args()
     with open(a.json) as f:
         d = json.load(f)
@@ -166,6 +168,27 @@ def main():
                 mids.append(n)
         print("  %3d / %3d  %s <- %s%s" % (best[cn][0], best[cn][1], g, start,
                                          ("  via " + ", ".join(mids[:4])) if mids else ""))
+    if a.path:
+        if a.path not in groups:
+            print("no path end named %s" % a.path, file=sys.stderr)
+            return 1
+        chain = []
+        x = groups[a.path]
+        while x is not None:
+            chain.append(x)
+            x = best[x][2]
+        print("\npath to %s, first cell first (LUT level, cell type, output <- inputs):" % a.path)
+        for c in reversed(chain):
+            t, _, ins, outs = cells[c]
+            srcs = []
+            for b in ins:
+                n = names.get(b, "?")
+                n = n if b not in driver else n + "*"
+                if n not in srcs:
+                    srcs.append(n)
+            print("  %2d  %-7s %s <- %s" % (best[c][0], t, net_name(outs, public=False) or c,
+                                         ", ".join(srcs)))
+        print("  (* = driven by a cell of the path's logic; the others are sequential outputs)")
     return 0
 
 

@@ -33,6 +33,7 @@ yosys -q -l "$OUT/yosys.log" -p "
   write_json $OUT/comb.json
 " >/dev/null 2>&1
 /usr/bin/python3 hw/scripts/lut_levels.py "$OUT/comb.json" --top "${TOP_PATHS:-25}" > "$OUT/levels.txt"
-rm -f "$OUT/comb.json"
+# KEEP_JSON=1 keeps the netlist for `lut_levels.py OUT/comb.json --path NET` (one path, cell by cell)
+[ -n "${KEEP_JSON:-}" ] || rm -f "$OUT/comb.json"
 echo "$MOD $*: $(( $(date +%s) - start )) s"
 head -3 "$OUT/levels.txt"
