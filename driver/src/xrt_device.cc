@@ -79,6 +79,9 @@ struct XrtDevice::Impl {
   xrt::hw_context ctx;
 #endif
   xrt::ip ip;
+  xrt::ip mac_ip;
+  std::unique_ptr<Device> mac;  // over mac_ip; null when it did not open (mac_err says why)
+  std::string mac_err;
 };
 
 namespace {
@@ -88,6 +91,33 @@ std::string hex(uint32_t v) {
   std::snprintf(buf, sizeof buf, "0x%x", v);
   return buf;
 }
+
+// cmac_0's AXI4-Lite registers as a Device (v6lb/cmac_link.h reads them).
+class XrtMacRegs final : public Device {
+ public:
+  XrtMacRegs(xrt::ip& ip, std::string name) : ip_(ip), name_(std::move(name)) {}
+  uint32_t read32(uint32_t offset) override {
+    try {
+      return ip_.read_register(offset);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(name_ + ": read_register(" + hex(offset) + "): " + e.what());
+    }
+  }
+  void write32(uint32_t offset, uint32_t value) override {
+    ++writes_;
+    try {
+      ip_.write_register(offset, value);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(name_ + ": write_register(" + hex(offset) + ", " + hex(value) +
+                               "): " + e.what());
+    }
+  }
+  std::string name() const override { return name_; }
+
+ private:
+  xrt::ip& ip_;
+  std::string name_;
+};
 
 }  // namespace
 
@@ -137,6 +167,17 @@ std::unique_ptr<XrtDevice> XrtDevice::open(const std::string& bdf, const std::st
     step = std::string("opening IP ") + kIpName + " in xclbin " + impl->uuid;
     impl->ip = xrt::ip(impl->device, uuid, kIpName);
 #endif
+    // The MAC is optional for the pipeline: a failure here is kept for mac(), not returned.
+    try {
+#if V6LB_XRT_HW_CONTEXT
+      impl->mac_ip = xrt::ip(impl->ctx, kMacIpName);
+#else
+      impl->mac_ip = xrt::ip(impl->device, uuid, kMacIpName);
+#endif
+      impl->mac = std::make_unique<XrtMacRegs>(impl->mac_ip, "xrt:" + bdf + " cmac_0");
+    } catch (const std::exception& e) {
+      impl->mac_err = std::string("opening IP ") + kMacIpName + ": " + e.what();
+    }
     return std::unique_ptr<XrtDevice>(new XrtDevice(std::move(impl)));
   } catch (const std::exception& e) {
     err = what + ": " + step + ": " + e.what();
@@ -165,6 +206,11 @@ void XrtDevice::write32(uint32_t offset, uint32_t value) {
 }
 
 std::string XrtDevice::name() const { return "xrt:" + impl_->bdf; }
+
+Device* XrtDevice::mac(std::string& why) {
+  if (!impl_->mac) why = name() + ": " + impl_->mac_err;
+  return impl_->mac.get();
+}
 
 const std::string& XrtDevice::xclbin_uuid() const { return impl_->uuid; }
 

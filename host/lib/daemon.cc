@@ -9,10 +9,11 @@
 
 #include <algorithm>
 
+#include "v6lb/cmac_link.h"
 #include "v6lb/control_server.h"
+#include "v6lb/device_open.h"
 #include "v6lb/health.h"
 #include "v6lb/metrics_server.h"
-#include "v6lb/device_open.h"
 #include "v6lb/model_device.h"
 #include "v6lb_regs.h"
 #if V6LB_HAVE_DPDK
@@ -397,7 +398,20 @@ json Daemon::cmd_status() {
           {"flow_purge",
            {{"pending", !purge_slots_.empty()},
             {"progress", double(purge_cursor_) / (2.0 * g.flow_sets * g.flow_ways)},
-            {"removed", purged_}}}};
+            {"removed", purged_}}},
+          {"link", link_status()}};
+}
+
+json Daemon::link_status() {
+  std::string why;
+  Device* mac = dev_->mac(why);
+  if (!mac) return {{"state", "n/a: " + why}};
+  CmacLink l;
+  if (!read_cmac_link(*mac, l, why)) return {{"state", "unknown: " + why}};
+  return {{"state", l.describe()},    {"up", l.up()},
+          {"status", l.status},       {"ctrl", l.ctrl},
+          {"rx_frames", l.rx_frames}, {"rx_drops", l.rx_drops},
+          {"tx_frames", l.tx_frames}};
 }
 
 json Daemon::cmd_services() {
@@ -521,26 +535,27 @@ namespace {
 
 // The DPDK layer around the pipeline: per worker (lcore) and per port.
 void dpdk_metrics(PromText& t, const DpdkStats& s) {
-  const char* help = "DPDK data plane, per worker: frames received, handed off, processed, sent, "
-                     "punted, dropped (docs/DPDK.md).";
+  const char* help =
+      "DPDK data plane, per worker: frames received, handed off, processed, sent, "
+      "punted, dropped (docs/DPDK.md).";
   for (const DpdkWorkerStats& w : s.workers) {
     const std::string lcore = std::to_string(w.lcore);
     const std::pair<const char*, uint64_t> v[] = {
-        {"rx_packets", w.rx_packets},         {"handoff_out", w.handoff_out},
-        {"handoff_in", w.handoff_in},         {"handoff_dropped", w.handoff_dropped},
-        {"handoff_full", w.handoff_full},     {"processed", w.processed},
-        {"tx_packets", w.tx_packets},         {"tx_dropped", w.tx_dropped},
-        {"punt_packets", w.punt_packets},     {"punt_dropped", w.punt_dropped},
-        {"host_packets", w.host_packets},     {"host_dropped", w.host_dropped},
-        {"dropped", w.dropped},               {"oversize", w.oversize},
+        {"rx_packets", w.rx_packets},     {"handoff_out", w.handoff_out},
+        {"handoff_in", w.handoff_in},     {"handoff_dropped", w.handoff_dropped},
+        {"handoff_full", w.handoff_full}, {"processed", w.processed},
+        {"tx_packets", w.tx_packets},     {"tx_dropped", w.tx_dropped},
+        {"punt_packets", w.punt_packets}, {"punt_dropped", w.punt_dropped},
+        {"host_packets", w.host_packets}, {"host_dropped", w.host_dropped},
+        {"dropped", w.dropped},           {"oversize", w.oversize},
         {"control_msgs", w.control_msgs}};
     for (const auto& [name, value] : v)
       t.counter("v6lb_dpdk_worker_total", help, {{"lcore", lcore}, {"counter", name}}, value);
   }
   for (const DpdkPortStats& p : s.ports) {
     const std::pair<const char*, uint64_t> v[] = {
-        {"ipackets", p.ipackets}, {"opackets", p.opackets},   {"imissed", p.imissed},
-        {"ierrors", p.ierrors},   {"oerrors", p.oerrors},     {"rx_nombuf", p.rx_nombuf}};
+        {"ipackets", p.ipackets}, {"opackets", p.opackets}, {"imissed", p.imissed},
+        {"ierrors", p.ierrors},   {"oerrors", p.oerrors},   {"rx_nombuf", p.rx_nombuf}};
     for (const auto& [name, value] : v)
       t.counter("v6lb_dpdk_port_total", "DPDK port statistics (rte_eth_stats).",
                 {{"role", p.role}, {"port", p.name}, {"counter", name}}, value);
@@ -570,8 +585,12 @@ std::string Daemon::metrics_text() {
       const BackendConfig& b = s.backends[bi];
       const BackendCounters& bc = st.backends[si][bi];
       const BackendState& bs = backends_.at(backend_id(s.name, b));
-      const PromText::Labels bl = {
-          {"service", s.name}, {"backend", "[" + b.address.str() + "]:" + std::to_string(b.port)}};
+      // Appended, not "[" + ...: GCC 12 warns falsely on that here (-Wrestrict, GCC bug 105329).
+      std::string backend = "[";
+      backend += b.address.str();
+      backend += "]:";
+      backend += std::to_string(b.port);
+      const PromText::Labels bl = {{"service", s.name}, {"backend", backend}};
       t.counter("v6lb_backend_packets_total", "Packets forwarded to the backend.", bl,
                 double(bc.packets));
       t.counter("v6lb_backend_bytes_total", "Bytes forwarded to the backend.", bl,
@@ -590,6 +609,16 @@ std::string Daemon::metrics_text() {
           double(st.flows_reply));
   t.gauge("v6lb_flow_table_capacity", "Flow-table entries per direction.", {},
           double(st.flow_capacity));
+  std::string why;
+  CmacLink link;
+  if (Device* mac = dev_->mac(why); mac && read_cmac_link(*mac, link, why)) {
+    t.gauge("v6lb_link_up", "1 when the card's Ethernet link is up (CMAC aligned, rx status).", {},
+            link.up() ? 1 : 0);
+    const char* help = "Frames at the card's MAC (32-bit counters: they wrap).";
+    t.counter("v6lb_mac_frames_total", help, {{"counter", "rx"}}, uint64_t(link.rx_frames));
+    t.counter("v6lb_mac_frames_total", help, {{"counter", "rx_dropped"}}, uint64_t(link.rx_drops));
+    t.counter("v6lb_mac_frames_total", help, {{"counter", "tx"}}, uint64_t(link.tx_frames));
+  }
 #if V6LB_HAVE_DPDK
   if (const auto* d = dynamic_cast<const DpdkDevice*>(dev_.get())) dpdk_metrics(t, d->stats());
 #endif

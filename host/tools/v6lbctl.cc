@@ -334,6 +334,13 @@ void print_status(const json& r) {
   std::printf("backends   %s\n", text(r, "backends").c_str());
   std::printf("flows      %s forward, %s reply, capacity %s each\n", text(flows, "forward").c_str(),
               text(flows, "reply").c_str(), text(flows, "capacity").c_str());
+  if (const json& link = object(r, "link"); !link.empty()) {  // older daemons omit it
+    std::printf("link       %s\n", text(link, "state").c_str());
+    if (link.contains("rx_frames"))
+      std::printf("mac        rx %s frames (%s dropped), tx %s frames\n",
+                  text(link, "rx_frames").c_str(), text(link, "rx_drops").c_str(),
+                  text(link, "tx_frames").c_str());
+  }
   // Whatever else a newer daemon reports is still worth seeing.
   for (const auto& [k, v] : r.items()) {
     static const std::vector<std::string> known = {"ok",       "device",   "config", "uptime_s",

@@ -397,6 +397,20 @@ def check_cmac_regs(ck, kern):
     rtl = {m.group(1): int(m.group(2), 16) for m in re.finditer(r"ADDR_(\w+)\s*=\s*'h([0-9A-Fa-f]+)", t)}
     if rtl != kern.args:
         ck.err(p, "registers %s differ from hw/vitis/cmac/kernel.xml %s" % (sorted(rtl.items()), sorted(kern.args.items())))
+    # The host's copy (v6lbd reads the link state through it): kRxFrames = 0x010 is RX_FRAMES.
+    hp = ck.path("driver", "include", "v6lb", "cmac_link.h")
+    if os.path.exists(hp):
+        h = ck.read("driver", "include", "v6lb", "cmac_link.h")
+        host = {re.sub(r"(?<!^)(?=[A-Z])", "_", m.group(1)).upper(): int(m.group(2), 16)
+                for m in re.finditer(r"\bk(\w+) = 0x([0-9A-Fa-f]+);", h) if m.group(1) != "IdValue"}
+        if host != rtl:
+            ck.err(hp, "registers %s differ from %s %s" % (sorted(host.items()), p, sorted(rtl.items())))
+        idv = re.search(r"ID_VALUE = 32'h([0-9A-Fa-f]+)", t)
+        hid = re.search(r"kIdValue = 0x([0-9A-Fa-f]+)", h)
+        if not idv or not hid or int(idv.group(1), 16) != int(hid.group(1), 16):
+            ck.err(hp, "kIdValue differs from ID_VALUE in %s" % p)
+    else:
+        ck.err(hp, "missing")
     ck.checked += 1
 
 

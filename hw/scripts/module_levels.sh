@@ -7,6 +7,9 @@
 #   hw/scripts/module_levels.sh MODULE OUT_DIR [PARAM=VALUE ...]
 # e.g. hw/scripts/module_levels.sh v6lb_lookup build/lv-lookup N_BACKENDS=64 FLOW_SETS_LOG2=10
 # Flow tables are kept in UltraRAM and Maglev in block RAM as in the card build.
+# scripts/board_estimate.sh runs it for the whole kernel. Writes OUT_DIR/{yosys.log,stat.txt,
+# levels.txt}; TOP_PATHS=N lists N path ends, KEEP_JSON=1 keeps the netlist (OUT_DIR/comb.json)
+# for `hw/scripts/lut_levels.py OUT_DIR/comb.json --path NET`, one path cell by cell.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MOD=${1:?usage: module_levels.sh MODULE OUT_DIR [PARAM=VALUE ...]}
@@ -21,7 +24,7 @@ chparams=""
 for kv in "$@"; do chparams="$chparams -chparam ${kv%%=*} ${kv#*=}"; done
 mkdir -p "$OUT"
 start=$(date +%s)
-files=$(ls hw/rtl/*.sv)
+files=${RTL_FILES:-$(ls hw/rtl/*.sv)}  # RTL_FILES: the files to read (all of hw/rtl)
 yosys -q -l "$OUT/yosys.log" -p "
   read_verilog -sv -I$GEN $(echo $files)
   hierarchy -check -top $MOD $chparams
@@ -33,7 +36,6 @@ yosys -q -l "$OUT/yosys.log" -p "
   write_json $OUT/comb.json
 " >/dev/null 2>&1
 /usr/bin/python3 hw/scripts/lut_levels.py "$OUT/comb.json" --top "${TOP_PATHS:-25}" > "$OUT/levels.txt"
-# KEEP_JSON=1 keeps the netlist for `lut_levels.py OUT/comb.json --path NET` (one path, cell by cell)
 [ -n "${KEEP_JSON:-}" ] || rm -f "$OUT/comb.json"
 echo "$MOD $*: $(( $(date +%s) - start )) s"
 head -3 "$OUT/levels.txt"

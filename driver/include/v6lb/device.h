@@ -35,6 +35,12 @@ class Device {
     }
   }
   virtual std::string name() const = 0;
+  // The registers of the card's MAC (the CMAC kernel, v6lb/cmac_link.h), or nullptr with `why`
+  // set: the simulated and software data planes have none, and a card's may fail to open.
+  virtual Device* mac(std::string& why) {
+    why = name() + " has no MAC of its own (simulated or software data plane)";
+    return nullptr;
+  }
   uint64_t register_writes() const { return writes_; }
 
  protected:

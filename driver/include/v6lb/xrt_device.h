@@ -16,6 +16,8 @@ class XrtDevice final : public Device {
   // The kernel instance the xclbin links (kernel.xml: v6lb_krnl, one compute unit), as XRT
   // names an IP: "<kernel>:{<instance>}".
   static constexpr const char* kIpName = "v6lb_krnl:{v6lb_krnl_1}";
+  // The CMAC kernel the link configurations instantiate (hw/vitis/link/*.cfg: nk=...:cmac_0).
+  static constexpr const char* kMacIpName = "v6lb_cmac_krnl:{cmac_0}";
 
   // Opens the card at `bdf` (e.g. "0000:3b:00.0"), loads `xclbin_path` onto it and opens the
   // kernel's register space. An empty `xclbin_path` uses the xclbin already on the card (see
@@ -40,6 +42,9 @@ class XrtDevice final : public Device {
   uint32_t read32(uint32_t offset) override;
   void write32(uint32_t offset, uint32_t value) override;
   std::string name() const override;  // "xrt:<bdf>"
+  // cmac_0's registers, opened with the kernel; nullptr (and XRT's message) when the xclbin has
+  // no such IP or it failed to open: the pipeline still works, only the link state is unknown.
+  Device* mac(std::string& why) override;
   const std::string& xclbin_uuid() const;
 
  private:

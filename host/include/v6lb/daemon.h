@@ -28,13 +28,14 @@ class ModelDevice;
 
 struct DaemonOptions {
   std::string config_path;
-  std::string device = "model";  // device_open.h: model | sim | sim512 | xrt[:BDF] | dpdk | card:PATH
+  // device_open.h: model | sim | sim512 | xrt[:BDF] | dpdk | card:PATH
+  std::string device = "model";
   std::string xclbin;
   std::string tap;                    // model/sim: the card's port is this TAP interface
   std::string exception_tap;          // model/sim: punted frames go to this TAP
   std::vector<std::string> eal_args;  // dpdk: EAL arguments
-  std::string metrics;         // overrides daemon.metrics of the config when set
-  std::string control_socket;  // overrides daemon.control_socket when set
+  std::string metrics;                // overrides daemon.metrics of the config when set
+  std::string control_socket;         // overrides daemon.control_socket when set
 };
 
 class Daemon {
@@ -77,6 +78,7 @@ class Daemon {
   uint32_t backend_slot(const std::string& id) const;
   static std::string backend_id(const std::string& service, const BackendConfig& b);
   nlohmann::json cmd_status();
+  nlohmann::json link_status();  // the card's MAC (v6lb/cmac_link.h), for status
   nlohmann::json cmd_services();
   nlohmann::json cmd_backends(const nlohmann::json& req);
   nlohmann::json cmd_flows(const nlohmann::json& req);
