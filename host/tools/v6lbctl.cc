@@ -34,7 +34,7 @@ constexpr const char* kUsage =
     "usage: v6lbctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  status                              daemon, device and flow table summary\n"
+    "  status                              daemon, device, flow table and link summary\n"
     "  services                            services with backend health and counters\n"
     "  backends [SERVICE]                  backends of every service, or of one\n"
     "  flows [--limit N] [--service NAME]  live flows, at most N (default 100)\n"
