@@ -4,8 +4,8 @@
 // output backpressure.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <algorithm>
+#include <map>
 #include <random>
 #include <tuple>
 
@@ -143,8 +143,7 @@ void add_class_frames(std::vector<Input>& in, std::mt19937& rng, uint32_t tick) 
 std::pair<Ipv6Addr, uint16_t> backend_of(const std::vector<uint8_t>& forwarded) {
   const ParsedFrame pf = parse_frame(forwarded, {});
   Ipv6Addr dst;
-  std::copy(forwarded.begin() + pf.l3_off + 24, forwarded.begin() + pf.l3_off + 40,
-            dst.b.begin());
+  std::copy(forwarded.begin() + pf.l3_off + 24, forwarded.begin() + pf.l3_off + 40, dst.b.begin());
   return {dst, load_be16(&forwarded[pf.l4_off + 2])};
 }
 
@@ -309,6 +308,21 @@ void expect_same(const Result& m, const Result& h) {
 
 Geometry sim_geometry() { return Geometry{}; }  // the sim build uses the model's defaults
 
+// The model once, then the card at both widths (with `so`'s gaps and backpressure): every frame
+// and counter compared, and `also(model, card)` for the test's own checks.
+template <class Also>
+void expect_card_matches_model(const std::vector<Input>& in, const Geometry& geo, SimOptions so,
+                               Also also) {
+  const Result m = run_model(in, geo);
+  for (int width : {64, 512}) {
+    SCOPED_TRACE("DATA_WIDTH " + std::to_string(width));
+    so.data_width = width;
+    const Result h = run_rtl(in, so);
+    expect_same(m, h);
+    also(m, h);
+  }
+}
+
 class Differential : public ::testing::TestWithParam<std::tuple<int, bool>> {};
 
 TEST_P(Differential, ModelAndRtlAgree) {
@@ -334,31 +348,27 @@ INSTANTIATE_TEST_SUITE_P(Widths, Differential,
 
 // After every truncation of valid frames (and runs of garbage), a valid frame still passes.
 TEST(RtlLiveness, TruncatedFramesNeverWedgeThePipeline) {
-  for (int width : {64, 512}) {
-    std::vector<Input> in;
-    FrameSpec s;
-    s.payload_len = 100;
-    s.ext = {{0, 0}};
-    const auto full = build_frame(s);
-    for (size_t n = 0; n <= full.size(); ++n)
-      in.push_back({std::vector<uint8_t>(full.begin(), full.begin() + n), 10});
-    std::mt19937 rng(5);
-    for (int i = 0; i < 200; ++i) {
-      std::vector<uint8_t> junk(rng() % 300);
-      for (auto& b : junk) b = uint8_t(rng());
-      in.push_back({junk, 10});
-    }
-    in.push_back({full, 10});
-    SimOptions so;
-    so.data_width = width;
-    so.input_gap = 0.2;
-    so.output_ready = 0.5;
-    const Result m = run_model(in, sim_geometry());
-    const Result h = run_rtl(in, so);
-    expect_same(m, h);
+  std::vector<Input> in;
+  FrameSpec s;
+  s.payload_len = 100;
+  s.ext = {{0, 0}};
+  const auto full = build_frame(s);
+  for (size_t n = 0; n <= full.size(); ++n)
+    in.push_back({std::vector<uint8_t>(full.begin(), full.begin() + n), 10});
+  std::mt19937 rng(5);
+  for (int i = 0; i < 200; ++i) {
+    std::vector<uint8_t> junk(rng() % 300);
+    for (auto& b : junk) b = uint8_t(rng());
+    in.push_back({junk, 10});
+  }
+  in.push_back({full, 10});
+  SimOptions so;
+  so.input_gap = 0.2;
+  so.output_ready = 0.5;
+  expect_card_matches_model(in, sim_geometry(), so, [&](const Result&, const Result& h) {
     ASSERT_FALSE(h.fwd.empty());
     EXPECT_EQ(h.fwd.back().size(), full.size());
-  }
+  });
 }
 
 }  // namespace
@@ -401,21 +411,16 @@ TEST(RtlTables, FullSetAndExpiryMatchTheModel) {
     for (const FrameSpec& s : flows) in.push_back({build_frame(s), tick});
     tick += round == 0 ? 100 : 6000;  // web timeout 5 s: the second gap expires everything
   }
-  for (int width : {64, 512}) {
-    SimOptions so;
-    so.data_width = width;
-    const Result m = run_model(in, geo);
-    const Result h = run_rtl(in, so);
-    expect_same(m, h);
+  expect_card_matches_model(in, geo, SimOptions{}, [&](const Result& m, const Result& h) {
     EXPECT_GE(m.stats.global[size_t(Counter::kFlowTableFull)], 4u);
     EXPECT_EQ(h.fwd.size(), in.size());  // a full table never stops forwarding
-  }
+  });
 }
 
 // Packets of different flows of one set, back to back at one per clock (512 bits: every UDP
-// frame here is one beat), so each op's flags need the write of the op just ahead (forwarded, not read):
-// learns into the ways the op ahead just took, a full set, refreshes when due, expiry. Rounds
-// shuffle the order and repeat some flows at once. Model and card agree on every frame and
+// frame here is one beat), so each op's flags need the write of the op just ahead (forwarded, not
+// read): learns into the ways the op ahead just took, a full set, refreshes when due, expiry.
+// Rounds shuffle the order and repeat some flows at once. Model and card agree on every frame and
 // counter (flows learned, table full, occupancy).
 TEST(RtlTables, SameSetBackToBackMatchesTheModel) {
   const Geometry geo = sim_geometry();
@@ -434,15 +439,10 @@ TEST(RtlTables, SameSetBackToBackMatchesTheModel) {
     for (size_t i : order) in.push_back({build_frame(flows[i]), tick});
     tick += gap;
   }
-  for (int width : {64, 512}) {
-    SimOptions so;
-    so.data_width = width;
-    const Result m = run_model(in, geo);
-    const Result h = run_rtl(in, so);
-    expect_same(m, h);
+  expect_card_matches_model(in, geo, SimOptions{}, [](const Result& m, const Result&) {
     EXPECT_GE(m.stats.global[size_t(Counter::kFlowTableFull)], 3u);
     EXPECT_GE(m.stats.global[size_t(Counter::kFlowsLearned)], 10u);
-  }
+  });
 }
 
 // Replies alone keep a flow's reply entry alive: after one client packet, the backend keeps
@@ -490,16 +490,11 @@ TEST(RtlTables, RepliesAloneRefreshTheReplyEntry) {
       in.push_back({build_frame(r), tick});
       if (rng() % 4 == 0) in.push_back({build_frame(r), tick});
     }
-  for (int width : {64, 512}) {
-    SimOptions so;
-    so.data_width = width;
-    const Result m = run_model(in, geo);
-    const Result h = run_rtl(in, so);
-    expect_same(m, h);
+  expect_card_matches_model(in, geo, SimOptions{}, [&](const Result& m, const Result&) {
     // Every reply found its entry: none went stateless.
     EXPECT_EQ(m.stats.global[size_t(Counter::kReplyStateless)], 0u);
     EXPECT_EQ(m.stats.global[size_t(Counter::kReplyPackets)], in.size() - clients.size());
-  }
+  });
 }
 
 // The aging engine only reclaims: with it running, every frame and counter but the occupancy is
