@@ -20,39 +20,24 @@ OUT=${1:-build/estimate-$BOARD}
 MK=hw/boards/$BOARD.mk
 [ -f "$MK" ] || { echo "board_estimate.sh: no $MK (boards: $(ls hw/boards | sed 's/\.mk//' | tr '\n' ' '))" >&2; exit 2; }
 val() { sed -n "s/^$1 *:= *//p" "$MK" | head -1; }
-PY=/usr/bin/python3
 mkdir -p "$OUT"
-GEN=build/generated
-if [ ! -f "$GEN/v6lb_regs.svh" ]; then
-  mkdir -p "$GEN"
-  $PY hw/regs/gen_regs.py --in hw/regs/v6lb_regs.yaml --sv "$GEN/v6lb_regs.svh"
-fi
 declare -A P
 for k in DATA_WIDTH N_SERVICES N_BACKENDS MAGLEV_M FLOW_SETS_LOG2 REVERSE_LOG2; do P[$k]=$(val $k); done
 for kv in "$@"; do P[${kv%%=*}]=${kv#*=}; done
-chparams=""
+params=""
 desc=""
 for k in DATA_WIDTH N_SERVICES N_BACKENDS MAGLEV_M FLOW_SETS_LOG2 REVERSE_LOG2; do
-  chparams="$chparams -chparam $k ${P[$k]}"
+  params="$params $k=${P[$k]}"
   desc="$desc $k=${P[$k]}"
 done
+start=$(date +%s)
+echo "board $BOARD:$desc  (started $(date -u +%FT%TZ), log $OUT/yosys.log)"
+# The synthesis and the LUT-depth walk are module_levels.sh's, with v6lb_krnl as the module.
+# It reads exactly the files the kernel packaging reads (ctest hw_check compares the lists).
 files="hw/rtl/v6lb_krnl.sv hw/rtl/v6lb_top.sv hw/rtl/v6lb_axil_regs.sv hw/rtl/v6lb_ingress.sv
   hw/rtl/v6lb_parser.sv hw/rtl/v6lb_crc32c_key.sv hw/rtl/v6lb_lookup.sv hw/rtl/v6lb_flow_mem.sv
   hw/rtl/v6lb_counters.sv hw/rtl/v6lb_counter_bank.sv hw/rtl/v6lb_egress.sv hw/rtl/v6lb_fifo.sv hw/rtl/v6lb_skid_buffer.sv"
-start=$(date +%s)
-echo "board $BOARD:$desc  (started $(date -u +%FT%TZ), log $OUT/yosys.log)"
-yosys -q -l "$OUT/yosys.log" -p "
-  read_verilog -sv -I$GEN $(echo $files)
-  hierarchy -check -top v6lb_krnl $chparams
-  setattr -set ram_style \"ultra\" *v6lb_flow_mem/m:mem
-  setattr -set ram_style \"block\" *v6lb_lookup/m:maglev
-  synth_xilinx -family xcup -top v6lb_krnl -flatten -noiopad
-  tee -o $OUT/stat.txt stat
-  delete t:FD*
-  write_json $OUT/comb.json
-" >/dev/null 2>&1
-$PY hw/scripts/lut_levels.py "$OUT/comb.json" --top "${TOP_PATHS:-40}" > "$OUT/levels.txt"
-[ -n "${KEEP_JSON:-}" ] || rm -f "$OUT/comb.json"   # KEEP_JSON=1 keeps the netlist for lut_levels.py
+RTL_FILES=$files TOP_PATHS=${TOP_PATHS:-40} hw/scripts/module_levels.sh v6lb_krnl "$OUT" $params >/dev/null
 secs=$(( $(date +%s) - start ))
 cnt() { awk -v pat="$1" '$1 ~ pat {s += $2} END {print s+0}' "$OUT/stat.txt"; }
 lut=$(cnt '^LUT[1-6]')
