@@ -65,6 +65,9 @@ def in_ns(host, args, **kw):
 
 # A small client run inside the client namespace: N requests, a new TCP connection each,
 # printing one JSON line per request (backend, ok, seconds). Python's socket stack, not a mock.
+# One access-log entry of http.server: 'ADDR - - [date] "GET /whoami HTTP/1.1" 200 -'.
+ACCESS_RE = re.compile(r'(\S+) - - \[[^\]]*\] "GET /whoami')
+
 CLIENT_PY = r"""
 import json, socket, sys, time
 vip, n, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
@@ -204,8 +207,10 @@ class Lab:
         return [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
 
     def access_log_clients(self, b):
+        # http.server's threads share stderr: a traceback (a TCP health probe's reset makes one)
+        # can be printed in pieces around an access line, so match the entries, not the lines.
         with open(os.path.join(LAB, f"{b}-http.log")) as f:
-            return [l.split()[0] for l in f if '"GET /whoami' in l]
+            return ACCESS_RE.findall(f.read())
 
     # -- checks
     def check_spread(self):
