@@ -321,8 +321,7 @@ module v6lb_lookup #(
     count4 = {2'd0, m[0]} + {2'd0, m[1]} + {2'd0, m[2]} + {2'd0, m[3]};
   endfunction
 
-  // The lowest set bit, one-hot.
-  // The lowest set bit, as a priority chain: `m & ~(m - 1)` is the same function but becomes a
+  // The lowest set bit, one-hot, as a priority chain: `m & ~(m - 1)` is the same function but becomes a
   // carry chain that synthesis keeps in series with the table-write decision.
   function automatic [WAYS-1:0] first_way(input [WAYS-1:0] m);
     logic seen;
