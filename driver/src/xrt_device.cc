@@ -92,25 +92,32 @@ std::string hex(uint32_t v) {
   return buf;
 }
 
+// One register access of an IP, XRT's errors rethrown naming `who` and the register.
+uint32_t read_ip(xrt::ip& ip, const std::string& who, uint32_t offset) {
+  try {
+    return ip.read_register(offset);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(who + ": read_register(" + hex(offset) + "): " + e.what());
+  }
+}
+
+void write_ip(xrt::ip& ip, const std::string& who, uint32_t offset, uint32_t value) {
+  try {
+    ip.write_register(offset, value);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(who + ": write_register(" + hex(offset) + ", " + hex(value) +
+                             "): " + e.what());
+  }
+}
+
 // cmac_0's AXI4-Lite registers as a Device (v6lb/cmac_link.h reads them).
 class XrtMacRegs final : public Device {
  public:
   XrtMacRegs(xrt::ip& ip, std::string name) : ip_(ip), name_(std::move(name)) {}
-  uint32_t read32(uint32_t offset) override {
-    try {
-      return ip_.read_register(offset);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(name_ + ": read_register(" + hex(offset) + "): " + e.what());
-    }
-  }
+  uint32_t read32(uint32_t offset) override { return read_ip(ip_, name_, offset); }
   void write32(uint32_t offset, uint32_t value) override {
     ++writes_;
-    try {
-      ip_.write_register(offset, value);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(name_ + ": write_register(" + hex(offset) + ", " + hex(value) +
-                               "): " + e.what());
-    }
+    write_ip(ip_, name_, offset, value);
   }
   std::string name() const override { return name_; }
 
@@ -187,22 +194,11 @@ std::unique_ptr<XrtDevice> XrtDevice::open(const std::string& bdf, const std::st
   return nullptr;
 }
 
-uint32_t XrtDevice::read32(uint32_t offset) {
-  try {
-    return impl_->ip.read_register(offset);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(name() + ": read_register(" + hex(offset) + "): " + e.what());
-  }
-}
+uint32_t XrtDevice::read32(uint32_t offset) { return read_ip(impl_->ip, name(), offset); }
 
 void XrtDevice::write32(uint32_t offset, uint32_t value) {
   ++writes_;
-  try {
-    impl_->ip.write_register(offset, value);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(name() + ": write_register(" + hex(offset) + ", " + hex(value) +
-                             "): " + e.what());
-  }
+  write_ip(impl_->ip, name(), offset, value);
 }
 
 std::string XrtDevice::name() const { return "xrt:" + impl_->bdf; }
