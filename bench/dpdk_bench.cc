@@ -24,10 +24,10 @@
 #include <thread>
 #include <vector>
 
-#include "v6lb/card_tables.h"
-#include "v6lb/dpdk_device.h"
-#include "v6lb/maglev.h"
-#include "v6lb/packet_class.h"
+#include "v6lb/driver/card_tables.h"
+#include "v6lb/dpdk/dpdk_device.h"
+#include "v6lb/dataplane/maglev.h"
+#include "v6lb/dataplane/packet_class.h"
 
 using namespace v6lb;
 using Clock = std::chrono::steady_clock;
@@ -256,8 +256,8 @@ int main(int argc, char** argv) {
                    vip14, pps / 1e6, dev->read32(0x48));
     return pps;
   };
-  auto learned = [&] { return t.read_counter(0, uint32_t(Counter::kFlowsLearned)); };
-  auto full = [&] { return t.read_counter(0, uint32_t(Counter::kFlowTableFull)); };
+  auto learned = [&] { return t.read_counter(CounterKind::kGlobal, uint32_t(Counter::kFlowsLearned)); };
+  auto full = [&] { return t.read_counter(CounterKind::kGlobal, uint32_t(Counter::kFlowTableFull)); };
 
   std::printf(
       "dpdk data plane, %u worker(s), %u RX queue(s), net_%s, %u flows, %u-byte TCP frames, "

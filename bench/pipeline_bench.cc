@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "v6lb/maglev.h"
-#include "v6lb/pipeline.h"
+#include "v6lb/dataplane/maglev.h"
+#include "v6lb/dataplane/pipeline.h"
 
 using namespace v6lb;
 using Clock = std::chrono::steady_clock;

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "v6lb/card_tables.h"
-#include "v6lb/net_types.h"
-#include "v6lb/program.h"
-#include "v6lb/sim_device.h"
+#include "v6lb/driver/card_tables.h"
+#include "v6lb/dataplane/net_types.h"
+#include "v6lb/control/program.h"
+#include "v6lb/driver/sim_device.h"
 
 using namespace v6lb;
 
@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   for (size_t size : {64, 78, 128, 256, 512, 1024, 1518}) {
     const size_t len = size - 4;  // no FCS on the stream
     for (int pass = 0; pass < 2; ++pass) {
-      const uint64_t learned0 = tables.read_counter(0, 16);
+      const uint64_t learned0 = tables.read_counter(CounterKind::kGlobal, regs::CNT_GLOBAL_FLOWS_LEARNED);
       const uint64_t beats0 = card.beats_in();
       for (uint32_t i = 0; i < n; ++i)
         card.send(frame(len, flow_base + i, pass ? 0x10 : 0x02), tick);
@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
       // that row measures the drop path.
       const size_t out = card.take_forwarded().size();
       const size_t want = len >= 74 ? n : 0;
-      const uint64_t learned = tables.read_counter(0, 16) - learned0;
+      const uint64_t learned = tables.read_counter(CounterKind::kGlobal, regs::CNT_GLOBAL_FLOWS_LEARNED) - learned0;
       const double bpc = double(beats_total) / cyc, ppc = double(n) / cyc;
       const double line = 100e3 / ((size + 20) * 8.0);  // Mpps at 100 Gb/s incl. preamble+IFG
       if (pass == 0)

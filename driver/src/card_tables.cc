@@ -1,10 +1,9 @@
-#include "v6lb/card_tables.h"
+#include "v6lb/driver/card_tables.h"
 
 #include <cstring>
 #include <string>
 
-#include "v6lb/pipeline.h"
-#include "v6lb/table_words.h"
+#include "v6lb/driver/table_words.h"
 #include "v6lb_regs.h"
 
 namespace v6lb {
@@ -12,8 +11,14 @@ namespace {
 
 namespace r = regs;
 
-constexpr uint32_t kOpWrite = 1, kOpRead = 2;
-constexpr uint32_t kTableService = 1, kTableBackend = 2, kTableMaglev = 3, kTableReverse = 6;
+constexpr uint32_t kOpWrite = r::TBL_CMD_OP_WRITE, kOpRead = r::TBL_CMD_OP_READ;
+constexpr uint32_t kTableService = r::TBL_CMD_TABLE_SERVICE, kTableBackend = r::TBL_CMD_TABLE_BACKEND,
+                   kTableMaglev = r::TBL_CMD_TABLE_MAGLEV, kTableReverse = r::TBL_CMD_TABLE_REVERSE;
+constexpr uint32_t cmd(uint32_t table, uint32_t op) { return r::TBL_CMD_TABLE(table) | r::TBL_CMD_OP(op); }
+// The word of a flow entry that says whether it holds a flow and whose (VALID, SERVICE, BACKEND).
+static_assert(r::TBL_FLOW_VALID_WORD == r::TBL_FLOW_SERVICE_WORD &&
+              r::TBL_FLOW_VALID_WORD == r::TBL_FLOW_BACKEND_WORD);
+constexpr uint32_t kFlowOwnerWord = r::at(r::TBL_DATA, r::TBL_FLOW_VALID_WORD);
 
 }  // namespace
 
@@ -23,9 +28,9 @@ CardTables::CardTables(Device& dev) : dev_(dev) {
     throw CardError(dev_.name() + ": not a v6lb card (ID register reads 0x" + std::to_string(id) +
                     ")");
   const uint32_t version = dev_.read32(r::VERSION);
-  if (version >> 16 != r::MAP_VERSION_MAJOR)
-    throw CardError(dev_.name() + ": register map version " + std::to_string(version >> 16) + "." +
-                    std::to_string(version & 0xFFFF) + ", this driver knows " +
+  if (r::VERSION_MAJOR_GET(version) != r::MAP_VERSION_MAJOR)
+    throw CardError(dev_.name() + ": register map version " + std::to_string(r::VERSION_MAJOR_GET(version)) + "." +
+                    std::to_string(r::VERSION_MINOR_GET(version)) + ", this driver knows " +
                     std::to_string(r::MAP_VERSION_MAJOR) + ".x");
   data_width_ = dev_.read32(r::CAP_DATA_WIDTH);
   geo_.services = dev_.read32(r::CAP_SERVICES);
@@ -36,25 +41,26 @@ CardTables::CardTables(Device& dev) : dev_(dev) {
   geo_.reverse_entries = dev_.read32(r::CAP_REVERSE_ENTRIES);
   banks_.resize(r::ACTIVE_BANK_COUNT);
   for (uint32_t i = 0; i < r::ACTIVE_BANK_COUNT; ++i)
-    banks_[i] = dev_.read32(r::ACTIVE_BANK + 4 * i);
+    banks_[i] = dev_.read32(r::at(r::ACTIVE_BANK, i));
 }
 
 void CardTables::command(uint32_t table, uint32_t op) {
-  dev_.write32(r::TBL_CMD, table | op << 4);
+  dev_.write32(r::TBL_CMD, cmd(table, op));
   for (int guard = 0;; ++guard) {
     const uint32_t st = dev_.read32(r::TBL_STATUS);
-    if (st & 2) throw CardError(dev_.name() + ": table command rejected");
-    if (!(st & 1)) return;
+    if (r::TBL_STATUS_ERROR_GET(st)) throw CardError(dev_.name() + ": table command rejected");
+    if (!r::TBL_STATUS_BUSY_GET(st)) return;
     if (guard > 1000000) throw CardError(dev_.name() + ": table command timed out");
   }
 }
 
 void CardTables::set_card(const CardEntry& c) {
   uint32_t lo;
-  dev_.write32(r::CARD_MAC_HI, uint32_t(c.mac.b[0]) << 8 | c.mac.b[1]);
+  dev_.write32(r::CARD_MAC_HI, r::CARD_MAC_HI_BYTES_0_1(uint32_t(c.mac.b[0]) << 8 | c.mac.b[1]));
   put_be_words(&c.mac.b[2], 4, &lo);
   dev_.write32(r::CARD_MAC_LO, lo);
-  dev_.write32(r::ROUTER_MAC_HI, uint32_t(c.router_mac.b[0]) << 8 | c.router_mac.b[1]);
+  dev_.write32(r::ROUTER_MAC_HI,
+               r::ROUTER_MAC_HI_BYTES_0_1(uint32_t(c.router_mac.b[0]) << 8 | c.router_mac.b[1]));
   put_be_words(&c.router_mac.b[2], 4, &lo);
   dev_.write32(r::ROUTER_MAC_LO, lo);
   uint32_t w[4];
@@ -72,7 +78,7 @@ TableWords CardTables::read_entry(uint32_t table, uint32_t index, size_t words) 
   dev_.write32(r::TBL_INDEX, index);
   command(table, kOpRead);
   TableWords w{};
-  for (size_t i = 0; i < words; ++i) w[i] = dev_.read32(r::TBL_DATA + uint32_t(4 * i));
+  for (size_t i = 0; i < words; ++i) w[i] = dev_.read32(r::at(r::TBL_DATA, uint32_t(i)));
   return w;
 }
 
@@ -90,16 +96,20 @@ void CardTables::set_reverse(uint32_t slot, const ReverseEntry& e) {
 
 void CardTables::write_maglev(uint32_t service, uint32_t bank, uint32_t offset,
                               std::span<const uint16_t> entries) {
-  dev_.write32(r::TBL_SEL, service | bank << 16);
-  for (size_t base = 0; base < entries.size(); base += 32) {
-    uint32_t w[16] = {};
-    const size_t n = std::min<size_t>(32, entries.size() - base);
-    for (size_t k = 0; k < n; ++k) w[k / 2] |= uint32_t(entries[base + k]) << (16 * (k % 2));
+  dev_.write32(r::TBL_SEL, r::TBL_SEL_SERVICE(service) | r::TBL_SEL_BANK(bank));
+  constexpr uint32_t kPerChunk = r::TBL_MAGLEV_ENTRY_COUNT;  // entries per TBL_DATA load
+  constexpr uint32_t kPerWord = 32 / r::TBL_MAGLEV_ENTRY_STRIDE;
+  for (size_t base = 0; base < entries.size(); base += kPerChunk) {
+    uint32_t w[r::TBL_DATA_COUNT] = {};
+    const size_t n = std::min<size_t>(kPerChunk, entries.size() - base);
+    for (size_t k = 0; k < n; ++k)
+      w[r::TBL_MAGLEV_ENTRY_WORD + k / kPerWord] |=
+          r::TBL_MAGLEV_ENTRY(entries[base + k]) << (r::TBL_MAGLEV_ENTRY_STRIDE * (k % kPerWord));
     // A short last chunk would overwrite entries past it: pad with what the table already
     // holds only when the chunk ends inside the table.
-    if (n < 32 && offset + base + 32 <= geo_.maglev_size)
+    if (n < kPerChunk && offset + base + kPerChunk <= geo_.maglev_size)
       throw CardError("maglev: partial chunk inside the table");
-    dev_.write_block(r::TBL_DATA, {w, (n + 1) / 2});
+    dev_.write_block(r::TBL_DATA, {w, (n + kPerWord - 1) / kPerWord});
     dev_.write32(r::TBL_INDEX, uint32_t(offset + base));
     command(kTableMaglev, kOpWrite);
   }
@@ -109,7 +119,7 @@ void CardTables::set_active_bank(uint32_t service, uint32_t bank) {
   uint32_t& word = banks_.at(service / 32);
   const uint32_t bit = 1u << (service % 32);
   word = bank ? (word | bit) : (word & ~bit);
-  dev_.write32(r::ACTIVE_BANK + 4 * (service / 32), word);
+  dev_.write32(r::at(r::ACTIVE_BANK, service / 32), word);
 }
 
 uint32_t CardTables::active_bank(uint32_t service) const {
@@ -127,7 +137,7 @@ FlowEntry CardTables::read_flow(FlowDirection dir, uint32_t index) {
 uint32_t CardTables::read_flow_owner(FlowDirection dir, uint32_t index) {
   dev_.write32(r::TBL_INDEX, index);
   command(uint32_t(dir), kOpRead);
-  return dev_.read32(r::TBL_DATA + 4 * 10);  // table_words.h: word 10 of a flow entry
+  return dev_.read32(kFlowOwnerWord);
 }
 
 void CardTables::read_flow_owners(FlowDirection dir, uint32_t first, std::span<uint32_t> out) {
@@ -137,16 +147,16 @@ void CardTables::read_flow_owners(FlowDirection dir, uint32_t first, std::span<u
   ops.reserve(4 * out.size());
   for (uint32_t i = 0; i < out.size(); ++i) {
     ops.push_back({r::TBL_INDEX, first + i, false});
-    ops.push_back({r::TBL_CMD, uint32_t(dir) | kOpRead << 4, false});
+    ops.push_back({r::TBL_CMD, cmd(uint32_t(dir), kOpRead), false});
     ops.push_back({r::TBL_STATUS, 0, true});
-    ops.push_back({r::TBL_DATA + 4 * 10, 0, true});
+    ops.push_back({kFlowOwnerWord, 0, true});
   }
   std::vector<uint32_t> got(2 * out.size());
   dev_.run_ops(ops, got);
   for (uint32_t i = 0; i < out.size(); ++i) {
     const uint32_t st = got[2 * i];
-    if (st & 2) throw CardError(dev_.name() + ": table command rejected");
-    out[i] = (st & 1) ? read_flow_owner(dir, first + i) : got[2 * i + 1];
+    if (r::TBL_STATUS_ERROR_GET(st)) throw CardError(dev_.name() + ": table command rejected");
+    out[i] = r::TBL_STATUS_BUSY_GET(st) ? read_flow_owner(dir, first + i) : got[2 * i + 1];
   }
 }
 
@@ -158,75 +168,18 @@ BackendEntry CardTables::read_backend(uint32_t slot) {
   return decode_backend(read_entry(kTableBackend, slot, kBackendWords));
 }
 
-uint64_t CardTables::read_counter(uint32_t kind, uint32_t index, uint32_t field) {
-  dev_.write32(r::CNT_SEL, kind << 24 | field << 16 | index);
+uint64_t CardTables::read_counter(CounterKind kind, uint32_t index, uint32_t field) {
+  dev_.write32(r::CNT_SEL,
+               r::CNT_SEL_KIND(uint32_t(kind)) | r::CNT_SEL_FIELD(field) | r::CNT_SEL_INDEX(index));
   const uint32_t lo = dev_.read32(r::CNT_LO);
   const uint32_t hi = dev_.read32(r::CNT_HI);
   return uint64_t(hi) << 32 | lo;
 }
 
-DataPlaneStats CardTables::read_stats(const Plan& plan) {
-  DataPlaneStats st;
-  for (size_t i = 0; i < kNumCounters; ++i) st.global[i] = read_counter(0, uint32_t(i));
-  for (const PlannedService& ps : plan.services) {
-    ServiceCounters c;
-    c.packets = read_counter(1, ps.slot, 0);
-    c.bytes = read_counter(1, ps.slot, 1);
-    c.new_flows = read_counter(1, ps.slot, 2);
-    c.reply_packets = read_counter(1, ps.slot, 3);
-    c.reply_bytes = read_counter(1, ps.slot, 4);
-    st.services.push_back(c);
-    std::vector<BackendCounters> bcs;
-    for (const PlannedBackend& pb : ps.backends) {
-      BackendCounters b;
-      b.packets = read_counter(2, pb.slot, 0);
-      b.bytes = read_counter(2, pb.slot, 1);
-      b.reply_packets = read_counter(2, pb.slot, 2);
-      b.reply_bytes = read_counter(2, pb.slot, 3);
-      b.new_flows = read_counter(2, pb.slot, 4);
-      bcs.push_back(b);
-    }
-    st.backends.push_back(std::move(bcs));
-  }
-  st.flows_forward = read_counter(3, 0);
-  st.flows_reply = read_counter(3, 1);
-  st.flow_capacity = uint64_t(geo_.flow_sets) * geo_.flow_ways;
-  return st;
-}
-
-void CardTables::clear_counters() { dev_.write32(r::CNT_CLEAR, 1); }
-
-SlotMap CardTables::recover_slots(const Config& cfg) {
-  SlotMap out;
-  std::vector<ServiceEntry> svcs(geo_.services);
-  for (uint32_t s = 0; s < geo_.services; ++s) svcs[s] = read_service(s);
-  std::vector<BackendEntry> bes(geo_.backends);
-  bool any_backend_read = false;
-  for (const ServiceConfig& sc : cfg.services) {
-    for (uint32_t s = 0; s < geo_.services; ++s) {
-      const ServiceEntry& e = svcs[s];
-      if (!e.valid || e.vip != sc.vip || e.proto != uint8_t(sc.protocol) || e.port != sc.port)
-        continue;
-      out.services[sc.name] = s;
-      if (!any_backend_read) {
-        for (uint32_t b = 0; b < geo_.backends; ++b) bes[b] = read_backend(b);
-        any_backend_read = true;
-      }
-      for (const BackendConfig& bc : sc.backends)
-        for (uint32_t b = 0; b < geo_.backends; ++b)
-          if (bes[b].service == s && bes[b].address == bc.address && bes[b].port == bc.port &&
-              !bes[b].address.is_zero()) {
-            out.backends[{sc.name, bc.address, bc.port}] = b;
-            break;
-          }
-      break;
-    }
-  }
-  return out;
-}
+void CardTables::clear_counters() { dev_.write32(r::CNT_CLEAR, r::CNT_CLEAR_CLEAR(1)); }
 
 void CardTables::set_control(bool aging, bool external_tick) {
-  dev_.write32(r::CTRL, uint32_t(aging) | uint32_t(external_tick) << 1);
+  dev_.write32(r::CTRL, r::CTRL_AGING_EN(aging) | r::CTRL_TICK_EXT(external_tick));
 }
 
 }  // namespace v6lb

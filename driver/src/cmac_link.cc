@@ -1,4 +1,4 @@
-#include "v6lb/cmac_link.h"
+#include "v6lb/driver/cmac_link.h"
 
 #include <bit>
 #include <cstdio>

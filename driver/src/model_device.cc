@@ -1,8 +1,8 @@
-#include "v6lb/model_device.h"
+#include "v6lb/driver/model_device.h"
 
 #include <algorithm>
 
-#include "v6lb/table_words.h"
+#include "v6lb/driver/table_words.h"
 #include "v6lb_regs.h"
 
 namespace v6lb {

@@ -1,7 +1,7 @@
-#include "v6lb/register_file.h"
+#include "v6lb/driver/register_file.h"
 
-#include "v6lb/packet_parser.h"
-#include "v6lb/table_words.h"
+#include "v6lb/dataplane/packet_parser.h"
+#include "v6lb/driver/table_words.h"
 #include "v6lb_regs.h"
 
 namespace v6lb {

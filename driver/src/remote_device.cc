@@ -1,4 +1,4 @@
-#include "v6lb/remote_device.h"
+#include "v6lb/driver/remote_device.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -1,89 +1,102 @@
-#include "v6lb/table_words.h"
+#include "v6lb/driver/table_words.h"
 
-#include <cstring>
+#include "v6lb_regs.h"
 
 namespace v6lb {
 
+namespace r = regs;
+
 void put_be_words(const uint8_t* bytes, size_t n, uint32_t* words) {
   for (size_t i = 0; i < (n + 3) / 4; ++i) words[i] = 0;
-  for (size_t i = 0; i < n; ++i) words[i / 4] |= uint32_t(bytes[i]) << (24 - 8 * (i % 4));
+  r::put_bytes(words, 0, bytes, uint32_t(n));
 }
 
 void get_be_words(const uint32_t* words, size_t n, uint8_t* bytes) {
-  for (size_t i = 0; i < n; ++i) bytes[i] = uint8_t(words[i / 4] >> (24 - 8 * (i % 4)));
+  r::get_bytes(words, 0, bytes, uint32_t(n));
 }
 
 TableWords encode_service(const ServiceEntry& s) {
   TableWords w{};
-  put_be_words(s.vip.b.data(), 16, w.data());
-  w[4] = uint32_t(s.valid) << 31 | uint32_t(s.scheduler) << 24 | uint32_t(s.proto) << 16 | s.port;
-  w[5] = s.timeout_ticks;
+  r::put_bytes(w.data(), r::TBL_SERVICE_VIP_WORD, s.vip.b.data(), r::TBL_SERVICE_VIP_BYTES);
+  w[r::TBL_SERVICE_VALID_WORD] |= r::TBL_SERVICE_VALID(s.valid);
+  w[r::TBL_SERVICE_SCHEDULER_WORD] |= r::TBL_SERVICE_SCHEDULER(uint32_t(s.scheduler));
+  w[r::TBL_SERVICE_PROTO_WORD] |= r::TBL_SERVICE_PROTO(s.proto);
+  w[r::TBL_SERVICE_PORT_WORD] |= r::TBL_SERVICE_PORT(s.port);
+  w[r::TBL_SERVICE_TIMEOUT_WORD] |= r::TBL_SERVICE_TIMEOUT(s.timeout_ticks);
   return w;
 }
 
 ServiceEntry decode_service(const TableWords& w) {
   ServiceEntry s;
-  get_be_words(w.data(), 16, s.vip.b.data());
-  s.valid = (w[4] >> 31) & 1;
-  s.scheduler = Scheduler((w[4] >> 24) & 3);
-  s.proto = uint8_t(w[4] >> 16);
-  s.port = uint16_t(w[4]);
-  s.timeout_ticks = w[5];
+  r::get_bytes(w.data(), r::TBL_SERVICE_VIP_WORD, s.vip.b.data(), r::TBL_SERVICE_VIP_BYTES);
+  s.valid = r::TBL_SERVICE_VALID_GET(w[r::TBL_SERVICE_VALID_WORD]);
+  s.scheduler = Scheduler(r::TBL_SERVICE_SCHEDULER_GET(w[r::TBL_SERVICE_SCHEDULER_WORD]));
+  s.proto = uint8_t(r::TBL_SERVICE_PROTO_GET(w[r::TBL_SERVICE_PROTO_WORD]));
+  s.port = uint16_t(r::TBL_SERVICE_PORT_GET(w[r::TBL_SERVICE_PORT_WORD]));
+  s.timeout_ticks = r::TBL_SERVICE_TIMEOUT_GET(w[r::TBL_SERVICE_TIMEOUT_WORD]);
   return s;
 }
 
 TableWords encode_backend(const BackendEntry& b) {
   TableWords w{};
-  put_be_words(b.address.b.data(), 16, w.data());
-  w[4] = uint32_t(b.valid) << 31 | uint32_t(b.service) << 16 | b.port;
-  put_be_words(b.mac.b.data(), 6, &w[5]);  // bytes 0-3 in word 5, 4-5 in the top of word 6
+  r::put_bytes(w.data(), r::TBL_BACKEND_ADDR_WORD, b.address.b.data(), r::TBL_BACKEND_ADDR_BYTES);
+  w[r::TBL_BACKEND_VALID_WORD] |= r::TBL_BACKEND_VALID(b.valid);
+  w[r::TBL_BACKEND_SERVICE_WORD] |= r::TBL_BACKEND_SERVICE(b.service);
+  w[r::TBL_BACKEND_PORT_WORD] |= r::TBL_BACKEND_PORT(b.port);
+  r::put_bytes(w.data(), r::TBL_BACKEND_MAC_WORD, b.mac.b.data(), r::TBL_BACKEND_MAC_BYTES);
   return w;
 }
 
 BackendEntry decode_backend(const TableWords& w) {
   BackendEntry b;
-  get_be_words(w.data(), 16, b.address.b.data());
-  b.valid = (w[4] >> 31) & 1;
-  b.service = uint8_t(w[4] >> 16);
-  b.port = uint16_t(w[4]);
-  get_be_words(&w[5], 6, b.mac.b.data());
+  r::get_bytes(w.data(), r::TBL_BACKEND_ADDR_WORD, b.address.b.data(), r::TBL_BACKEND_ADDR_BYTES);
+  b.valid = r::TBL_BACKEND_VALID_GET(w[r::TBL_BACKEND_VALID_WORD]);
+  b.service = uint8_t(r::TBL_BACKEND_SERVICE_GET(w[r::TBL_BACKEND_SERVICE_WORD]));
+  b.port = uint16_t(r::TBL_BACKEND_PORT_GET(w[r::TBL_BACKEND_PORT_WORD]));
+  r::get_bytes(w.data(), r::TBL_BACKEND_MAC_WORD, b.mac.b.data(), r::TBL_BACKEND_MAC_BYTES);
   return b;
 }
 
 TableWords encode_flow(const FlowEntry& e) {
+  static_assert(r::TBL_FLOW_KEY_BYTES == FlowKey::kSize);
   TableWords w{};
-  put_be_words(e.key, FlowKey::kSize, w.data());  // byte 36 in the top of word 9
-  w[10] = uint32_t(e.valid ? 1 : 0) << 31 | uint32_t(e.service) << 16 | e.backend;
-  w[11] = e.deadline;
+  r::put_bytes(w.data(), r::TBL_FLOW_KEY_WORD, e.key, r::TBL_FLOW_KEY_BYTES);
+  w[r::TBL_FLOW_VALID_WORD] |= r::TBL_FLOW_VALID(e.valid);
+  w[r::TBL_FLOW_SERVICE_WORD] |= r::TBL_FLOW_SERVICE(e.service);
+  w[r::TBL_FLOW_BACKEND_WORD] |= r::TBL_FLOW_BACKEND(e.backend);
+  w[r::TBL_FLOW_DEADLINE_WORD] |= r::TBL_FLOW_DEADLINE(e.deadline);
   return w;
 }
 
 FlowEntry decode_flow(const TableWords& w) {
   FlowEntry e{};
-  get_be_words(w.data(), FlowKey::kSize, e.key);
-  e.valid = (w[10] >> 31) & 1;
-  e.service = uint8_t(w[10] >> 16);
-  e.backend = uint16_t(w[10]);
-  e.deadline = w[11];
+  r::get_bytes(w.data(), r::TBL_FLOW_KEY_WORD, e.key, r::TBL_FLOW_KEY_BYTES);
+  e.valid = r::TBL_FLOW_VALID_GET(w[r::TBL_FLOW_VALID_WORD]);
+  e.service = uint8_t(r::TBL_FLOW_SERVICE_GET(w[r::TBL_FLOW_SERVICE_WORD]));
+  e.backend = uint16_t(r::TBL_FLOW_BACKEND_GET(w[r::TBL_FLOW_BACKEND_WORD]));
+  e.deadline = r::TBL_FLOW_DEADLINE_GET(w[r::TBL_FLOW_DEADLINE_WORD]);
   return e;
 }
 
 TableWords encode_reverse(const ReverseEntry& e) {
   TableWords w{};
-  put_be_words(e.address.b.data(), 16, w.data());
-  w[4] = uint32_t(e.valid) << 31 | uint32_t(e.proto) << 16 | e.port;
-  w[5] = uint32_t(e.service) << 16 | e.backend;
+  r::put_bytes(w.data(), r::TBL_REVERSE_ADDR_WORD, e.address.b.data(), r::TBL_REVERSE_ADDR_BYTES);
+  w[r::TBL_REVERSE_VALID_WORD] |= r::TBL_REVERSE_VALID(e.valid);
+  w[r::TBL_REVERSE_PROTO_WORD] |= r::TBL_REVERSE_PROTO(e.proto);
+  w[r::TBL_REVERSE_PORT_WORD] |= r::TBL_REVERSE_PORT(e.port);
+  w[r::TBL_REVERSE_SERVICE_WORD] |= r::TBL_REVERSE_SERVICE(e.service);
+  w[r::TBL_REVERSE_BACKEND_WORD] |= r::TBL_REVERSE_BACKEND(e.backend);
   return w;
 }
 
 ReverseEntry decode_reverse(const TableWords& w) {
   ReverseEntry e;
-  get_be_words(w.data(), 16, e.address.b.data());
-  e.valid = (w[4] >> 31) & 1;
-  e.proto = uint8_t(w[4] >> 16);
-  e.port = uint16_t(w[4]);
-  e.service = uint8_t(w[5] >> 16);
-  e.backend = uint16_t(w[5]);
+  r::get_bytes(w.data(), r::TBL_REVERSE_ADDR_WORD, e.address.b.data(), r::TBL_REVERSE_ADDR_BYTES);
+  e.valid = r::TBL_REVERSE_VALID_GET(w[r::TBL_REVERSE_VALID_WORD]);
+  e.proto = uint8_t(r::TBL_REVERSE_PROTO_GET(w[r::TBL_REVERSE_PROTO_WORD]));
+  e.port = uint16_t(r::TBL_REVERSE_PORT_GET(w[r::TBL_REVERSE_PORT_WORD]));
+  e.service = uint8_t(r::TBL_REVERSE_SERVICE_GET(w[r::TBL_REVERSE_SERVICE_WORD]));
+  e.backend = uint16_t(r::TBL_REVERSE_BACKEND_GET(w[r::TBL_REVERSE_BACKEND_WORD]));
   return e;
 }
 

@@ -25,7 +25,7 @@
 //
 // XRT throws std::exception-derived errors; open() turns them into err text, read32/write32
 // into std::runtime_error naming the card and the register.
-#include "v6lb/xrt_device.h"
+#include "v6lb/driver/xrt_device.h"
 
 #include <xrt/xrt_device.h>
 #include <xrt/xrt_uuid.h>

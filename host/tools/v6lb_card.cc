@@ -14,9 +14,9 @@
 #include <string_view>
 #include <variant>
 
-#include "v6lb/card_server.h"
-#include "v6lb/config.h"
-#include "v6lb/device_open.h"
+#include "v6lb/driver/card_server.h"
+#include "v6lb/control/config.h"
+#include "v6lb/io/device_open.h"
 
 namespace {
 

@@ -7,13 +7,13 @@
 #include <string>
 #include <string_view>
 
-#include "v6lb/card_tables.h"
-#include "v6lb/config.h"
-#include "v6lb/pcap_io.h"
-#include "v6lb/pipeline.h"
-#include "v6lb/program.h"
-#include "v6lb/sim_device.h"
-#include "v6lb/stats_json.h"
+#include "v6lb/driver/card_tables.h"
+#include "v6lb/control/config.h"
+#include "v6lb/io/pcap_io.h"
+#include "v6lb/dataplane/pipeline.h"
+#include "v6lb/control/program.h"
+#include "v6lb/driver/sim_device.h"
+#include "v6lb/control/stats_json.h"
 
 namespace {
 
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
     }
     if (!err.empty()) return fail(err);
     if (!flush()) return fail("simulated card did not drain");
-    st = tables.read_stats(plan);
+    st = read_stats(tables, plan);
   }
   if (!out->flush(err) || (punt && !punt->flush(err))) return fail(err);
 

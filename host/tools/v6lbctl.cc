@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "v6lb/control_server.h"  // UniqueFd
+#include "v6lb/daemon/control_server.h"  // UniqueFd
 
 namespace {
 

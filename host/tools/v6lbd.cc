@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "v6lb/daemon.h"
+#include "v6lb/daemon/daemon.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // SimCard over the two Verilated builds of v6lb_top. One clock cycle is: set inputs with the
 // clock low, evaluate, note which handshakes fire, raise the clock, then act on those handshakes.
-#include "v6lb/sim_card.h"
+#include "v6lb/sim/sim_card.h"
 
 #include <deque>
 #include <random>

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "Vv6lb_cmac_regs.h"
-#include "v6lb/cmac_link.h"
+#include "v6lb/driver/cmac_link.h"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include <random>
 
 #include "Vv6lb_crc32c_key.h"
-#include "v6lb/crc32c.h"
-#include "v6lb/net_types.h"
+#include "v6lb/dataplane/crc32c.h"
+#include "v6lb/dataplane/net_types.h"
 
 using namespace v6lb;
 

@@ -20,8 +20,8 @@
 
 #include "Vv6lb_parser.h"
 #include "frame_builder.h"
-#include "v6lb/net_types.h"
-#include "v6lb/packet_parser.h"
+#include "v6lb/dataplane/net_types.h"
+#include "v6lb/dataplane/packet_parser.h"
 
 using namespace v6lb;
 using test::build_frame;

@@ -10,12 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "v6lb/card_tables.h"
-#include "v6lb/config.h"
-#include "v6lb/dpdk_device.h"
-#include "v6lb/model_device.h"
-#include "v6lb/program.h"
-#include "v6lb/table_words.h"
+#include "v6lb/driver/card_tables.h"
+#include "v6lb/control/config.h"
+#include "v6lb/dpdk/dpdk_device.h"
+#include "v6lb/driver/model_device.h"
+#include "v6lb/control/program.h"
+#include "v6lb/control/slot_recovery.h"
+#include "v6lb/driver/table_words.h"
 #include "v6lb_regs.h"
 
 using namespace v6lb;
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
     check(dev->read32(regs::CARD_ADDR + 4 * i) == model.read32(regs::CARD_ADDR + 4 * i),
           "card address differs");
   check(dev->read32(regs::CTRL) == model.read32(regs::CTRL), "CTRL differs");
-  const SlotMap ds = d.recover_slots(cfg), ms = m.recover_slots(cfg);
+  const SlotMap ds = recover_slots(d, cfg), ms = recover_slots(m, cfg);
   check(ds.services == ms.services && ds.backends == ms.backends, "recover_slots differs");
 
   // Flow entries: every worker's range, both tables; the last index of the last worker; one
@@ -191,11 +192,11 @@ int main(int argc, char** argv) {
   }
 
   // Occupancy is summed over the workers: idx.size() entries per direction.
-  check(d.read_counter(3, 0) == idx.size() && d.read_counter(3, 1) == idx.size(),
-        "occupancy: " + std::to_string(d.read_counter(3, 0)) + ", want " +
+  check(d.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD) == idx.size() && d.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_REPLY) == idx.size(),
+        "occupancy: " + std::to_string(d.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD)) + ", want " +
             std::to_string(idx.size()));
   for (uint32_t c = 0; c < kNumCounters; ++c)
-    check(d.read_counter(0, c) == 0, "counter " + std::to_string(c) + " not zero");
+    check(d.read_counter(CounterKind::kGlobal, c) == 0, "counter " + std::to_string(c) + " not zero");
 
   // A hitless flip: a new table in the inactive bank, then the bank register.
   std::vector<uint16_t> t(geo.maglev_size, uint16_t(plan.services[0].backends[0].slot));

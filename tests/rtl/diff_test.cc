@@ -10,12 +10,12 @@
 #include <tuple>
 
 #include "frame_builder.h"
-#include "v6lb/card_tables.h"
-#include "v6lb/crc32c.h"
-#include "v6lb/pipeline.h"
-#include "v6lb/program.h"
-#include "v6lb/sim_device.h"
-#include "v6lb/stats_json.h"
+#include "v6lb/driver/card_tables.h"
+#include "v6lb/dataplane/crc32c.h"
+#include "v6lb/dataplane/pipeline.h"
+#include "v6lb/control/program.h"
+#include "v6lb/driver/sim_device.h"
+#include "v6lb/control/stats_json.h"
 
 namespace v6lb {
 namespace {
@@ -276,7 +276,7 @@ Result run_rtl(const std::vector<Input>& in, const SimOptions& so) {
   EXPECT_TRUE(card.drain());
   for (auto& f : card.take_forwarded()) r.fwd.push_back(std::move(f.data));
   for (auto& f : card.take_punted()) r.punt.push_back(std::move(f.data));
-  r.stats = tables.read_stats(plan);
+  r.stats = read_stats(tables, plan);
   return r;
 }
 
@@ -517,20 +517,20 @@ TEST(RtlTables, AgingEngineChangesNothingVisible) {
   Result h;
   for (auto& f : card.take_forwarded()) h.fwd.push_back(std::move(f.data));
   for (auto& f : card.take_punted()) h.punt.push_back(std::move(f.data));
-  h.stats = tables.read_stats(plan);
+  h.stats = read_stats(tables, plan);
   h.stats.flows_forward = m.stats.flows_forward;
   h.stats.flows_reply = m.stats.flows_reply;
   expect_same(m, h);
   // Let the engine sweep at a time when everything has expired: the occupancy falls to zero.
-  const uint64_t before = tables.read_counter(3, 0);
+  const uint64_t before = tables.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD);
   EXPECT_GT(before, 0u);
   FrameSpec late;
   late.dport = 9;  // no service: only moves the card's notion of time
   card.send(build_frame(late), in.back().tick + 600000);
   ASSERT_TRUE(card.drain());
   card.step(2 * geo.flow_sets + 100);
-  EXPECT_EQ(tables.read_counter(3, 0), 0u);
-  EXPECT_EQ(tables.read_counter(3, 1), 0u);
+  EXPECT_EQ(tables.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD), 0u);
+  EXPECT_EQ(tables.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_REPLY), 0u);
 }
 
 // A Maglev change while traffic runs: every new flow is picked by the old table or by the new

@@ -5,10 +5,12 @@
 #include <random>
 
 #include "frame_builder.h"
-#include "v6lb/card_tables.h"
-#include "v6lb/model_device.h"
-#include "v6lb/program.h"
-#include "v6lb/sim_device.h"
+#include "v6lb/driver/card_tables.h"
+#include "v6lb/driver/model_device.h"
+#include "v6lb/control/program.h"
+#include "v6lb/control/slot_recovery.h"
+#include "v6lb/control/stats_json.h"
+#include "v6lb/driver/sim_device.h"
 
 namespace v6lb {
 namespace {
@@ -128,7 +130,7 @@ TEST(Driver, SameProgrammingSameTablesOnModelAndSim) {
   for (auto& f : fresh.card().take_forwarded()) sim_out.push_back(std::move(f.data));
   EXPECT_EQ(model_out.size(), 600u);
   EXPECT_EQ(model_out, sim_out);
-  const DataPlaneStats a = model.read_stats(plan), b = sim2.read_stats(plan);
+  const DataPlaneStats a = read_stats(model, plan), b = read_stats(sim2, plan);
   EXPECT_EQ(a.global, b.global);
   EXPECT_EQ(a.flows_forward, b.flows_forward);
   for (size_t s = 0; s < a.backends.size(); ++s)
@@ -147,7 +149,7 @@ namespace {
 TEST(Driver, RecoverSlotsFromTheTables) {
   ModelDevice dev;
   CardTables t(dev);
-  EXPECT_TRUE(t.recover_slots(driver_config()).services.empty());
+  EXPECT_TRUE(recover_slots(t, driver_config()).services.empty());
   const Config a = driver_config();
   const auto slots = assign_slots(a, t.geometry());
   write_plan(make_plan(a, t.geometry(), nullptr, &*slots), t);
@@ -157,7 +159,7 @@ TEST(Driver, RecoverSlotsFromTheTables) {
   BackendConfig extra = b.services[1].backends[0];
   extra.address = *Ipv6Addr::parse("2001:db8:2::99");
   b.services[1].backends.insert(b.services[1].backends.begin(), extra);
-  const SlotMap got = t.recover_slots(b);
+  const SlotMap got = recover_slots(t, b);
   EXPECT_EQ(got.services, slots->services);
   for (const auto& [k, slot] : slots->backends) EXPECT_EQ(got.backends.at(k), slot);
   EXPECT_FALSE(got.backends.count({b.services[1].name, extra.address, extra.port}));

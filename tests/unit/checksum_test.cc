@@ -1,11 +1,11 @@
-#include "v6lb/checksum.h"
+#include "v6lb/dataplane/checksum.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "frame_builder.h"
-#include "v6lb/pipeline.h"
+#include "v6lb/dataplane/pipeline.h"
 
 namespace v6lb {
 namespace {

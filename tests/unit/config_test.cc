@@ -1,7 +1,7 @@
 // The YAML loader: the shipped configs load with the values they spell, and every documented
 // error (docs/CONFIG.md) is reported at the right file:line:column with a recognisable phrase.
 
-#include "v6lb/config.h"
+#include "v6lb/control/config.h"
 
 #include <gtest/gtest.h>
 

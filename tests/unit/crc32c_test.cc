@@ -1,4 +1,4 @@
-#include "v6lb/crc32c.h"
+#include "v6lb/dataplane/crc32c.h"
 
 #include <gtest/gtest.h>
 

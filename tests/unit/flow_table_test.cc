@@ -1,4 +1,4 @@
-#include "v6lb/flow_table.h"
+#include "v6lb/dataplane/flow_table.h"
 
 #include <gtest/gtest.h>
 

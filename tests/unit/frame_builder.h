@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "v6lb/net_types.h"
+#include "v6lb/dataplane/net_types.h"
 
 namespace v6lb::test {
 

@@ -1,6 +1,6 @@
 // The health checker against real listeners on [::1]. Intervals are 100..1000 ms so that every
 // test ends within a few seconds; timing assertions are loose because the CPUs are shared.
-#include "v6lb/health.h"
+#include "v6lb/daemon/health.h"
 
 #include <dirent.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "v6lb/maglev.h"
+#include "v6lb/dataplane/maglev.h"
 
 #include <gtest/gtest.h>
 

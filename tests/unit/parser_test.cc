@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "frame_builder.h"
-#include "v6lb/packet_parser.h"
+#include "v6lb/dataplane/packet_parser.h"
 
 namespace v6lb {
 namespace {

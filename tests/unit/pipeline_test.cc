@@ -1,4 +1,4 @@
-#include "v6lb/pipeline.h"
+#include "v6lb/dataplane/pipeline.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <set>
 
 #include "frame_builder.h"
-#include "v6lb/program.h"
+#include "v6lb/control/program.h"
 
 namespace v6lb {
 namespace {

@@ -9,11 +9,11 @@
 #include <atomic>
 #include <thread>
 
-#include "v6lb/card_server.h"
-#include "v6lb/card_tables.h"
-#include "v6lb/model_device.h"
-#include "v6lb/program.h"
-#include "v6lb/remote_device.h"
+#include "v6lb/driver/card_server.h"
+#include "v6lb/driver/card_tables.h"
+#include "v6lb/driver/model_device.h"
+#include "v6lb/control/program.h"
+#include "v6lb/driver/remote_device.h"
 #include "v6lb_regs.h"
 
 namespace v6lb {

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "v6lb/control_server.h"
-#include "v6lb/metrics_server.h"
+#include "v6lb/daemon/control_server.h"
+#include "v6lb/daemon/metrics_server.h"
 
 extern char** environ;
 

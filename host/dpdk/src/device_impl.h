@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "v6lb/dpdk_device.h"
-#include "v6lb/register_file.h"
+#include "v6lb/dpdk/dpdk_device.h"
+#include "v6lb/driver/register_file.h"
 #include "worker.h"
 
 namespace v6lb {

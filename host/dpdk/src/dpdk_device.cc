@@ -1,6 +1,6 @@
 // DpdkDevice: opening, naming, statistics and stopping; the register interface is in
 // registers.cc, the set-up in device_setup.cc.
-#include "v6lb/dpdk_device.h"
+#include "v6lb/dpdk/dpdk_device.h"
 
 #include <rte_ethdev.h>
 

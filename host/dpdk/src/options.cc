@@ -2,7 +2,7 @@
 #include <charconv>
 #include <string_view>
 
-#include "v6lb/dpdk_device.h"
+#include "v6lb/dpdk/dpdk_device.h"
 
 namespace v6lb {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "device_impl.h"
 #include "ports.h"
-#include "v6lb/packet_parser.h"
+#include "v6lb/dataplane/packet_parser.h"
 #include "v6lb_regs.h"
 
 namespace v6lb {

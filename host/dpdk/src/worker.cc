@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "v6lb/net_types.h"
+#include "v6lb/dataplane/net_types.h"
 #include "v6lb_regs.h"
 
 namespace v6lb::dpdk {

@@ -1,0 +1,43 @@
+// The card side of the `card:PATH` device (remote_device.h): serves one Device's registers on a
+// Unix socket to one v6lbd at a time. Used by v6lb-card, the process that plays the card (model,
+// Verilated RTL or DPDK) so that it outlives daemon restarts.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "v6lb/driver/device.h"
+#include "v6lb/driver/unique_fd.h"
+
+namespace v6lb {
+
+class CardServer {
+ public:
+  // Listens on `path` (mode 0660; a stale socket file is replaced, a live one refused).
+  static std::unique_ptr<CardServer> open(const std::string& path, Device& dev, std::string& err);
+  ~CardServer();
+  CardServer(const CardServer&) = delete;
+  CardServer& operator=(const CardServer&) = delete;
+
+  std::vector<int> fds() const;  // wait for readable on these, then run()
+  void run();                    // accepts, and serves every complete request waiting
+  bool attached() const { return bool(client_); }
+  // Requests are waiting in the buffer (run() serves a slice at a time): call run() again soon.
+  bool busy() const;
+  uint64_t sessions() const { return sessions_; }
+
+ private:
+  CardServer(std::string path, Device& dev) : path_(std::move(path)), dev_(dev) {}
+  void serve();
+  void reply(const void* data, size_t len);
+  void drop_client(const char* why);
+
+  std::string path_;
+  Device& dev_;
+  UniqueFd listen_, client_;
+  std::vector<uint8_t> in_;
+  uint64_t sessions_ = 0;
+};
+
+}  // namespace v6lb

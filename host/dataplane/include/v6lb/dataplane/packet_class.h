@@ -1,0 +1,80 @@
+// The packet classes of the design table and the counters of the data plane. The names here are
+// the ones users see (JSON stats, metrics, v6lbctl) and the ones the register map exports.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "v6lb_regs.h"
+
+namespace v6lb {
+
+// What the parser concluded about a frame, before any table lookup. Order of checks is the
+// design's precedence; see docs/PIPELINE.md.
+enum class ParseClass : uint8_t {
+  kL4,              // IPv6 TCP or UDP, fully parsed: candidate for a service or a reply
+  kOtherProto,      // IPv6 with another upper-layer protocol: no service can match
+  kMalformed,       // truncated header, bad version, payload length beyond frame, UDP checksum 0
+  kNotIpv6,         // EtherType not IPv6 after at most one 802.1Q tag
+  kWrongMac,        // destination MAC neither ours nor multicast
+  kPuntLocal,       // destination is the card's own address
+  kPuntFragment,    // Fragment header
+  kPuntExtHeaders,  // more than 4 extension headers, or headers beyond the parse window
+  kPuntIcmp,        // ICMPv6
+  kPuntHopLimit,    // hop limit <= 1
+};
+
+enum class Verdict : uint8_t { kForward, kPunt, kDrop };
+
+// Global counters, 64-bit each, numbered as the register map numbers them (CNT_SEL.INDEX of
+// KIND GLOBAL), so the model, the card and the DPDK data plane index them alike.
+enum class Counter : uint8_t {
+  kRxPackets = regs::CNT_GLOBAL_RX_PACKETS,
+  kRxBytes = regs::CNT_GLOBAL_RX_BYTES,
+  kFwdPackets = regs::CNT_GLOBAL_FWD_PACKETS,
+  kFwdBytes = regs::CNT_GLOBAL_FWD_BYTES,
+  kPuntPackets = regs::CNT_GLOBAL_PUNT_PACKETS,
+  kPuntBytes = regs::CNT_GLOBAL_PUNT_BYTES,
+  kDropMalformed = regs::CNT_GLOBAL_DROP_MALFORMED,
+  kDropNotIpv6 = regs::CNT_GLOBAL_DROP_NOT_IPV6,
+  kDropWrongMac = regs::CNT_GLOBAL_DROP_WRONG_MAC,
+  kDropNoService = regs::CNT_GLOBAL_DROP_NO_SERVICE,
+  kDropNoBackend = regs::CNT_GLOBAL_DROP_NO_BACKEND,
+  kPuntLocal = regs::CNT_GLOBAL_PUNT_LOCAL,
+  kPuntFragment = regs::CNT_GLOBAL_PUNT_FRAGMENT,
+  kPuntExtHeaders = regs::CNT_GLOBAL_PUNT_EXT_HEADERS,
+  kPuntIcmp = regs::CNT_GLOBAL_PUNT_ICMP,
+  kPuntHopLimit = regs::CNT_GLOBAL_PUNT_HOP_LIMIT,
+  kFlowsLearned = regs::CNT_GLOBAL_FLOWS_LEARNED,
+  kFlowTableFull = regs::CNT_GLOBAL_FLOW_TABLE_FULL,
+  kReplyPackets = regs::CNT_GLOBAL_REPLY_PACKETS,
+  kReplyStateless = regs::CNT_GLOBAL_REPLY_STATELESS,  // replies translated by the reverse table
+  kCount = regs::CNT_GLOBAL_COUNT
+};
+inline constexpr size_t kNumCounters = size_t(Counter::kCount);
+
+inline constexpr std::array<std::string_view, kNumCounters> kCounterNames = {
+    "rx_packets",      "rx_bytes",       "fwd_packets",     "fwd_bytes",        "punt_packets",
+    "punt_bytes",      "drop_malformed", "drop_not_ipv6",   "drop_wrong_mac",   "drop_no_service",
+    "drop_no_backend", "punt_local",     "punt_fragment",   "punt_ext_headers", "punt_icmp",
+    "punt_hop_limit",  "flows_learned",  "flow_table_full", "reply_packets",    "reply_stateless",
+};
+
+struct ServiceCounters {
+  uint64_t packets = 0;  // client -> VIP
+  uint64_t bytes = 0;
+  uint64_t new_flows = 0;
+  uint64_t reply_packets = 0;  // backend -> client, rewritten to the VIP
+  uint64_t reply_bytes = 0;
+};
+
+struct BackendCounters {
+  uint64_t packets = 0;  // forwarded to this backend
+  uint64_t bytes = 0;
+  uint64_t reply_packets = 0;
+  uint64_t reply_bytes = 0;
+  uint64_t new_flows = 0;  // flows learned onto this backend
+};
+
+}  // namespace v6lb
