@@ -398,9 +398,9 @@ def check_cmac_regs(ck, kern):
     if rtl != kern.args:
         ck.err(p, "registers %s differ from hw/vitis/cmac/kernel.xml %s" % (sorted(rtl.items()), sorted(kern.args.items())))
     # The host's copy (v6lbd reads the link state through it): kRxFrames = 0x010 is RX_FRAMES.
-    hp = ck.path("driver", "include", "v6lb", "cmac_link.h")
+    hp = ck.path("driver", "include", "v6lb", "driver", "cmac_link.h")
     if os.path.exists(hp):
-        h = ck.read("driver", "include", "v6lb", "cmac_link.h")
+        h = ck.read("driver", "include", "v6lb", "driver", "cmac_link.h")
         host = {re.sub(r"(?<!^)(?=[A-Z])", "_", m.group(1)).upper(): int(m.group(2), 16)
                 for m in re.finditer(r"\bk(\w+) = 0x([0-9A-Fa-f]+);", h) if m.group(1) != "IdValue"}
         if host != rtl:
@@ -433,9 +433,9 @@ def check_platform_names(ck, platforms):
 
 
 def check_driver_name(ck):
-    h = ck.path("driver", "include", "v6lb", "xrt_device.h")
+    h = ck.path("driver", "include", "v6lb", "driver", "xrt_device.h")
     if os.path.exists(h):
-        t = ck.read("driver", "include", "v6lb", "xrt_device.h")
+        t = ck.read("driver", "include", "v6lb", "driver", "xrt_device.h")
         m = re.search(r'kIpName\s*=\s*"([^"]+)"', t)
         if m and m.group(1) != "v6lb_krnl:{v6lb_krnl_1}":
             ck.err(h, "XRT back end opens %s; the link configs create v6lb_krnl:{v6lb_krnl_1}" % m.group(1))

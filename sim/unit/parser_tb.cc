@@ -1,4 +1,4 @@
-// Differential test of hw/rtl/v6lb_parser.sv against parse_frame() (host/lib/packet_parser.cc):
+// Differential test of hw/rtl/v6lb_parser.sv against parse_frame() (host/dataplane/src/packet_parser.cc):
 // directed frames of every class, every truncation of several valid frames, and random frames
 // (VLAN, 0-6 extension headers, Routing headers with random Segments Left, TCP/UDP/ICMPv6/other,
 // hop limits, MACs, card address, truncations, payload-length lies, oversized frames, garbage

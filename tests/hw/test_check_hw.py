@@ -12,8 +12,8 @@ import subprocess
 import sys
 
 COPY = ["hw/boards", "hw/vitis", "hw/rtl", "hw/regs", "hw/Makefile", "hw/scripts", "constraints",
-        "docs/HARDWARE.md", "scripts/board_estimate.sh", "driver/include/v6lb/xrt_device.h",
-        "driver/include/v6lb/cmac_link.h"]
+        "docs/HARDWARE.md", "scripts/board_estimate.sh", "driver/include/v6lb/driver/xrt_device.h",
+        "driver/include/v6lb/driver/cmac_link.h"]
 
 
 def sub(path, old, new, count=1):
@@ -50,7 +50,7 @@ CASES = [
      lambda w: sub(w + "/hw/vitis/cmac/v6lb_cmac_regs.sv", "ADDR_TX_FRAMES = 'h018", "ADDR_TX_FRAMES = 'h01C"),
      "differ from hw/vitis/cmac/kernel.xml"),
     ("the host's CMAC register offset differs from the RTL",
-     lambda w: sub(w + "/driver/include/v6lb/cmac_link.h", "kRxDrops = 0x014;", "kRxDrops = 0x01C;"),
+     lambda w: sub(w + "/driver/include/v6lb/driver/cmac_link.h", "kRxDrops = 0x014;", "kRxDrops = 0x01C;"),
      "cmac_link.h: registers"),
     ("Maglev size not prime",
      lambda w: sub(w + "/hw/boards/u55c.mk", "MAGLEV_M        := 16381", "MAGLEV_M        := 16383"),

@@ -1,8 +1,5 @@
 #include "v6lb/daemon/daemon.h"
 
-#include "v6lb/control/slot_recovery.h"
-#include "v6lb/control/stats_json.h"
-
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -12,20 +9,31 @@
 
 #include <algorithm>
 
-#include "v6lb/driver/cmac_link.h"
+#include "v6lb/control/slot_recovery.h"
+#include "v6lb/daemon/control_api.h"
 #include "v6lb/daemon/control_server.h"
-#include "v6lb/io/device_open.h"
+#include "v6lb/daemon/flow_purger.h"
 #include "v6lb/daemon/health.h"
+#include "v6lb/daemon/metrics_exporter.h"
 #include "v6lb/daemon/metrics_server.h"
 #include "v6lb/driver/model_device.h"
-#include "v6lb_regs.h"
-#if V6LB_HAVE_DPDK
-#include "v6lb/dpdk/dpdk_device.h"
-#endif
+#include "v6lb/io/device_open.h"
 
 namespace v6lb {
 
 using nlohmann::json;
+
+std::string_view to_string(BackendHealth h) {
+  switch (h) {
+    case BackendHealth::kUp:
+      return "up";
+    case BackendHealth::kDown:
+      return "down";
+    case BackendHealth::kUnknown:
+      break;
+  }
+  return "unknown";
+}
 
 Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {}
 
@@ -75,6 +83,7 @@ bool Daemon::start(std::string& err) {
     return false;
   }
   quarantine_.assign(tables_->geometry().backends, false);
+  purger_ = std::make_unique<FlowPurger>(*tables_);
   // A card that is already programmed (the daemon restarted, the card kept forwarding): keep
   // the slots its tables use, so the flows it holds keep naming the same backends.
   try {
@@ -94,8 +103,9 @@ bool Daemon::start(std::string& err) {
       for (const auto& b : s.backends) {
         auto it = slots_.backends.find({s.name, b.address, b.port});
         if (it != slots_.backends.end() && !tables_->read_backend(it->second).valid) {
-          backends_[backend_id(s.name, b)] = {"down", "down before the daemon restarted", {}};
-          purge_slots_.insert(it->second);  // finish a sweep the last daemon may not have
+          backends_[backend_id(s.name, b)] = {
+              BackendHealth::kDown, "down before the daemon restarted", {}};
+          purger_->add(it->second);  // finish a sweep the last daemon may not have
         }
       }
     }
@@ -112,12 +122,14 @@ bool Daemon::start(std::string& err) {
       opts_.control_socket.empty() ? cfg_.daemon.control_socket : opts_.control_socket;
   control_ = ControlServer::open(sock, err);
   if (!control_) return false;
-  control_->set_handler([this](const json& r) { return handle(r); });
+  api_ = std::make_unique<ControlApi>(*this);
+  control_->set_handler([this](const json& r) { return api_->handle(r); });
   const std::string maddr = opts_.metrics.empty() ? cfg_.daemon.metrics : opts_.metrics;
   if (maddr != "off") {
     metrics_ = MetricsServer::open(maddr, err);
     if (!metrics_) return false;
-    metrics_->set_handler([this] { return metrics_text(); });
+    exporter_ = std::make_unique<MetricsExporter>(*this);
+    metrics_->set_handler([this] { return exporter_->render(); });
   }
 
   signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -144,7 +156,7 @@ BackendUp Daemon::up_state(const Config& c) const {
     std::vector<bool> v;
     for (const auto& b : s.backends) {
       auto it = backends_.find(backend_id(s.name, b));
-      v.push_back(it == backends_.end() || it->second.health != "down");
+      v.push_back(it == backends_.end() || !it->second.down());
     }
     up.push_back(std::move(v));
   }
@@ -176,7 +188,7 @@ bool Daemon::apply(const Config& next, std::string& err) {
       const std::string id = backend_id(s.name, b);
       auto it = backends_.find(id);
       BackendState st = it != backends_.end() ? it->second : BackendState{};
-      if (s.health_check.type == HealthCheckType::kNone) st.health = "up";
+      if (s.health_check.type == HealthCheckType::kNone) st.health = BackendHealth::kUp;
       states[id] = st;
     }
   // Slots of backends that disappear go into quarantine: flow entries may still name them.
@@ -216,21 +228,27 @@ void Daemon::update_health_targets() {
 void Daemon::health_changed(const std::string& id, bool up, const std::string& reason) {
   auto it = backends_.find(id);
   if (it == backends_.end()) return;
-  const std::string now = up ? "up" : "down";
-  const bool was_down = it->second.health == "down";
-  it->second.health = now;
+  const bool was_down = it->second.down();
+  it->second.health = up ? BackendHealth::kUp : BackendHealth::kDown;
   it->second.reason = reason;
   if (was_down == !up) return;  // unknown -> up changes nothing in the tables
-  spdlog::warn("v6lbd: backend {} is {}{}{}", id, now, reason.empty() ? "" : ": ", reason);
+  spdlog::warn("v6lbd: backend {} is {}{}{}", id, to_string(it->second.health),
+               reason.empty() ? "" : ": ", reason);
   program(cfg_);
   const uint32_t slot = backend_slot(id);
   if (slot == UINT32_MAX) return;
-  if (up) {
-    purge_slots_.erase(slot);  // its remaining flows are its own again
-  } else {
-    purge_slots_.insert(slot);
-    purge_cursor_ = 0;  // one full sweep after the latest change covers every slot in the set
-  }
+  if (up)
+    purger_->remove(slot);
+  else
+    purger_->add(slot);
+}
+
+const BackendState& Daemon::backend(const std::string& service, const BackendConfig& b) const {
+  return backends_.at(backend_id(service, b));
+}
+
+std::chrono::steady_clock::duration Daemon::uptime() const {
+  return std::chrono::steady_clock::now() - started_;
 }
 
 uint32_t Daemon::backend_slot(const std::string& id) const {
@@ -241,35 +259,6 @@ uint32_t Daemon::backend_slot(const std::string& id) const {
         return it == slots_.backends.end() ? UINT32_MAX : it->second;
       }
   return UINT32_MAX;
-}
-
-// Deletes flow entries that name a backend in purge_slots_. A read and the delete are two
-// register transactions, so an entry the card re-learned in between (for a live backend: Maglev
-// no longer picks a down one) can be deleted too; its next packet learns it again with the same
-// pick, and replies meanwhile take the reverse table. Nothing is lost but one entry write.
-void Daemon::purge_step(uint32_t budget) {
-  if (purge_slots_.empty()) return;
-  const Geometry g = tables_->geometry();
-  const uint32_t n = g.flow_sets * g.flow_ways;
-  uint32_t owners[256];
-  while (budget > 0 && purge_cursor_ < 2 * n) {
-    const FlowDirection dir = purge_cursor_ < n ? FlowDirection::kForward : FlowDirection::kReply;
-    const uint32_t first = purge_cursor_ % n;
-    const uint32_t count = std::min({budget, n - first, uint32_t(std::size(owners))});
-    tables_->read_flow_owners(dir, first, {owners, count});
-    for (uint32_t k = 0; k < count; ++k)
-      if ((owners[k] >> 31) && purge_slots_.count(owners[k] & 0xFFFF)) {
-        tables_->write_flow(dir, first + k, FlowEntry{});
-        ++purged_;
-      }
-    purge_cursor_ += count;
-    budget -= count;
-  }
-  if (purge_cursor_ >= 2 * n) {
-    spdlog::info("v6lbd: flows of down backends removed ({} entries so far)", purged_);
-    purge_slots_.clear();
-    purge_cursor_ = 0;
-  }
 }
 
 bool Daemon::reload(std::string& err) {
@@ -308,7 +297,7 @@ void Daemon::poll_once(int timeout_ms) {
     const int t = pump_->next_timeout_ms();
     if (t >= 0) timeout = std::min(timeout, t);
   }
-  if (!purge_slots_.empty()) timeout = 0;  // a sweep is under way: keep going
+  if (purger_ && purger_->pending()) timeout = 0;  // a sweep is under way: keep going
   ::poll(pfds.data(), pfds.size(), std::max(timeout, 0));
 
   if (pump_) pump_->run();
@@ -319,7 +308,7 @@ void Daemon::poll_once(int timeout_ms) {
   }
   if (control_) control_->poll(0);
   if (metrics_) metrics_->poll(0);
-  purge_step(64);  // a slice per pass: health checks and clients keep their pace
+  if (purger_) purger_->step(64);  // a slice per pass: health checks and clients keep their pace
   if (signal_fd_ >= 0) {
     signalfd_siginfo si;
     while (read(signal_fd_, &si, sizeof si) == sizeof si) {
@@ -353,279 +342,25 @@ int Daemon::run() {
   return 0;
 }
 
-// ---------------------------------------------------------------- control commands
-
-json Daemon::handle(const json& req) {
-  const std::string cmd = req.at("cmd").get<std::string>();
-  if (cmd == "status") return cmd_status();
-  if (cmd == "services") return cmd_services();
-  if (cmd == "backends") return cmd_backends(req);
-  if (cmd == "flows") return cmd_flows(req);
-  if (cmd == "stats") {
-    json s = stats_to_json(cfg_, read_stats(*tables_, plan_));
-    s["ok"] = true;
-    return s;
-  }
-  if (cmd == "drain") return cmd_set_weight(req, 0u, false);
-  if (cmd == "undrain") return cmd_set_weight(req, std::nullopt, true);
-  if (cmd == "weight") {
-    if (!req.contains("weight") || !req["weight"].is_number_unsigned() ||
-        req["weight"].get<uint64_t>() > 65535)
-      return {{"ok", false}, {"error", "weight must be an integer 0..65535"}};
-    return cmd_set_weight(req, uint32_t(req["weight"].get<uint64_t>()), false);
-  }
-  if (cmd == "reload") {
-    std::string err;
-    if (!reload(err)) return {{"ok", false}, {"error", err}};
-    return {{"ok", true}};
-  }
-  return {{"ok", false}, {"error", "unknown command '" + cmd + "'"}};
-}
-
-json Daemon::cmd_status() {
-  size_t nb = 0;
-  for (const auto& s : cfg_.services) nb += s.backends.size();
-  const Geometry g = tables_->geometry();
-  return {{"ok", true},
-          {"device", dev_->name()},
-          {"config", opts_.config_path},
-          {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::steady_clock::now() - started_)
-                           .count()},
-          {"services", cfg_.services.size()},
-          {"backends", nb},
-          {"flows",
-           {{"forward", tables_->read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD)},
-            {"reply", tables_->read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_REPLY)},
-            {"capacity", uint64_t(g.flow_sets) * g.flow_ways}}},
-          {"flow_purge",
-           {{"pending", !purge_slots_.empty()},
-            {"progress", double(purge_cursor_) / (2.0 * g.flow_sets * g.flow_ways)},
-            {"removed", purged_}}},
-          {"link", link_status()}};
-}
-
-json Daemon::link_status() {
-  std::string why;
-  Device* mac = dev_->mac(why);
-  if (!mac) return {{"state", "n/a: " + why}};
-  CmacLink l;
-  if (!read_cmac_link(*mac, l, why)) return {{"state", "unknown: " + why}};
-  return {{"state", l.describe()},    {"up", l.up()},
-          {"status", l.status},       {"ctrl", l.ctrl},
-          {"rx_frames", l.rx_frames}, {"rx_drops", l.rx_drops},
-          {"tx_frames", l.tx_frames}};
-}
-
-json Daemon::cmd_services() {
-  json out = json::array();
-  for (const auto& ps : plan_.services) {
-    const ServiceConfig* sc = nullptr;
-    for (const auto& s : cfg_.services)
-      if (slots_.services.at(s.name) == ps.slot) sc = &s;
-    if (!sc) continue;
-    size_t up = 0;
-    for (const auto& pb : ps.backends) up += pb.entry.valid;
-    out.push_back({{"name", sc->name},
-                   {"vip", sc->vip.str()},
-                   {"protocol", to_string(sc->protocol)},
-                   {"port", sc->port},
-                   {"scheduler", to_string(sc->scheduler)},
-                   {"backends_up", up},
-                   {"backends_total", ps.backends.size()},
-                   {"packets", tables_->read_counter(CounterKind::kService, ps.slot, regs::CNT_SERVICE_PACKETS)},
-                   {"new_flows", tables_->read_counter(CounterKind::kService, ps.slot, regs::CNT_SERVICE_NEW_FLOWS)}});
-  }
-  return {{"ok", true}, {"services", out}};
-}
-
-json Daemon::cmd_backends(const json& req) {
-  const std::string only = req.value("service", std::string());
-  json out = json::array();
-  for (size_t si = 0; si < cfg_.services.size(); ++si) {
-    const ServiceConfig& s = cfg_.services[si];
-    if (!only.empty() && s.name != only) continue;
-    for (const auto& b : s.backends) {
-      const std::string id = backend_id(s.name, b);
-      const BackendState& st = backends_.at(id);
-      const uint32_t slot = slots_.backends.at({s.name, b.address, b.port});
-      const uint32_t weight = st.weight_override.value_or(b.weight);
-      std::string state = st.health;
-      if (state != "down" && weight == 0) state = "draining";
-      out.push_back({{"service", s.name},
-                     {"address", b.address.str()},
-                     {"port", b.port},
-                     {"weight", weight},
-                     {"state", state},
-                     {"health_reason", st.reason},
-                     {"packets", tables_->read_counter(CounterKind::kBackend, slot, regs::CNT_BACKEND_PACKETS)},
-                     {"flows", tables_->read_counter(CounterKind::kBackend, slot, regs::CNT_BACKEND_NEW_FLOWS)}});
-    }
-  }
-  if (!only.empty() && out.empty())
-    return {{"ok", false}, {"error", "no service named '" + only + "'"}};
-  return {{"ok", true}, {"backends", out}};
-}
-
-json Daemon::cmd_flows(const json& req) {
-  const size_t limit = req.value("limit", size_t(100));
-  const std::string only = req.value("service", std::string());
-  const Geometry g = tables_->geometry();
-  json out = json::array();
-  std::map<uint32_t, const ServiceConfig*> by_slot;
-  for (const auto& s : cfg_.services) by_slot[slots_.services.at(s.name)] = &s;
-  std::map<uint32_t, const BackendConfig*> be_by_slot;
-  for (const auto& s : cfg_.services)
-    for (const auto& b : s.backends)
-      be_by_slot[slots_.backends.at({s.name, b.address, b.port})] = &b;
-  const uint32_t n = g.flow_sets * g.flow_ways;
-  const uint32_t now = dev_->read32(regs::TICK_NOW);
-  // Owners in batches (one round trip per 256 entries on a remote card), whole entries only
-  // for the ones that hold a flow: most of a table is empty.
-  uint32_t owners[256];
-  for (uint32_t i = 0; i < n && out.size() < limit; ++i) {
-    if (i % 256 == 0) tables_->read_flow_owners(FlowDirection::kForward, i, {owners, 256});
-    if (!(owners[i % 256] >> 31)) continue;
-    const FlowEntry e = tables_->read_flow(FlowDirection::kForward, i);
-    if (!e.valid) continue;
-    auto s = by_slot.find(e.service);
-    auto b = be_by_slot.find(e.backend);
-    if (s == by_slot.end() || (!only.empty() && s->second->name != only)) continue;
-    const FlowKey k = e.flow_key();
-    out.push_back({{"client", k.src.str()},
-                   {"client_port", k.sport},
-                   {"vip", k.dst.str()},
-                   {"vip_port", k.dport},
-                   {"protocol", k.proto == 6 ? "tcp" : "udp"},
-                   {"backend", b != be_by_slot.end() ? b->second->address.str() : "?"},
-                   {"backend_port", b != be_by_slot.end() ? b->second->port : 0},
-                   {"expires_in_s", double(int32_t(e.deadline - now)) / kTicksPerSecond}});
-  }
-  return {{"ok", true}, {"flows", out}};
-}
-
-json Daemon::cmd_set_weight(const json& req, std::optional<uint32_t> weight, bool clear) {
-  const std::string svc = req.value("service", std::string());
-  const std::string addr = req.value("address", std::string());
-  if (!req.contains("port") || !req["port"].is_number_unsigned())
-    return {{"ok", false}, {"error", "request needs service, address and port"}};
-  const auto a = Ipv6Addr::parse(addr);
-  if (!a) return {{"ok", false}, {"error", "bad IPv6 address '" + addr + "'"}};
-  const uint64_t port = req["port"].get<uint64_t>();
+bool Daemon::set_weight(const std::string& service, const Ipv6Addr& address, uint64_t port,
+                        std::optional<uint32_t> weight, bool clear, std::string& err) {
   for (const auto& s : cfg_.services) {
-    if (s.name != svc) continue;
+    if (s.name != service) continue;
     for (const auto& b : s.backends)
-      if (b.address == *a && b.port == port) {
+      if (b.address == address && b.port == port) {
         BackendState& st = backends_[backend_id(s.name, b)];
         if (clear)
           st.weight_override.reset();
         else
           st.weight_override = weight;
         program(cfg_);
-        return {{"ok", true}};
+        return true;
       }
-    return {
-        {"ok", false},
-        {"error", "service '" + svc + "' has no backend [" + addr + "]:" + std::to_string(port)}};
+    err = "service '" + service + "' has no backend [" + address.str() + "]:" + std::to_string(port);
+    return false;
   }
-  return {{"ok", false}, {"error", "no service named '" + svc + "'"}};
-}
-
-// ---------------------------------------------------------------- metrics
-
-#if V6LB_HAVE_DPDK
-namespace {
-
-// The DPDK layer around the pipeline: per worker (lcore) and per port.
-void dpdk_metrics(PromText& t, const DpdkStats& s) {
-  const char* help =
-      "DPDK data plane, per worker: frames received, handed off, processed, sent, "
-      "punted, dropped (docs/DPDK.md).";
-  for (const DpdkWorkerStats& w : s.workers) {
-    const std::string lcore = std::to_string(w.lcore);
-    const std::pair<const char*, uint64_t> v[] = {
-        {"rx_packets", w.rx_packets},     {"handoff_out", w.handoff_out},
-        {"handoff_in", w.handoff_in},     {"handoff_dropped", w.handoff_dropped},
-        {"handoff_full", w.handoff_full}, {"processed", w.processed},
-        {"tx_packets", w.tx_packets},     {"tx_dropped", w.tx_dropped},
-        {"punt_packets", w.punt_packets}, {"punt_dropped", w.punt_dropped},
-        {"host_packets", w.host_packets}, {"host_dropped", w.host_dropped},
-        {"dropped", w.dropped},           {"oversize", w.oversize},
-        {"control_msgs", w.control_msgs}};
-    for (const auto& [name, value] : v)
-      t.counter("v6lb_dpdk_worker_total", help, {{"lcore", lcore}, {"counter", name}}, value);
-  }
-  for (const DpdkPortStats& p : s.ports) {
-    const std::pair<const char*, uint64_t> v[] = {
-        {"ipackets", p.ipackets}, {"opackets", p.opackets}, {"imissed", p.imissed},
-        {"ierrors", p.ierrors},   {"oerrors", p.oerrors},   {"rx_nombuf", p.rx_nombuf}};
-    for (const auto& [name, value] : v)
-      t.counter("v6lb_dpdk_port_total", "DPDK port statistics (rte_eth_stats).",
-                {{"role", p.role}, {"port", p.name}, {"counter", name}}, value);
-  }
-}
-
-}  // namespace
-#endif
-
-std::string Daemon::metrics_text() {
-  PromText t;
-  const DataPlaneStats st = read_stats(*tables_, plan_);
-  for (size_t i = 0; i < kNumCounters; ++i)
-    t.counter("v6lb_dataplane_total", "Data-plane counters by name (packets, bytes, reasons).",
-              {{"counter", std::string(kCounterNames[i])}}, uint64_t(st.global[i]));
-  for (size_t si = 0; si < cfg_.services.size() && si < st.services.size(); ++si) {
-    const ServiceConfig& s = cfg_.services[si];
-    const ServiceCounters& c = st.services[si];
-    const PromText::Labels l = {{"service", s.name}};
-    t.counter("v6lb_service_packets_total", "Client packets to the service.", l,
-              uint64_t(c.packets));
-    t.counter("v6lb_service_bytes_total", "Client bytes to the service.", l, uint64_t(c.bytes));
-    t.counter("v6lb_service_new_flows_total", "Flows learned.", l, uint64_t(c.new_flows));
-    t.counter("v6lb_service_reply_packets_total", "Backend replies rewritten to the VIP.", l,
-              double(c.reply_packets));
-    for (size_t bi = 0; bi < s.backends.size(); ++bi) {
-      const BackendConfig& b = s.backends[bi];
-      const BackendCounters& bc = st.backends[si][bi];
-      const BackendState& bs = backends_.at(backend_id(s.name, b));
-      // Appended, not "[" + ...: GCC 12 warns falsely on that here (-Wrestrict, GCC bug 105329).
-      std::string backend = "[";
-      backend += b.address.str();
-      backend += "]:";
-      backend += std::to_string(b.port);
-      const PromText::Labels bl = {{"service", s.name}, {"backend", backend}};
-      t.counter("v6lb_backend_packets_total", "Packets forwarded to the backend.", bl,
-                double(bc.packets));
-      t.counter("v6lb_backend_bytes_total", "Bytes forwarded to the backend.", bl,
-                uint64_t(bc.bytes));
-      t.counter("v6lb_backend_new_flows_total", "Flows learned onto the backend.", bl,
-                double(bc.new_flows));
-      t.gauge("v6lb_backend_up", "1 when health checks pass (or are unknown yet), 0 when down.", bl,
-              bs.health == "down" ? 0 : 1);
-      t.gauge("v6lb_backend_weight", "Effective weight (0: draining).", bl,
-              double(bs.weight_override.value_or(b.weight)));
-    }
-  }
-  t.gauge("v6lb_flow_table_entries", "Flow-table entries in use.", {{"direction", "forward"}},
-          double(st.flows_forward));
-  t.gauge("v6lb_flow_table_entries", "Flow-table entries in use.", {{"direction", "reply"}},
-          double(st.flows_reply));
-  t.gauge("v6lb_flow_table_capacity", "Flow-table entries per direction.", {},
-          double(st.flow_capacity));
-  std::string why;
-  CmacLink link;
-  if (Device* mac = dev_->mac(why); mac && read_cmac_link(*mac, link, why)) {
-    t.gauge("v6lb_link_up", "1 when the card's Ethernet link is up (CMAC aligned, rx status).", {},
-            link.up() ? 1 : 0);
-    const char* help = "Frames at the card's MAC (32-bit counters: they wrap).";
-    t.counter("v6lb_mac_frames_total", help, {{"counter", "rx"}}, uint64_t(link.rx_frames));
-    t.counter("v6lb_mac_frames_total", help, {{"counter", "rx_dropped"}}, uint64_t(link.rx_drops));
-    t.counter("v6lb_mac_frames_total", help, {{"counter", "tx"}}, uint64_t(link.tx_frames));
-  }
-#if V6LB_HAVE_DPDK
-  if (const auto* d = dynamic_cast<const DpdkDevice*>(dev_.get())) dpdk_metrics(t, d->stats());
-#endif
-  return t.str();
+  err = "no service named '" + service + "'";
+  return false;
 }
 
 }  // namespace v6lb

@@ -88,4 +88,35 @@ DpdkStats DpdkDevice::stats() const {
   return s;
 }
 
+std::vector<Device::ExtraCounter> DpdkDevice::extra_counters() const {
+  const DpdkStats s = stats();
+  std::vector<ExtraCounter> out;
+  const char* help =
+      "DPDK data plane, per worker: frames received, handed off, processed, sent, "
+      "punted, dropped (docs/DPDK.md).";
+  for (const DpdkWorkerStats& w : s.workers) {
+    const std::string lcore = std::to_string(w.lcore);
+    const std::pair<const char*, uint64_t> v[] = {
+        {"rx_packets", w.rx_packets},     {"handoff_out", w.handoff_out},
+        {"handoff_in", w.handoff_in},     {"handoff_dropped", w.handoff_dropped},
+        {"handoff_full", w.handoff_full}, {"processed", w.processed},
+        {"tx_packets", w.tx_packets},     {"tx_dropped", w.tx_dropped},
+        {"punt_packets", w.punt_packets}, {"punt_dropped", w.punt_dropped},
+        {"host_packets", w.host_packets}, {"host_dropped", w.host_dropped},
+        {"dropped", w.dropped},           {"oversize", w.oversize},
+        {"control_msgs", w.control_msgs}};
+    for (const auto& [name, value] : v)
+      out.push_back({"v6lb_dpdk_worker_total", help, {{"lcore", lcore}, {"counter", name}}, value});
+  }
+  for (const DpdkPortStats& p : s.ports) {
+    const std::pair<const char*, uint64_t> v[] = {
+        {"ipackets", p.ipackets}, {"opackets", p.opackets}, {"imissed", p.imissed},
+        {"ierrors", p.ierrors},   {"oerrors", p.oerrors},   {"rx_nombuf", p.rx_nombuf}};
+    for (const auto& [name, value] : v)
+      out.push_back({"v6lb_dpdk_port_total", "DPDK port statistics (rte_eth_stats).",
+                     {{"role", p.role}, {"port", p.name}, {"counter", name}}, value});
+  }
+  return out;
+}
+
 }  // namespace v6lb

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace v6lb {
 
@@ -41,6 +43,16 @@ class Device {
     why = name() + " has no MAC of its own (simulated or software data plane)";
     return nullptr;
   }
+  // Counters a back end keeps of its own, beyond the register map (the DPDK data plane's per
+  // worker and per port counters): the metrics exporter publishes each as a Prometheus counter
+  // family, so no layer above needs to know the back end's type.
+  struct ExtraCounter {
+    std::string family;  // Prometheus name, ending in _total
+    std::string help;
+    std::vector<std::pair<std::string, std::string>> labels;
+    uint64_t value;
+  };
+  virtual std::vector<ExtraCounter> extra_counters() const { return {}; }
   uint64_t register_writes() const { return writes_; }
 
  protected:

@@ -1,29 +1,32 @@
 // v6lbd: one daemon per card. Loads the config, programs the device through CardTables (slots
 // kept stable across reloads, only differences written), runs health checks and moves a
-// service's Maglev table when a backend goes down or up, ages flows, answers v6lbctl on a Unix
-// socket and Prometheus on HTTP. Single-threaded: one event loop polls everything.
+// service's Maglev table when a backend goes down or up, ages flows, and serves v6lbctl
+// (ControlApi on a Unix socket) and Prometheus (MetricsExporter on HTTP). Single-threaded: one
+// event loop polls everything. Errors: docs/ARCHITECTURE.md, "Errors in the control plane".
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "v6lb/driver/card_tables.h"
 #include "v6lb/control/config.h"
+#include "v6lb/control/program.h"
+#include "v6lb/driver/card_tables.h"
 #include "v6lb/driver/device.h"
 #include "v6lb/io/packet_pump.h"
-#include "v6lb/control/program.h"
 
 namespace v6lb {
 
+class ControlApi;
 class ControlServer;
-class MetricsServer;
+class FlowPurger;
 class HealthChecker;
+class MetricsExporter;
+class MetricsServer;
 class ModelDevice;
 
 struct DaemonOptions {
@@ -36,6 +39,17 @@ struct DaemonOptions {
   std::vector<std::string> eal_args;  // dpdk: EAL arguments
   std::string metrics;                // overrides daemon.metrics of the config when set
   std::string control_socket;         // overrides daemon.control_socket when set
+};
+
+// What the health checks last said of a backend. Unknown (no verdict yet) counts as up.
+enum class BackendHealth : uint8_t { kUnknown, kUp, kDown };
+std::string_view to_string(BackendHealth h);
+
+struct BackendState {
+  BackendHealth health = BackendHealth::kUnknown;
+  std::string reason;                       // of the last change, from the health checker
+  std::optional<uint32_t> weight_override;  // from v6lbctl weight/drain
+  bool down() const { return health == BackendHealth::kDown; }
 };
 
 class Daemon {
@@ -55,35 +69,30 @@ class Daemon {
   void poll_once(int timeout_ms);
   // Reloads the config file; on error nothing changes and the message names file:line.
   bool reload(std::string& err);
-  nlohmann::json handle(const nlohmann::json& request);
-  std::string metrics_text();
+  // Sets (or with `clear`, removes) the v6lbctl weight of one backend and reprograms.
+  bool set_weight(const std::string& service, const Ipv6Addr& address, uint64_t port,
+                  std::optional<uint32_t> weight, bool clear, std::string& err);
 
+  // The running state, for the control API and the metrics exporter.
+  const DaemonOptions& options() const { return opts_; }
   const Config& config() const { return cfg_; }
+  const Plan& plan() const { return plan_; }
+  const SlotMap& slots() const { return slots_; }
   CardTables& tables() { return *tables_; }
+  Device& device() { return *dev_; }
+  const FlowPurger& purger() const { return *purger_; }
+  const BackendState& backend(const std::string& service, const BackendConfig& b) const;
+  std::chrono::steady_clock::duration uptime() const;
 
  private:
-  struct BackendState {
-    std::string health = "unknown";  // up | down | unknown (treated as up)
-    std::string reason;
-    std::optional<uint32_t> weight_override;  // from v6lbctl weight/drain
-  };
-
   bool apply(const Config& next, std::string& err);
   Config effective(const Config& c) const;  // the config with v6lbctl overrides applied
   BackendUp up_state(const Config& c) const;
   void program(const Config& next);
   void health_changed(const std::string& id, bool up, const std::string& reason);
   void update_health_targets();
-  void purge_step(uint32_t budget);
   uint32_t backend_slot(const std::string& id) const;
   static std::string backend_id(const std::string& service, const BackendConfig& b);
-  nlohmann::json cmd_status();
-  nlohmann::json link_status();  // the card's MAC (v6lb/cmac_link.h), for status
-  nlohmann::json cmd_services();
-  nlohmann::json cmd_backends(const nlohmann::json& req);
-  nlohmann::json cmd_flows(const nlohmann::json& req);
-  nlohmann::json cmd_set_weight(const nlohmann::json& req, std::optional<uint32_t> weight,
-                                bool clear);
 
   DaemonOptions opts_;
   Config cfg_;
@@ -96,14 +105,12 @@ class Daemon {
   bool programmed_ = false;
   std::map<std::string, BackendState> backends_;  // by backend_id
   std::vector<bool> quarantine_;
+  std::unique_ptr<FlowPurger> purger_;
   std::unique_ptr<HealthChecker> health_;
+  std::unique_ptr<ControlApi> api_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<MetricsExporter> exporter_;
   std::unique_ptr<MetricsServer> metrics_;
-  // Flows of backends that went down, removed by a sweep over both flow tables a slice per loop
-  // pass (the data plane already treats them as absent; this frees their entries).
-  std::set<uint32_t> purge_slots_;
-  uint32_t purge_cursor_ = 0;
-  uint64_t purged_ = 0;
   int signal_fd_ = -1;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point started_;

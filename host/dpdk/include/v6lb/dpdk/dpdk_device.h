@@ -91,6 +91,8 @@ class DpdkDevice final : public Device {
 
   uint32_t workers() const;
   DpdkStats stats() const;
+  // stats() as the metrics exporter publishes it: v6lb_dpdk_worker_total, v6lb_dpdk_port_total.
+  std::vector<ExtraCounter> extra_counters() const override;
   // Frames received so far from the data and exception ports (for --idle-exit).
   uint64_t received() const;
   // Stops receiving, lets the workers finish what they hold, then stops them. Registers stay
