@@ -11,6 +11,7 @@ V6LB_PACKAGES=(
   verilator iverilog yosys
   libdpdk-dev dpdk
   iproute2 procps curl ethtool
+  prometheus
 )
 
 v6lb_missing_packages() {

@@ -97,19 +97,14 @@ void CardTables::set_reverse(uint32_t slot, const ReverseEntry& e) {
 void CardTables::write_maglev(uint32_t service, uint32_t bank, uint32_t offset,
                               std::span<const uint16_t> entries) {
   dev_.write32(r::TBL_SEL, r::TBL_SEL_SERVICE(service) | r::TBL_SEL_BANK(bank));
-  constexpr uint32_t kPerChunk = r::TBL_MAGLEV_ENTRY_COUNT;  // entries per TBL_DATA load
-  constexpr uint32_t kPerWord = 32 / r::TBL_MAGLEV_ENTRY_STRIDE;
-  for (size_t base = 0; base < entries.size(); base += kPerChunk) {
-    uint32_t w[r::TBL_DATA_COUNT] = {};
-    const size_t n = std::min<size_t>(kPerChunk, entries.size() - base);
-    for (size_t k = 0; k < n; ++k)
-      w[r::TBL_MAGLEV_ENTRY_WORD + k / kPerWord] |=
-          r::TBL_MAGLEV_ENTRY(entries[base + k]) << (r::TBL_MAGLEV_ENTRY_STRIDE * (k % kPerWord));
+  for (size_t base = 0; base < entries.size(); base += kMaglevPerCommand) {
+    const size_t n = std::min<size_t>(kMaglevPerCommand, entries.size() - base);
+    const TableWords w = encode_maglev(entries.subspan(base, n));
     // A short last chunk would overwrite entries past it: pad with what the table already
     // holds only when the chunk ends inside the table.
-    if (n < kPerChunk && offset + base + kPerChunk <= geo_.maglev_size)
+    if (n < kMaglevPerCommand && offset + base + kMaglevPerCommand <= geo_.maglev_size)
       throw CardError("maglev: partial chunk inside the table");
-    dev_.write_block(r::TBL_DATA, {w, (n + kPerWord - 1) / kPerWord});
+    dev_.write_block(r::TBL_DATA, {w.data(), (n + kMaglevPerWord - 1) / kMaglevPerWord});
     dev_.write32(r::TBL_INDEX, uint32_t(offset + base));
     command(kTableMaglev, kOpWrite);
   }

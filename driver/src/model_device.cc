@@ -23,7 +23,7 @@ void ModelDevice::write32(uint32_t off, uint32_t v) {
       dp_->set_card(regs_.card());
       break;
     case RegisterFile::Effect::kActiveBank: {
-      const uint32_t w = (off - r::ACTIVE_BANK) / 4;
+      const uint32_t w = (off - r::ACTIVE_BANK) / 4;  // ACTIVE_BANK word: services 32w..32w+31
       for (uint32_t b = 0; b < 32; ++b)
         if (w * 32 + b < dp_->geometry().services) dp_->set_active_bank(w * 32 + b, (v >> b) & 1);
       break;
@@ -48,8 +48,8 @@ void ModelDevice::write32(uint32_t off, uint32_t v) {
 void ModelDevice::command(uint32_t cmd) {
   const Geometry g = dp_->geometry();
   const uint32_t index = regs_.index(), sel = regs_.sel();
-  const std::array<uint32_t, 16>& data = regs_.data();
-  const uint32_t table = cmd & 0xF, op = (cmd >> 4) & 3;
+  const TableWords& data = regs_.data();
+  const uint32_t table = r::TBL_CMD_TABLE_GET(cmd), op = r::TBL_CMD_OP_GET(cmd);
   const bool write = op == r::TBL_CMD_OP_WRITE, read = op == r::TBL_CMD_OP_READ;
   regs_.set_status(0);
   if (table == r::TBL_CMD_TABLE_SERVICE && index < g.services && (write || read)) {
@@ -63,11 +63,11 @@ void ModelDevice::command(uint32_t cmd) {
     else
       regs_.set_data(encode_backend(dp_->backend(index)));
   } else if (table == r::TBL_CMD_TABLE_MAGLEV && write && index < g.maglev_size &&
-             (sel & 0xFFFF) < g.services) {
-    uint16_t e[32];
-    const uint32_t n = std::min<uint32_t>(32, g.maglev_size - index);
-    for (uint32_t k = 0; k < n; ++k) e[k] = uint16_t(data[k / 2] >> (16 * (k % 2)));
-    dp_->write_maglev(sel & 0xFFFF, (sel >> 16) & 1, index, {e, n});
+             r::TBL_SEL_SERVICE_GET(sel) < g.services) {
+    uint16_t e[kMaglevPerCommand];
+    const uint32_t n = std::min<uint32_t>(kMaglevPerCommand, g.maglev_size - index);
+    decode_maglev(data, {e, n});
+    dp_->write_maglev(r::TBL_SEL_SERVICE_GET(sel), r::TBL_SEL_BANK_GET(sel), index, {e, n});
   } else if ((table == r::TBL_CMD_TABLE_FWD_FLOW || table == r::TBL_CMD_TABLE_REPLY_FLOW) &&
              index < g.flow_sets * g.flow_ways && (write || read)) {
     FlowTable& t = table == r::TBL_CMD_TABLE_FWD_FLOW ? dp_->forward_flows() : dp_->reply_flows();
@@ -78,32 +78,46 @@ void ModelDevice::command(uint32_t cmd) {
   } else if (table == r::TBL_CMD_TABLE_REVERSE && write && index < g.reverse_entries) {
     dp_->set_reverse(index, decode_reverse(data));
   } else {
-    regs_.set_status(2);  // TBL_STATUS.ERROR, as the card reports an unknown table, op or index
+    // TBL_STATUS.ERROR, as the card reports an unknown table, op or index.
+    regs_.set_status(r::TBL_STATUS_ERROR(1));
   }
 }
 
 uint64_t ModelDevice::counter(uint32_t sel) const {
-  const uint32_t index = sel & 0xFFFF, field = (sel >> 16) & 0xFF, kind = (sel >> 24) & 3;
+  const uint32_t index = r::CNT_SEL_INDEX_GET(sel), field = r::CNT_SEL_FIELD_GET(sel),
+                 kind = r::CNT_SEL_KIND_GET(sel);
   const Geometry g = dp_->geometry();
   switch (kind) {
-    case 0:
+    case r::CNT_SEL_KIND_GLOBAL:
       return index < kNumCounters ? dp_->counters()[index] : 0;
-    case 1: {
+    case r::CNT_SEL_KIND_SERVICE: {
       if (index >= g.services) return 0;
       const ServiceCounters& c = dp_->service_counters(index);
-      const uint64_t v[] = {c.packets, c.bytes, c.new_flows, c.reply_packets, c.reply_bytes};
-      return field < 5 ? v[field] : 0;
+      switch (field) {
+        case r::CNT_SERVICE_PACKETS: return c.packets;
+        case r::CNT_SERVICE_BYTES: return c.bytes;
+        case r::CNT_SERVICE_NEW_FLOWS: return c.new_flows;
+        case r::CNT_SERVICE_REPLY_PACKETS: return c.reply_packets;
+        case r::CNT_SERVICE_REPLY_BYTES: return c.reply_bytes;
+        default: return 0;
+      }
     }
-    case 2: {
+    case r::CNT_SEL_KIND_BACKEND: {
       if (index >= g.backends) return 0;
       const BackendCounters& c = dp_->backend_counters(index);
-      const uint64_t v[] = {c.packets, c.bytes, c.reply_packets, c.reply_bytes, c.new_flows};
-      return field < 5 ? v[field] : 0;
+      switch (field) {
+        case r::CNT_BACKEND_PACKETS: return c.packets;
+        case r::CNT_BACKEND_BYTES: return c.bytes;
+        case r::CNT_BACKEND_REPLY_PACKETS: return c.reply_packets;
+        case r::CNT_BACKEND_REPLY_BYTES: return c.reply_bytes;
+        case r::CNT_BACKEND_NEW_FLOWS: return c.new_flows;
+        default: return 0;
+      }
     }
-    default:
-      return index == 0   ? dp_->forward_flows().occupancy()
-             : index == 1 ? dp_->reply_flows().occupancy()
-                          : 0;
+    default:  // CNT_SEL_KIND_FLOW_OCC
+      return index == r::CNT_FLOW_OCC_FORWARD ? dp_->forward_flows().occupancy()
+             : index == r::CNT_FLOW_OCC_REPLY ? dp_->reply_flows().occupancy()
+                                              : 0;
   }
 }
 

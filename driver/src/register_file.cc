@@ -23,7 +23,7 @@ uint32_t RegisterFile::read(uint32_t off, const Geometry& g, uint32_t tick_now) 
     case r::ID:
       return r::ID_MAGIC;
     case r::VERSION:
-      return r::MAP_VERSION_MAJOR << 16 | r::MAP_VERSION_MINOR;
+      return r::VERSION_MAJOR(r::MAP_VERSION_MAJOR) | r::VERSION_MINOR(r::MAP_VERSION_MINOR);
     case r::CAP_DATA_WIDTH:
       return 0;  // no stream: software devices are driven by calls or by ports
     case r::CAP_SERVICES:
@@ -72,27 +72,27 @@ uint32_t RegisterFile::read(uint32_t off, const Geometry& g, uint32_t tick_now) 
       break;
   }
   if (in_array(off, r::CARD_ADDR, 4)) return card_addr_[(off - r::CARD_ADDR) / 4];
-  if (in_array(off, r::TBL_DATA, 16)) return data_[(off - r::TBL_DATA) / 4];
-  if (in_array(off, r::ACTIVE_BANK, 8)) return banks_[(off - r::ACTIVE_BANK) / 4];
+  if (in_array(off, r::TBL_DATA, r::TBL_DATA_COUNT)) return data_[(off - r::TBL_DATA) / 4];
+  if (in_array(off, r::ACTIVE_BANK, r::ACTIVE_BANK_COUNT)) return banks_[(off - r::ACTIVE_BANK) / 4];
   return 0;
 }
 
 RegisterFile::Effect RegisterFile::write(uint32_t off, uint32_t v) {
   switch (off) {
     case r::CTRL:
-      ctrl_ = v & 3;
+      ctrl_ = v & r::CTRL_MASK;
       return Effect::kState;
     case r::TICK_DIV:
       tick_div_ = v;
       return Effect::kState;
     case r::CARD_MAC_HI:
-      card_mac_hi_ = v & 0xFFFF;
+      card_mac_hi_ = v & r::CARD_MAC_HI_MASK;
       return Effect::kCard;
     case r::CARD_MAC_LO:
       card_mac_lo_ = v;
       return Effect::kCard;
     case r::ROUTER_MAC_HI:
-      router_mac_hi_ = v & 0xFFFF;
+      router_mac_hi_ = v & r::ROUTER_MAC_HI_MASK;
       return Effect::kCard;
     case r::ROUTER_MAC_LO:
       router_mac_lo_ = v;
@@ -101,15 +101,15 @@ RegisterFile::Effect RegisterFile::write(uint32_t off, uint32_t v) {
       index_ = v;
       return Effect::kNone;
     case r::TBL_SEL:
-      sel_ = v & 0x1FFFF;
+      sel_ = v & r::TBL_SEL_MASK;
       return Effect::kNone;
     case r::TBL_CMD:
       return Effect::kCommand;
     case r::CNT_SEL:
-      cnt_sel_ = v & 0x3FFFFFF;
+      cnt_sel_ = v & r::CNT_SEL_MASK;
       return Effect::kCounterSelect;
     case r::CNT_CLEAR:
-      return v & 1 ? Effect::kCounterClear : Effect::kNone;
+      return r::CNT_CLEAR_CLEAR_GET(v) ? Effect::kCounterClear : Effect::kNone;
     default:
       break;
   }
@@ -117,11 +117,11 @@ RegisterFile::Effect RegisterFile::write(uint32_t off, uint32_t v) {
     card_addr_[(off - r::CARD_ADDR) / 4] = v;
     return Effect::kCard;
   }
-  if (in_array(off, r::TBL_DATA, 16)) {
+  if (in_array(off, r::TBL_DATA, r::TBL_DATA_COUNT)) {
     data_[(off - r::TBL_DATA) / 4] = v;
     return Effect::kNone;
   }
-  if (in_array(off, r::ACTIVE_BANK, 8)) {
+  if (in_array(off, r::ACTIVE_BANK, r::ACTIVE_BANK_COUNT)) {
     banks_[(off - r::ACTIVE_BANK) / 4] = v;
     return Effect::kActiveBank;
   }

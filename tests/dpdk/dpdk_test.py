@@ -472,10 +472,10 @@ def cmd_daemon(a):
         if "dpdk" not in text:
             fail(f"status does not name the dpdk device: {text}")
         metrics = urllib.request.urlopen(f"http://[::1]:{mport}/metrics", timeout=5).read().decode()
-        for want in (r'v6lb_dpdk_worker_total\{lcore="\d+",counter="rx_packets"\} \d+',
-                     r'v6lb_dpdk_worker_total\{lcore="\d+",counter="processed"\} \d+',
-                     r'v6lb_dpdk_port_total\{role="data",port="[^"]+",counter="ipackets"\} \d+',
-                     r'v6lb_dataplane_total\{counter="rx_packets"\} \d+'):
+        for want in (r'v6lb_dpdk_worker_rx_packets_total\{lcore="\d+"\} \d+',
+                     r'v6lb_dpdk_worker_processed_packets_total\{lcore="\d+"\} \d+',
+                     r'v6lb_dpdk_port_rx_packets_total\{role="data",port="[^"]+"\} \d+',
+                     r'v6lb_received_packets_total \d+'):
             if not re.search(want, metrics):
                 fail(f"/metrics has no {want}:\n{metrics[:3000]}")
         p.send_signal(signal.SIGTERM)

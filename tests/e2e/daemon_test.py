@@ -164,6 +164,16 @@ def main():
         expect(f'v6lb_backend_up{{service="web",backend="[::1]:{ports[0]}"}} 1' in metrics,
                "/metrics shows the others up")
         expect("v6lb_link_up" not in metrics, "no link gauge without a MAC")
+        # The exposition is valid and follows Prometheus' naming rules (promtool's linter:
+        # counters end in _total, units spelled out, HELP on every family).
+        lint = subprocess.run(["promtool", "check", "metrics"], input=metrics, text=True,
+                              capture_output=True)
+        expect(lint.returncode == 0 and not lint.stdout.strip() and not lint.stderr.strip(),
+               f"promtool check metrics: exit {lint.returncode}: {lint.stdout}{lint.stderr}")
+        for family in ("v6lb_received_packets_total", "v6lb_received_bytes_total",
+                       'v6lb_dropped_packets_total{reason="no_service"}',
+                       "v6lb_service_reply_bytes_total", "v6lb_backend_reply_packets_total"):
+            expect(family in metrics, f"/metrics has {family}")
         # Back up after `rise` good probes.
         listeners[1].start()
         took = wait_for("restarted backend back up", lambda: states()[ports[1]] == "up",

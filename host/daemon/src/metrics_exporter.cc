@@ -5,15 +5,59 @@
 #include "v6lb/daemon/metrics_server.h"
 #include "v6lb/driver/cmac_link.h"
 
+#include <iterator>
+
 namespace v6lb {
+namespace {
+
+// The data plane's global counters as Prometheus families, one unit per family (packets and
+// bytes apart) and a `reason` label only where the reasons add up to the family's whole.
+struct GlobalFamily {
+  Counter counter;
+  const char* name;
+  const char* help;
+  const char* reason;  // nullptr: no label
+};
+constexpr GlobalFamily kGlobalFamilies[] = {
+    {Counter::kRxPackets, "v6lb_received_packets_total", "Frames the data plane received.", nullptr},
+    {Counter::kRxBytes, "v6lb_received_bytes_total", "Bytes of the frames received.", nullptr},
+    {Counter::kFwdPackets, "v6lb_forwarded_packets_total", "Frames forwarded (rewritten).", nullptr},
+    {Counter::kFwdBytes, "v6lb_forwarded_bytes_total", "Bytes of the frames forwarded.", nullptr},
+    {Counter::kPuntLocal, "v6lb_punted_packets_total", "Frames punted to the host, by reason.",
+     "local"},
+    {Counter::kPuntFragment, "v6lb_punted_packets_total", "", "fragment"},
+    {Counter::kPuntExtHeaders, "v6lb_punted_packets_total", "", "ext_headers"},
+    {Counter::kPuntIcmp, "v6lb_punted_packets_total", "", "icmp"},
+    {Counter::kPuntHopLimit, "v6lb_punted_packets_total", "", "hop_limit"},
+    {Counter::kPuntBytes, "v6lb_punted_bytes_total", "Bytes of the frames punted.", nullptr},
+    {Counter::kDropMalformed, "v6lb_dropped_packets_total", "Frames dropped, by reason.",
+     "malformed"},
+    {Counter::kDropNotIpv6, "v6lb_dropped_packets_total", "", "not_ipv6"},
+    {Counter::kDropWrongMac, "v6lb_dropped_packets_total", "", "wrong_mac"},
+    {Counter::kDropNoService, "v6lb_dropped_packets_total", "", "no_service"},
+    {Counter::kDropNoBackend, "v6lb_dropped_packets_total", "", "no_backend"},
+    {Counter::kFlowsLearned, "v6lb_flows_learned_total", "Flows the data plane learned.", nullptr},
+    {Counter::kFlowTableFull, "v6lb_flow_table_full_total",
+     "New flows whose flow-table set had no free way.", nullptr},
+    {Counter::kReplyPackets, "v6lb_reply_packets_total",
+     "Backend replies rewritten back to the VIP.", nullptr},
+    {Counter::kReplyStateless, "v6lb_reply_stateless_packets_total",
+     "Replies translated by the reverse table, without a flow entry.", nullptr},
+};
+// Every counter but the punt total (the sum of the punt reasons) is published.
+static_assert(std::size(kGlobalFamilies) == kNumCounters - 1);
+
+}  // namespace
 
 std::string MetricsExporter::render() {
   PromText t;
   const Config& cfg = d_.config();
   const DataPlaneStats st = read_stats(d_.tables(), d_.plan());
-  for (size_t i = 0; i < kNumCounters; ++i)
-    t.counter("v6lb_dataplane_total", "Data-plane counters by name (packets, bytes, reasons).",
-              {{"counter", std::string(kCounterNames[i])}}, uint64_t(st.global[i]));
+  for (const GlobalFamily& f : kGlobalFamilies) {
+    PromText::Labels l;
+    if (f.reason) l = {{"reason", f.reason}};
+    t.counter(f.name, f.help, l, st.global[size_t(f.counter)]);
+  }
   for (size_t si = 0; si < cfg.services.size() && si < st.services.size(); ++si) {
     const ServiceConfig& s = cfg.services[si];
     const ServiceCounters& c = st.services[si];
@@ -23,7 +67,9 @@ std::string MetricsExporter::render() {
     t.counter("v6lb_service_bytes_total", "Client bytes to the service.", l, uint64_t(c.bytes));
     t.counter("v6lb_service_new_flows_total", "Flows learned.", l, uint64_t(c.new_flows));
     t.counter("v6lb_service_reply_packets_total", "Backend replies rewritten to the VIP.", l,
-              double(c.reply_packets));
+              c.reply_packets);
+    t.counter("v6lb_service_reply_bytes_total", "Bytes of the backend replies rewritten to the VIP.",
+              l, c.reply_bytes);
     for (size_t bi = 0; bi < s.backends.size(); ++bi) {
       const BackendConfig& b = s.backends[bi];
       const BackendCounters& bc = st.backends[si][bi];
@@ -35,11 +81,15 @@ std::string MetricsExporter::render() {
       backend += std::to_string(b.port);
       const PromText::Labels bl = {{"service", s.name}, {"backend", backend}};
       t.counter("v6lb_backend_packets_total", "Packets forwarded to the backend.", bl,
-                double(bc.packets));
+                bc.packets);
       t.counter("v6lb_backend_bytes_total", "Bytes forwarded to the backend.", bl,
                 uint64_t(bc.bytes));
       t.counter("v6lb_backend_new_flows_total", "Flows learned onto the backend.", bl,
-                double(bc.new_flows));
+                bc.new_flows);
+      t.counter("v6lb_backend_reply_packets_total", "Replies of the backend rewritten to the VIP.",
+                bl, bc.reply_packets);
+      t.counter("v6lb_backend_reply_bytes_total",
+                "Bytes of the backend's replies rewritten to the VIP.", bl, bc.reply_bytes);
       t.gauge("v6lb_backend_up", "1 when health checks pass (or are unknown yet), 0 when down.", bl,
               bs.down() ? 0 : 1);
       t.gauge("v6lb_backend_weight", "Effective weight (0: draining).", bl,

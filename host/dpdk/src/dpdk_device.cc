@@ -89,33 +89,65 @@ DpdkStats DpdkDevice::stats() const {
 }
 
 std::vector<Device::ExtraCounter> DpdkDevice::extra_counters() const {
+  // One family per counter (Prometheus naming: a sum over a family's labels means something),
+  // labelled by worker lcore or by port.
   const DpdkStats s = stats();
   std::vector<ExtraCounter> out;
-  const char* help =
-      "DPDK data plane, per worker: frames received, handed off, processed, sent, "
-      "punted, dropped (docs/DPDK.md).";
-  for (const DpdkWorkerStats& w : s.workers) {
-    const std::string lcore = std::to_string(w.lcore);
-    const std::pair<const char*, uint64_t> v[] = {
-        {"rx_packets", w.rx_packets},     {"handoff_out", w.handoff_out},
-        {"handoff_in", w.handoff_in},     {"handoff_dropped", w.handoff_dropped},
-        {"handoff_full", w.handoff_full}, {"processed", w.processed},
-        {"tx_packets", w.tx_packets},     {"tx_dropped", w.tx_dropped},
-        {"punt_packets", w.punt_packets}, {"punt_dropped", w.punt_dropped},
-        {"host_packets", w.host_packets}, {"host_dropped", w.host_dropped},
-        {"dropped", w.dropped},           {"oversize", w.oversize},
-        {"control_msgs", w.control_msgs}};
-    for (const auto& [name, value] : v)
-      out.push_back({"v6lb_dpdk_worker_total", help, {{"lcore", lcore}, {"counter", name}}, value});
-  }
-  for (const DpdkPortStats& p : s.ports) {
-    const std::pair<const char*, uint64_t> v[] = {
-        {"ipackets", p.ipackets}, {"opackets", p.opackets}, {"imissed", p.imissed},
-        {"ierrors", p.ierrors},   {"oerrors", p.oerrors},   {"rx_nombuf", p.rx_nombuf}};
-    for (const auto& [name, value] : v)
-      out.push_back({"v6lb_dpdk_port_total", "DPDK port statistics (rte_eth_stats).",
-                     {{"role", p.role}, {"port", p.name}, {"counter", name}}, value});
-  }
+  struct Field {
+    const char* family;
+    const char* help;
+    uint64_t DpdkWorkerStats::*value;
+  };
+  static constexpr Field kWorker[] = {
+      {"rx_packets", "Frames received from the data port's queues the worker polls.",
+       &DpdkWorkerStats::rx_packets},
+      {"handoff_out_packets", "Frames handed to the worker that owns the packet's client.",
+       &DpdkWorkerStats::handoff_out},
+      {"handoff_in_packets", "Frames taken from other workers.", &DpdkWorkerStats::handoff_in},
+      {"handoff_dropped_packets", "Frames a full handoff ring did not take (--handoff-full drop).",
+       &DpdkWorkerStats::handoff_dropped},
+      {"handoff_full", "Loop iterations that found an owner's handoff ring full.",
+       &DpdkWorkerStats::handoff_full},
+      {"processed_packets", "Frames run through the pipeline.", &DpdkWorkerStats::processed},
+      {"tx_packets", "Frames forwarded out of the data port.", &DpdkWorkerStats::tx_packets},
+      {"tx_dropped_packets", "Forwarded frames the full TX queue did not take.",
+       &DpdkWorkerStats::tx_dropped},
+      {"punt_packets", "Frames sent to the exception port.", &DpdkWorkerStats::punt_packets},
+      {"punt_dropped_packets", "Punted frames with no exception port or a full TX queue.",
+       &DpdkWorkerStats::punt_dropped},
+      {"host_packets", "Frames from the host (exception port) sent out of the data port.",
+       &DpdkWorkerStats::host_packets},
+      {"host_dropped_packets", "Frames from the host the data port's full TX queue did not take.",
+       &DpdkWorkerStats::host_dropped},
+      {"dropped_packets", "Frames the pipeline dropped (its counters say why).",
+       &DpdkWorkerStats::dropped},
+      {"oversize_packets", "Frames longer than the data plane takes: dropped.",
+       &DpdkWorkerStats::oversize},
+      {"control_messages", "Register writes and requests the worker applied.",
+       &DpdkWorkerStats::control_msgs},
+  };
+  for (const DpdkWorkerStats& w : s.workers)
+    for (const Field& f : kWorker)
+      out.push_back({std::string("v6lb_dpdk_worker_") + f.family + "_total", f.help,
+                     {{"lcore", std::to_string(w.lcore)}}, w.*f.value});
+  struct PortField {
+    const char* family;
+    const char* help;
+    uint64_t DpdkPortStats::*value;
+  };
+  static constexpr PortField kPort[] = {
+      {"rx_packets", "Frames the port received (rte_eth_stats ipackets).", &DpdkPortStats::ipackets},
+      {"tx_packets", "Frames the port sent (opackets).", &DpdkPortStats::opackets},
+      {"rx_missed_packets", "Frames the port dropped for want of room (imissed).",
+       &DpdkPortStats::imissed},
+      {"rx_error_packets", "Erroneous frames received (ierrors).", &DpdkPortStats::ierrors},
+      {"tx_error_packets", "Frames the port failed to send (oerrors).", &DpdkPortStats::oerrors},
+      {"rx_nombuf", "Receive buffer allocation failures (rx_nombuf).", &DpdkPortStats::rx_nombuf},
+  };
+  for (const DpdkPortStats& p : s.ports)
+    for (const PortField& f : kPort)
+      out.push_back({std::string("v6lb_dpdk_port_") + f.family + "_total", f.help,
+                     {{"role", p.role}, {"port", p.name}}, p.*f.value});
   return out;
 }
 

@@ -23,7 +23,7 @@ namespace r = regs;
 // answer collected later (`Posted`), so a batch of reads can be in flight at once.
 DpdkDevice::Impl::Posted DpdkDevice::Impl::start_command(uint32_t cmd) {
   const uint32_t index = regs.index(), sel = regs.sel();
-  const uint32_t table = cmd & 0xF, op = (cmd >> 4) & 3;
+  const uint32_t table = r::TBL_CMD_TABLE_GET(cmd), op = r::TBL_CMD_OP_GET(cmd);
   const bool write = op == r::TBL_CMD_OP_WRITE, read = op == r::TBL_CMD_OP_READ;
   const bool flow = table == r::TBL_CMD_TABLE_FWD_FLOW || table == r::TBL_CMD_TABLE_REPLY_FLOW;
   const uint32_t per = flow_entries_per_worker();
@@ -36,7 +36,7 @@ DpdkDevice::Impl::Posted DpdkDevice::Impl::start_command(uint32_t cmd) {
       ok = index < geo.backends && (write || read);
       break;
     case r::TBL_CMD_TABLE_MAGLEV:
-      ok = write && index < geo.maglev_size && (sel & 0xFFFF) < geo.services;
+      ok = write && index < geo.maglev_size && r::TBL_SEL_SERVICE_GET(sel) < geo.services;
       break;
     case r::TBL_CMD_TABLE_FWD_FLOW:
     case r::TBL_CMD_TABLE_REPLY_FLOW:
@@ -48,8 +48,8 @@ DpdkDevice::Impl::Posted DpdkDevice::Impl::start_command(uint32_t cmd) {
     default:
       break;
   }
-  regs.set_status(ok ? 0
-                     : 2);  // TBL_STATUS.ERROR, as the card reports an unknown table, op or index
+  // TBL_STATUS.ERROR, as the card reports an unknown table, op or index.
+  regs.set_status(r::TBL_STATUS_ERROR(!ok));
   if (!ok) return {};
   ControlMsg m{};
   m.kind = MsgKind::kCommand;
@@ -99,7 +99,7 @@ void DpdkDevice::run_ops(std::span<const RegOp> ops, std::span<uint32_t> reads) 
     posted = 0;
   };
   for (const RegOp& op : ops) {
-    if (!op.read && op.offset == r::TBL_CMD && ((op.value >> 4) & 3) == r::TBL_CMD_OP_READ) {
+    if (!op.read && op.offset == r::TBL_CMD && r::TBL_CMD_OP_GET(op.value) == r::TBL_CMD_OP_READ) {
       // Posts in one window have consecutive numbers, so fewer than kSlots never share a slot.
       if (posted + 1 >= Reply::kSlots) settle();
       ++writes_;

@@ -76,20 +76,22 @@ void Worker::apply(const ControlMsg& m) {
       }
       break;
     case MsgKind::kCommand:
-      for (uint32_t i = 0; i < 16; ++i) md_.write32(r::TBL_DATA + 4 * i, m.data[i]);
+      for (uint32_t i = 0; i < r::TBL_DATA_COUNT; ++i) md_.write32(r::at(r::TBL_DATA, i), m.data[i]);
       md_.write32(r::TBL_INDEX, m.value);
       md_.write32(r::TBL_SEL, m.sel);
       md_.write32(r::TBL_CMD, m.offset);
       if (m.seq) {
         Reply::Slot& a = reply_.slot(m.seq);
-        for (uint32_t i = 0; i < 16; ++i) a.data[i] = md_.read32(r::TBL_DATA + 4 * i);
+        for (uint32_t i = 0; i < r::TBL_DATA_COUNT; ++i) a.data[i] = md_.read32(r::at(r::TBL_DATA, i));
         a.status = md_.read32(r::TBL_STATUS);
       }
       break;
-    case MsgKind::kCounter:
+    case MsgKind::kCounter: {
       md_.write32(r::CNT_SEL, m.offset);
-      reply_.slot(m.seq).value = uint64_t(md_.read32(r::CNT_HI)) << 32 | md_.read32(r::CNT_LO);
+      const uint64_t hi = md_.read32(r::CNT_HI);
+      reply_.slot(m.seq).value = hi << 32 | md_.read32(r::CNT_LO);
       break;
+    }
     case MsgKind::kSync:
       break;
   }

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include "v6lb/dataplane/flow_table.h"
 #include "v6lb/dataplane/tables.h"
@@ -23,6 +24,11 @@ TableWords encode_backend(const BackendEntry& b);
 BackendEntry decode_backend(const TableWords& w);
 TableWords encode_flow(const FlowEntry& e);
 FlowEntry decode_flow(const TableWords& w);
+// Maglev entries: up to kMaglevPerCommand per table command (TBL_MAGLEV_ENTRY, COUNT and STRIDE).
+inline constexpr uint32_t kMaglevPerCommand = regs::TBL_MAGLEV_ENTRY_COUNT;
+inline constexpr uint32_t kMaglevPerWord = 32 / regs::TBL_MAGLEV_ENTRY_STRIDE;
+TableWords encode_maglev(std::span<const uint16_t> entries);  // entries.size() <= kMaglevPerCommand
+void decode_maglev(const TableWords& w, std::span<uint16_t> entries);
 TableWords encode_reverse(const ReverseEntry& e);
 ReverseEntry decode_reverse(const TableWords& w);
 
