@@ -1,5 +1,7 @@
 #include "v6lb/driver/card_tables.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <string>
 
@@ -25,8 +27,8 @@ constexpr uint32_t kFlowOwnerWord = r::at(r::TBL_DATA, r::TBL_FLOW_VALID_WORD);
 CardTables::CardTables(Device& dev) : dev_(dev) {
   const uint32_t id = dev_.read32(r::ID);
   if (id != r::ID_RESET)
-    throw CardError(dev_.name() + ": not a v6lb card (ID register reads 0x" + std::to_string(id) +
-                    ")");
+    throw CardError(fmt::format("{}: not a v6lb card (ID register reads {:#010x}, want {:#010x})",
+                                dev_.name(), id, r::ID_RESET));
   const uint32_t version = dev_.read32(r::VERSION);
   if (r::VERSION_MAJOR_GET(version) != r::MAP_VERSION_MAJOR)
     throw CardError(dev_.name() + ": register map version " + std::to_string(r::VERSION_MAJOR_GET(version)) + "." +

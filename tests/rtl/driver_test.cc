@@ -170,3 +170,30 @@ TEST(Driver, RecoverSlotsFromTheTables) {
 
 }  // namespace
 }  // namespace v6lb
+
+namespace v6lb {
+namespace {
+
+// A register space that is not a v6lb card (every register reads 0xDEADBEEF): CardTables refuses
+// it and says what it read, in hex, before touching anything.
+class NotACard final : public Device {
+ public:
+  uint32_t read32(uint32_t) override { return 0xDEADBEEF; }
+  void write32(uint32_t, uint32_t) override { ++writes_; }
+  std::string name() const override { return "not-a-card"; }
+};
+
+TEST(Driver, RefusesARegisterSpaceWithoutTheId) {
+  NotACard dev;
+  try {
+    CardTables t(dev);
+    FAIL() << "accepted a device whose ID register reads 0xdeadbeef";
+  } catch (const CardError& e) {
+    EXPECT_STREQ(e.what(),
+                 "not-a-card: not a v6lb card (ID register reads 0xdeadbeef, want 0x76366c62)");
+  }
+  EXPECT_EQ(dev.register_writes(), 0u);
+}
+
+}  // namespace
+}  // namespace v6lb
