@@ -68,6 +68,12 @@ module v6lb_krnl #(
 );
   localparam integer SW = DATA_WIDTH + KEEP_WIDTH + 1;  // {tlast, tkeep, tdata}
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (KEEP_WIDTH * 8 != DATA_WIDTH)
+      $error("v6lb_krnl: KEEP_WIDTH = %0d, must be DATA_WIDTH / 8", KEEP_WIDTH);
+  end
+
   // ---------------------------------------------------------------- reset
   logic rst_n_q, rst;
   always_ff @(posedge ap_clk) begin

@@ -58,6 +58,12 @@ module v6lb_cmac_krnl #(
     input  wire         tx_axis_tlast
 );
   // ---------------------------------------------------------------- ap_clk domain: reset, regs
+
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (FIFO_DEPTH_LOG2 < 8 || FIFO_DEPTH_LOG2 > 16)
+      $error("v6lb_cmac_krnl: FIFO_DEPTH_LOG2 = %0d, must be 8..16 (a maximal frame fits)", FIFO_DEPTH_LOG2);
+  end
   logic rst_n_q, rst;
   always_ff @(posedge ap_clk) begin
     rst_n_q <= ap_rst_n;

@@ -47,6 +47,12 @@ module v6lb_cmac_regs #(
   localparam [31:0] ID_VALUE = 32'h636D6163;
   localparam [3:0] CTRL_RESET = 4'b1001;
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (ADDR_WIDTH < 5 || ADDR_WIDTH > 32)
+      $error("v6lb_cmac_regs: ADDR_WIDTH = %0d, must be 5..32 (registers up to 0x018)", ADDR_WIDTH);
+  end
+
   assign s_axil_bresp = 2'b00;
   assign s_axil_rresp = 2'b00;
 
