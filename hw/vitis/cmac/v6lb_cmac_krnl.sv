@@ -1,4 +1,5 @@
 // v6lb_cmac_krnl: the 100G Ethernet port as a Vitis RTL kernel (free running, ap_ctrl_none).
+// check_literals: off (ctrl here is the CMAC kernel's CTRL, v6lb_cmac_regs.sv, not v6lb_regs.yaml's)
 //
 //   QSFP28 <-> cmac_usplus (v6lb_cmac_usplus, 322.265625 MHz user clock gt_txusrclk2)
 //     RX: rx_axis of the MAC --> v6lb_axis_async_fifo (store and forward, drops bad-FCS frames and
