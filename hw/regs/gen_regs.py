@@ -668,7 +668,9 @@ def build(doc, path, overrides):
 # Symbols shared by the SV and C++ outputs
 #
 # Each symbol: (section comment or None, sv name, cpp name, value, sv format). sv format: 'a'
-# (32-bit hex address), 'h' (32-bit hex), 'd' (unsized decimal), or an int width (sized decimal).
+# (32-bit hex address), 'h' (32-bit hex), 'd' (unsized decimal), an int width (sized decimal),
+# or 'r' (a part-select range MSB:LSB, value (msb, lsb); SystemVerilog only: cpp name None, the
+# numbers are in the _MSB/_LSB (_SHIFT) or _BIT/_WIDTH constants both languages have).
 
 
 def symbols(rm):
@@ -698,8 +700,10 @@ def symbols(rm):
         for f in r.fields:
             base_sv, base_cpp = "V6LB_%s_%s" % (r.name, f.name), "%s_%s" % (r.name, f.name)
             add(base_sv + "_LSB", base_cpp + "_SHIFT", f.lsb, "d")
+            add(base_sv + "_MSB", base_cpp + "_MSB", f.msb, "d")
             add(base_sv + "_WIDTH", base_cpp + "_WIDTH", f.width, "d")
             add(base_sv + "_MASK", base_cpp + "_MASK", f.mask, "h")
+            add(base_sv + "_RANGE", None, (f.msb, f.lsb), "r")
             for vn, vv in f.values.items():
                 add("%s_%s" % (base_sv, vn), "%s_%s" % (base_cpp, vn), vv, f.width)
     for lo in rm.layouts:
@@ -713,9 +717,12 @@ def symbols(rm):
                 add(base_sv + "_BYTES", base_cpp + "_BYTES", f.nbytes, "d")
                 continue
             add(base_sv + "_LSB", base_cpp + "_SHIFT", f.lsb, "d")
+            add(base_sv + "_MSB", base_cpp + "_MSB", f.msb, "d")
             add(base_sv + "_WIDTH", base_cpp + "_WIDTH", f.width, "d")
             add(base_sv + "_MASK", base_cpp + "_MASK", f.mask, "h")
             add(base_sv + "_BIT", base_cpp + "_BIT", f.bit, "d")
+            # Entry 0 in the flat TBL_DATA vector (d[`..._RANGE]).
+            add(base_sv + "_RANGE", None, (f.bit + f.width - 1, f.bit), "r")
             if f.count > 1:
                 add(base_sv + "_COUNT", base_cpp + "_COUNT", f.count, "d")
                 add(base_sv + "_STRIDE", base_cpp + "_STRIDE", f.stride, "d")
@@ -749,6 +756,8 @@ def check_symbols(rm, path):
         if svn in sv:
             errs.append("%s: generated name %s is defined twice: rename a register, field or layout" % (path, svn))
         sv[svn] = 1
+        if cppn is None:
+            continue
         if cppn in cpp:
             errs.append("%s: generated C++ name %s is defined twice: rename a register, field or layout" % (path, cppn))
         cpp[cppn] = 1
@@ -777,6 +786,8 @@ def header_note(src, comment):
 
 
 def sv_value(value, fmt):
+    if fmt == "r":
+        return "%d:%d" % value
     if fmt == "a" or fmt == "h":
         return "32'h%08X" % value
     if fmt == "d":
@@ -793,8 +804,9 @@ def emit_sv(rm, src):
     out += ["//",
             "// Register map %s version %d.%d: byte offsets (V6LB_REG_<NAME>, 32-bit), array sizes" % (rm.name, rm.major, rm.minor),
             "// (_COUNT), reset values (_RESET), implemented bits (_MASK), fields (V6LB_<REG>_<FIELD>_LSB/",
-            "// _WIDTH/_MASK and values), table entry layouts (V6LB_TBL_<LAYOUT>_<FIELD>_*: _WORD of TBL_DATA,",
-            "// _LSB within it, _BIT in the flat 512-bit TBL_DATA vector) and counter numbers (V6LB_CNT_*).",
+            "// _MSB/_WIDTH/_MASK, _RANGE = MSB:LSB for a part-select, and values), table entry layouts",
+            "// (V6LB_TBL_<LAYOUT>_<FIELD>_*: _WORD of TBL_DATA, _LSB/_MSB within it, _BIT in the flat",
+            "// 512-bit TBL_DATA vector, _RANGE its bits there) and counter numbers (V6LB_CNT_*).",
             "// Only `define: safe to include in any number of modules (Verilator, Icarus, yosys, Vivado).",
             "",
             "`ifndef V6LB_REGS_SVH",
@@ -839,6 +851,8 @@ def emit_cpp(rm, src):
         if comment:
             out.append("")
             out.append("// " + one_line(comment))
+        if cppn is None:  # a SystemVerilog part-select range
+            continue
         out.append("inline constexpr uint32_t %s = %s;" % (cppn, cpp_value(value, fmt)))
 
     def helpers(name, shift, mask):

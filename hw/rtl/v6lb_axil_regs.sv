@@ -103,6 +103,14 @@ module v6lb_axil_regs #(
     // status
     input  logic [31:0]           tick_now
 );
+    // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+    initial begin
+        if (ADDR_WIDTH < `V6LB_REGS_ADDR_WIDTH || ADDR_WIDTH > 32)
+            $error("v6lb_axil_regs: ADDR_WIDTH = %0d: the map needs `V6LB_REGS_ADDR_WIDTH..32 bits", ADDR_WIDTH);
+        if (SNAP_TIMEOUT < 1)
+            $error("v6lb_axil_regs: SNAP_TIMEOUT = %0d, must be at least 1", SNAP_TIMEOUT);
+    end
+
 
     localparam [1:0] RESP_OKAY   = 2'b00;
     localparam [1:0] RESP_SLVERR = 2'b10;

@@ -48,6 +48,18 @@ module v6lb_axis_async_fifo #(
   localparam integer PW = DEPTH_LOG2 + 1;  // pointers carry one wrap bit
   localparam integer WIDTH = DATA_WIDTH + KEEP_WIDTH + 2;
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (DATA_WIDTH < 8 || KEEP_WIDTH * 8 != DATA_WIDTH)
+      $error("v6lb_axis_async_fifo: DATA_WIDTH = %0d needs KEEP_WIDTH = DATA_WIDTH / 8", DATA_WIDTH);
+    if (DEPTH_LOG2 < 2 || DEPTH_LOG2 > 16)
+      $error("v6lb_axis_async_fifo: DEPTH_LOG2 = %0d, must be 2..16", DEPTH_LOG2);
+    if (FRAME_FIFO < 0 || FRAME_FIFO > 1 || DROP_BAD_FRAME < 0 || DROP_BAD_FRAME > 1 || DROP_WHEN_FULL < 0 || DROP_WHEN_FULL > 1)
+      $error("v6lb_axis_async_fifo: FRAME_FIFO, DROP_BAD_FRAME and DROP_WHEN_FULL are 0 or 1 (got %0d)", FRAME_FIFO * 100 + DROP_BAD_FRAME * 10 + DROP_WHEN_FULL);
+    if ((DROP_BAD_FRAME != 0 || DROP_WHEN_FULL != 0) && FRAME_FIFO == 0)
+      $error("v6lb_axis_async_fifo: DROP_BAD_FRAME / DROP_WHEN_FULL need FRAME_FIFO = 1 (FRAME_FIFO = %0d)", FRAME_FIFO);
+  end
+
   function [PW-1:0] bin2gray(input [PW-1:0] b);
     bin2gray = b ^ (b >> 1);
   endfunction

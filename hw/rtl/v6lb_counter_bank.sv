@@ -26,6 +26,16 @@ module v6lb_counter_bank #(
 );
   localparam integer WW = 64 * FIELDS;
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (ENTRIES < 1)
+      $error("v6lb_counter_bank: ENTRIES = %0d, must be at least 1", ENTRIES);
+    if (FIELDS < 1)
+      $error("v6lb_counter_bank: FIELDS = %0d, must be at least 1", FIELDS);
+    if (IDX_WIDTH < 1 || (1 << IDX_WIDTH) < ENTRIES)
+      $error("v6lb_counter_bank: IDX_WIDTH = %0d cannot index the entries", IDX_WIDTH);
+  end
+
   logic [WW-1:0] mem[ENTRIES];
 
   // Stage add: the event whose word was read in the clock before.

@@ -32,6 +32,16 @@ module v6lb_egress #(
 );
   localparam integer BEAT_BITS = 16;
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (DATA_WIDTH & (DATA_WIDTH - 1)) != 0)
+      $error("v6lb_egress: DATA_WIDTH = %0d, must be a power of two in 64..512", DATA_WIDTH);
+    if (KEEP_WIDTH * 8 != DATA_WIDTH)
+      $error("v6lb_egress: KEEP_WIDTH = %0d, must be DATA_WIDTH / 8", KEEP_WIDTH);
+    if (DEC_WIDTH != 302)
+      $error("v6lb_egress: DEC_WIDTH = %0d, must be 302 (the verdict v6lb_lookup makes)", DEC_WIDTH);
+  end
+
   // ---------------------------------------------------------------- stage take
   // The frame's next beat joined with its verdict, registered, so the FIFOs' read and empty
   // logic ends here. The beat number within the frame goes along.

@@ -16,6 +16,14 @@ module v6lb_fifo #(
 );
   localparam integer DEPTH = 1 << DEPTH_LOG2;
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (WIDTH < 1)
+      $error("v6lb_fifo: WIDTH = %0d, must be at least 1", WIDTH);
+    if (DEPTH_LOG2 < 1 || DEPTH_LOG2 > 20)
+      $error("v6lb_fifo: DEPTH_LOG2 = %0d, must be 1..20", DEPTH_LOG2);
+  end
+
   logic [WIDTH-1:0] mem[DEPTH];
   logic [DEPTH_LOG2:0] wr_ptr, rd_ptr;
 
@@ -40,4 +48,12 @@ module v6lb_fifo #(
       if (pop) rd_ptr <= rd_ptr + 1'b1;
     end
   end
+
+`ifndef SYNTHESIS
+  // Pointer invariant (Verilator --assert, Icarus): never more than DEPTH entries.
+  always @(posedge clk) begin
+    if (!rst)
+      assert (count <= DEPTH[DEPTH_LOG2:0]) else $error("v6lb_fifo: %0d entries in a FIFO of %0d", count, DEPTH);
+  end
+`endif
 endmodule

@@ -22,6 +22,14 @@ module v6lb_flow_mem #(
 );
   localparam integer SETS = 1 << SETS_LOG2;
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (SETS_LOG2 < 1 || SETS_LOG2 > 24)
+      $error("v6lb_flow_mem: SETS_LOG2 = %0d, must be 1..24", SETS_LOG2);
+    if (WORD_WIDTH < 1)
+      $error("v6lb_flow_mem: WORD_WIDTH = %0d, must be at least 1", WORD_WIDTH);
+  end
+
   logic [WORD_WIDTH-1:0] mem[SETS];
   logic [WORD_WIDTH-1:0] mem_q;
   logic                  byp_we, byp_same;

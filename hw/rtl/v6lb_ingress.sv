@@ -37,6 +37,18 @@ module v6lb_ingress #(
   localparam integer BEAT_BITS = 11;  // counts past MAX_BEATS for every DATA_WIDTH >= 64
   localparam [BEAT_BITS-1:0] BEAT_MAX = {BEAT_BITS{1'b1}};
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (DATA_WIDTH & (DATA_WIDTH - 1)) != 0)
+      $error("v6lb_ingress: DATA_WIDTH = %0d, must be a power of two in 64..512", DATA_WIDTH);
+    if (KEEP_WIDTH * 8 != DATA_WIDTH)
+      $error("v6lb_ingress: KEEP_WIDTH = %0d, must be DATA_WIDTH / 8", KEEP_WIDTH);
+    if (WINDOW_BYTES < 64 || WINDOW_BYTES > 504)
+      $error("v6lb_ingress: WINDOW_BYTES = %0d, must be 64..504", WINDOW_BYTES);
+    if (MAX_FRAME < 64 || MAX_FRAME > 65535 || MAX_BEATS >= BEAT_MAX)
+      $error("v6lb_ingress: MAX_FRAME = %0d, must be 64..65535 and its beats fit BEAT_BITS", MAX_FRAME);
+  end
+
   logic                  in_frame;     // a frame has started and not ended
   logic [BEAT_BITS-1:0]  beat_idx;     // beats taken of this frame, saturating
   logic [16:0]           len;          // bytes so far, saturating at 0xFFFF

@@ -15,7 +15,6 @@
 // register. CTRL.TICK_EXT (simulation time) has no source on the card: now_tick is 0.
 // The kernel's streams carry no tuser (kernel.xml says ap_axiu<512,0,0,0>): the CMAC kernel
 // drops frames with a bad FCS before they get here.
-/* verilator lint_off UNUSEDSIGNAL */
 module v6lb_krnl #(
     parameter integer DATA_WIDTH = 512,
     parameter integer KEEP_WIDTH = DATA_WIDTH / 8,
@@ -68,6 +67,12 @@ module v6lb_krnl #(
 );
   localparam integer SW = DATA_WIDTH + KEEP_WIDTH + 1;  // {tlast, tkeep, tdata}
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (KEEP_WIDTH * 8 != DATA_WIDTH)
+      $error("v6lb_krnl: KEEP_WIDTH = %0d, must be DATA_WIDTH / 8", KEEP_WIDTH);
+  end
+
   // ---------------------------------------------------------------- reset
   logic rst_n_q, rst;
   always_ff @(posedge ap_clk) begin
@@ -88,10 +93,13 @@ module v6lb_krnl #(
   // ---------------------------------------------------------------- the pipeline
   wire [DATA_WIDTH-1:0] out_tdata, punt_tdata;
   wire [KEEP_WIDTH-1:0] out_tkeep, punt_tkeep;
-  wire                  out_tvalid, out_tready, out_tlast, out_tuser;
-  wire                  punt_tvalid, punt_tready, punt_tlast, punt_tuser;
-  wire                  verdict_valid;
+  wire                  out_tvalid, out_tready, out_tlast;
+  wire                  punt_tvalid, punt_tready, punt_tlast;
+  // The streams carry no tuser, and the card has no use for the verdict pulses.
+  // verilator lint_off UNUSEDSIGNAL
+  wire                  out_tuser, punt_tuser, verdict_valid;
   wire [1:0]            verdict;
+  // verilator lint_on UNUSEDSIGNAL
 
   v6lb_top #(
       .DATA_WIDTH(DATA_WIDTH), .KEEP_WIDTH(KEEP_WIDTH), .N_SERVICES(N_SERVICES),

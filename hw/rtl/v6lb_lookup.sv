@@ -18,8 +18,9 @@
 // Operations are packets, host table accesses and aging sweeps; the last two take the slot of a
 // missing packet, so every operation sees the tables as all earlier ones left them.
 // Table words carry reserved bits and hashes are sliced to the table sizes, so unused bits are
-// expected here.
-/* verilator lint_off UNUSEDSIGNAL */
+// expected here (waived where they are declared).
+`include "v6lb_regs.svh"
+
 module v6lb_lookup #(
     parameter integer N_SERVICES = 64,
     parameter integer N_BACKENDS = 1024,
@@ -52,28 +53,34 @@ module v6lb_lookup #(
     // Host writes to the service, backend and Maglev tables.
     input  wire         svc_we,
     input  wire [7:0]   svc_widx,
-    input  wire [511:0] svc_wdata,   // TBL_DATA layout (docs/REGISTERS.md)
+    // verilator lint_off UNUSEDSIGNAL
+    input  wire [32*`V6LB_REG_TBL_DATA_COUNT-1:0] svc_wdata,  // TBL_DATA layout; words past TW unused
     input  wire         be_we,
     input  wire [15:0]  be_widx,
-    input  wire [511:0] be_wdata,
+    input  wire [32*`V6LB_REG_TBL_DATA_COUNT-1:0] be_wdata,
+    // verilator lint_on UNUSEDSIGNAL
     input  wire         mg_we,
     input  wire [31:0]  mg_waddr,    // (service * 2 + bank) * M + index
     input  wire [15:0]  mg_wdata,
     input  wire [N_SERVICES-1:0] active_bank,
     input  wire         rev_we,
     input  wire [15:0]  rev_widx,
-    input  wire [511:0] rev_wdata,
+    // verilator lint_off UNUSEDSIGNAL
+    input  wire [32*`V6LB_REG_TBL_DATA_COUNT-1:0] rev_wdata,
+    // verilator lint_on UNUSEDSIGNAL
     // Host reads of the service and backend tables: registered, two clocks after the index.
     input  wire [7:0]   svc_ridx,
-    output logic [511:0] svc_rdata,
+    output logic [32*`V6LB_REG_TBL_DATA_COUNT-1:0] svc_rdata,
     input  wire [15:0]  be_ridx,
-    output logic [511:0] be_rdata,
+    output logic [32*`V6LB_REG_TBL_DATA_COUNT-1:0] be_rdata,
 
     // Host flow-table operations: held until host_taken.
     input  wire         host_req,
     input  wire         host_reply_table,  // 0 forward, 1 reply
     input  wire         host_write,        // 1 write, 0 read
-    input  wire [31:0]  host_index,        // set * 4 + way
+    // verilator lint_off UNUSEDSIGNAL
+    input  wire [31:0]  host_index,        // set * 4 + way; bits above the table unused
+    // verilator lint_on UNUSEDSIGNAL
     input  wire [352:0] host_wdata,
     output wire         host_taken,
     output logic        host_done,
@@ -119,14 +126,38 @@ module v6lb_lookup #(
   localparam integer MG_DEPTH = N_SERVICES * 2 * MAGLEV_M;
   localparam integer MG_AW = $clog2(MG_DEPTH);
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (N_SERVICES < 2 || N_SERVICES > 256)
+      $error("v6lb_lookup: N_SERVICES = %0d, must be 2..256 (8-bit slots)", N_SERVICES);
+    if (N_BACKENDS < 2 || N_BACKENDS > 65535)
+      $error("v6lb_lookup: N_BACKENDS = %0d, must be 2..65535 (0xFFFF is none)", N_BACKENDS);
+    if (MAGLEV_M < 2 || N_SERVICES * 2 > 32'h7FFF_FFFF / MAGLEV_M)
+      $error("v6lb_lookup: MAGLEV_M = %0d: at least 2, and all Maglev tables within 2^31 entries", MAGLEV_M);
+    if (FLOW_SETS_LOG2 < 1 || FLOW_SETS_LOG2 > 24)
+      $error("v6lb_lookup: FLOW_SETS_LOG2 = %0d, must be 1..24", FLOW_SETS_LOG2);
+    if (REVERSE_LOG2 < 1 || REVERSE_LOG2 > 16)
+      $error("v6lb_lookup: REVERSE_LOG2 = %0d, must be 1..16", REVERSE_LOG2);
+    if (`V6LB_CNT_GLOBAL_COUNT > 31)
+      $error("v6lb_lookup: the %0d global counters leave no code for K_NONE (31)", `V6LB_CNT_GLOBAL_COUNT);
+  end
+
   localparam [3:0] C_L4 = 4'd0, C_OTHER = 4'd1, C_MALFORMED = 4'd2, C_NOT_IPV6 = 4'd3,
                    C_WRONG_MAC = 4'd4, C_LOCAL = 4'd5, C_FRAG = 4'd6, C_EXT = 4'd7,
                    C_ICMP = 4'd8, C_HOP = 4'd9;
-  // Counter numbers of packet_class.h.
-  localparam [4:0] K_DROP_MALFORMED = 5'd6, K_DROP_NOT_IPV6 = 5'd7, K_DROP_WRONG_MAC = 5'd8,
-                   K_DROP_NO_SERVICE = 5'd9, K_DROP_NO_BACKEND = 5'd10, K_PUNT_LOCAL = 5'd11,
-                   K_PUNT_FRAGMENT = 5'd12, K_PUNT_EXT = 5'd13, K_PUNT_ICMP = 5'd14,
-                   K_PUNT_HOP = 5'd15, K_NONE = 5'd31;
+  // Global counter numbers (CNT_SEL.INDEX of KIND GLOBAL, v6lb_regs.yaml); c_global carries
+  // their low 5 bits, and K_NONE (no class counter) is beyond the last one.
+  localparam [15:0] K_DROP_MALFORMED = `V6LB_CNT_GLOBAL_DROP_MALFORMED,
+                    K_DROP_NOT_IPV6 = `V6LB_CNT_GLOBAL_DROP_NOT_IPV6,
+                    K_DROP_WRONG_MAC = `V6LB_CNT_GLOBAL_DROP_WRONG_MAC,
+                    K_DROP_NO_SERVICE = `V6LB_CNT_GLOBAL_DROP_NO_SERVICE,
+                    K_DROP_NO_BACKEND = `V6LB_CNT_GLOBAL_DROP_NO_BACKEND,
+                    K_PUNT_LOCAL = `V6LB_CNT_GLOBAL_PUNT_LOCAL,
+                    K_PUNT_FRAGMENT = `V6LB_CNT_GLOBAL_PUNT_FRAGMENT,
+                    K_PUNT_EXT = `V6LB_CNT_GLOBAL_PUNT_EXT_HEADERS,
+                    K_PUNT_ICMP = `V6LB_CNT_GLOBAL_PUNT_ICMP,
+                    K_PUNT_HOP = `V6LB_CNT_GLOBAL_PUNT_HOP_LIMIT;
+  localparam [4:0] K_NONE = 5'd31;
   localparam [1:0] OP_NONE = 2'd0, OP_PKT = 2'd1, OP_HOST = 2'd2, OP_AGE = 2'd3;
   localparam [15:0] NO_BACKEND = 16'hFFFF;
   // What an op wrote into one way of a flow table, as forwarded to the op behind it.
@@ -137,6 +168,7 @@ module v6lb_lookup #(
 
   // Table indices: slot numbers travel 8 (service) and 16 (backend) bits wide; the arrays are
   // addressed with their own width, and every use is guarded by sok()/bok().
+  // verilator lint_off UNUSEDSIGNAL
   function automatic [SB-1:0] sidx(input [7:0] i);
     sidx = i[SB-1:0];
   endfunction
@@ -146,6 +178,7 @@ module v6lb_lookup #(
   // Index in range: the bits above the index width zero, and the index below N unless N is a
   // power of two (the card's sizes). A plain `i < N` becomes a carry chain over all 16 bits, in
   // series with a table read on the reply path.
+  // The bits of i below and above the index width are read by different terms.
   function automatic sok(input [7:0] i);
     sok = (i >> SB) == 8'd0 &&
           (N_SERVICES == (1 << SB) || {{(32 - SB) {1'b0}}, i[SB-1:0]} < N_SERVICES);
@@ -154,6 +187,7 @@ module v6lb_lookup #(
     bok = (i >> BB) == 16'd0 &&
           (N_BACKENDS == (1 << BB) || {{(32 - BB) {1'b0}}, i[BB-1:0]} < N_BACKENDS);
   endfunction
+  // verilator lint_on UNUSEDSIGNAL
 
   // ---------------------------------------------------------------- tables written by the host
   logic [N_SERVICES-1:0] svc_valid;  // packed, so reset clears it in one step
@@ -184,10 +218,26 @@ module v6lb_lookup #(
   // The Maglev memory has no reset: the host writes a service's table before it marks the
   // service valid (program.cc: write_plan), and invalid services are never looked up.
 
-  // TBL_DATA word w is bits [32w+31:32w]; the address words are big-endian, so word 0 holds
-  // bytes 0-3 and the 128-bit value is {word0, word1, word2, word3}.
-  function automatic [127:0] words_to_addr(input [127:0] w);
-    words_to_addr = {w[31:0], w[63:32], w[95:64], w[127:96]};
+  // The TBL_DATA words the service, backend and reverse writes use (v6lb_regs.yaml layouts).
+  localparam integer TW_SB = `V6LB_TBL_SERVICE_WORDS > `V6LB_TBL_BACKEND_WORDS ?
+                             `V6LB_TBL_SERVICE_WORDS : `V6LB_TBL_BACKEND_WORDS;
+  localparam integer TW = 32 * (TW_SB > `V6LB_TBL_REVERSE_WORDS ? TW_SB : `V6LB_TBL_REVERSE_WORDS);
+  localparam integer DW = 32 * `V6LB_REG_TBL_DATA_COUNT;  // TBL_DATA, 512 bits
+
+  // Byte strings in TBL_DATA (addresses, MACs) are big-endian within words: byte j of a string
+  // at word w is d[32*(w + j/4) + 24 - 8*(j%4) +: 8] (docs/REGISTERS.md). As a vector, byte 0
+  // is in the top bits: the string's n bytes are bits [8n-1:0] of the result.
+  function automatic [127:0] tbl_bytes(input [TW-1:0] d, input integer w, input integer n);
+    integer j;
+    tbl_bytes = 128'd0;
+    for (j = 0; j < n; j = j + 1) tbl_bytes[8*(n-1-j)+:8] = d[32*(w+j/4)+24-8*(j%4)+:8];
+  endfunction
+  // The inverse, into a word-aligned TBL_DATA vector.
+  function automatic [DW-1:0] put_bytes(input [DW-1:0] d, input integer w, input integer n,
+                                        input [127:0] v);
+    integer j;
+    put_bytes = d;
+    for (j = 0; j < n; j = j + 1) put_bytes[32*(w+j/4)+24-8*(j%4)+:8] = v[8*(n-1-j)+:8];
   endfunction
 
   // Host writes are registered first, with their range checks, so the index compares and the
@@ -197,7 +247,9 @@ module v6lb_lookup #(
   logic [BB-1:0]           bw_i;
   logic [MG_AW-1:0]        mw_a;
   logic [REVERSE_LOG2-1:0] rw_i;
-  logic [223:0]            sw_d, bw_d, rw_d;
+  // verilator lint_off UNUSEDSIGNAL
+  logic [TW-1:0]           sw_d, bw_d, rw_d;  // reserved bits and fields of other layouts
+  // verilator lint_on UNUSEDSIGNAL
   logic [15:0]             mw_d;
   always_ff @(posedge clk) begin
     sw_en <= !rst && svc_we && sok(svc_widx);
@@ -208,36 +260,43 @@ module v6lb_lookup #(
     bw_i <= bidx(be_widx);
     mw_a <= mg_waddr[MG_AW-1:0];
     rw_i <= rev_widx[REVERSE_LOG2-1:0];
-    sw_d <= svc_wdata[223:0];
-    bw_d <= be_wdata[223:0];
+    sw_d <= svc_wdata[TW-1:0];
+    bw_d <= be_wdata[TW-1:0];
     mw_d <= mg_wdata;
-    rw_d <= rev_wdata[223:0];
+    rw_d <= rev_wdata[TW-1:0];
   end
 
+  wire [127:0] sw_vip = tbl_bytes(sw_d, `V6LB_TBL_SERVICE_VIP_WORD, `V6LB_TBL_SERVICE_VIP_BYTES);
+  wire [127:0] bw_addr = tbl_bytes(bw_d, `V6LB_TBL_BACKEND_ADDR_WORD, `V6LB_TBL_BACKEND_ADDR_BYTES);
+  wire [127:0] rw_addr = tbl_bytes(rw_d, `V6LB_TBL_REVERSE_ADDR_WORD, `V6LB_TBL_REVERSE_ADDR_BYTES);
+  // verilator lint_off UNUSEDSIGNAL
+  wire [127:0] bw_mac = tbl_bytes(bw_d, `V6LB_TBL_BACKEND_MAC_WORD, `V6LB_TBL_BACKEND_MAC_BYTES);
+  // verilator lint_on UNUSEDSIGNAL
+  wire [31:0] sw_timeout = sw_d[`V6LB_TBL_SERVICE_TIMEOUT_RANGE];
   always_ff @(posedge clk) begin
     if (sw_en) begin
-      svc_vip[sw_i] <= words_to_addr(sw_d[127:0]);
-      svc_valid[sw_i] <= sw_d[159];
-      svc_sched[sw_i] <= sw_d[153:152];
-      svc_proto[sw_i] <= sw_d[151:144];
-      svc_port[sw_i] <= sw_d[143:128];
-      svc_timeout[sw_i] <= sw_d[191:160];
-      svc_life[sw_i] <= sw_d[191:160] + {3'd0, sw_d[191:163]};
+      svc_vip[sw_i] <= sw_vip;
+      svc_valid[sw_i] <= sw_d[`V6LB_TBL_SERVICE_VALID_BIT];
+      svc_sched[sw_i] <= sw_d[`V6LB_TBL_SERVICE_SCHEDULER_RANGE];
+      svc_proto[sw_i] <= sw_d[`V6LB_TBL_SERVICE_PROTO_RANGE];
+      svc_port[sw_i] <= sw_d[`V6LB_TBL_SERVICE_PORT_RANGE];
+      svc_timeout[sw_i] <= sw_timeout;
+      svc_life[sw_i] <= sw_timeout + {3'd0, sw_timeout[31:3]};
     end
     if (bw_en) begin
-      be_addr[bw_i] <= words_to_addr(bw_d[127:0]);
-      be_valid[bw_i] <= bw_d[159];
-      be_svc_port[bw_i] <= {bw_d[151:144], bw_d[143:128]};
-      be_mac[bw_i] <= {bw_d[191:160], bw_d[223:208]};
+      be_addr[bw_i] <= bw_addr;
+      be_valid[bw_i] <= bw_d[`V6LB_TBL_BACKEND_VALID_BIT];
+      be_svc_port[bw_i] <= {bw_d[`V6LB_TBL_BACKEND_SERVICE_RANGE], bw_d[`V6LB_TBL_BACKEND_PORT_RANGE]};
+      be_mac[bw_i] <= bw_mac[47:0];
     end
     if (mw_en) maglev[mw_a] <= mw_d;
     if (rw_en) begin
-      rev_valid[rw_i] <= rw_d[159];
-      rev_addr[rw_i] <= words_to_addr(rw_d[127:0]);
-      rev_proto[rw_i] <= rw_d[151:144];
-      rev_port[rw_i] <= rw_d[143:128];
-      rev_svc[rw_i] <= rw_d[183:176];
-      rev_be[rw_i] <= rw_d[175:160];
+      rev_valid[rw_i] <= rw_d[`V6LB_TBL_REVERSE_VALID_BIT];
+      rev_addr[rw_i] <= rw_addr;
+      rev_proto[rw_i] <= rw_d[`V6LB_TBL_REVERSE_PROTO_RANGE];
+      rev_port[rw_i] <= rw_d[`V6LB_TBL_REVERSE_PORT_RANGE];
+      rev_svc[rw_i] <= rw_d[`V6LB_TBL_REVERSE_SERVICE_RANGE];
+      rev_be[rw_i] <= rw_d[`V6LB_TBL_REVERSE_BACKEND_RANGE];
     end
     if (rst) begin
       svc_valid <= '0;
@@ -261,14 +320,25 @@ module v6lb_lookup #(
   wire [127:0] svc_vip_r = svc_vip[sidx(svc_rq)];
   wire [127:0] be_addr_r = be_addr[bidx(be_rq)];
   wire [47:0] be_mac_r = be_mac[bidx(be_rq)];
-  always_ff @(posedge clk) svc_rdata <= !svc_rok ? 512'd0 :
-      {320'd0, svc_timeout[sidx(svc_rq)], svc_valid[sidx(svc_rq)], 5'd0,
-       svc_sched[sidx(svc_rq)], svc_proto[sidx(svc_rq)], svc_port[sidx(svc_rq)],
-       svc_vip_r[31:0], svc_vip_r[63:32], svc_vip_r[95:64], svc_vip_r[127:96]};
-  always_ff @(posedge clk) be_rdata <= !be_rok ? 512'd0 :
-      {288'd0, be_mac_r[15:0], 16'd0, be_mac_r[47:16], be_valid[bidx(be_rq)], 7'd0,
-       be_svc_port[bidx(be_rq)],
-       be_addr_r[31:0], be_addr_r[63:32], be_addr_r[95:64], be_addr_r[127:96]};
+  logic [DW-1:0] svc_rd, be_rd;  // the entries in their TBL_DATA layouts
+  always_comb begin
+    svc_rd = put_bytes({DW{1'b0}}, `V6LB_TBL_SERVICE_VIP_WORD, `V6LB_TBL_SERVICE_VIP_BYTES,
+                       svc_vip_r);
+    svc_rd[`V6LB_TBL_SERVICE_TIMEOUT_RANGE] = svc_timeout[sidx(svc_rq)];
+    svc_rd[`V6LB_TBL_SERVICE_VALID_BIT] = svc_valid[sidx(svc_rq)];
+    svc_rd[`V6LB_TBL_SERVICE_SCHEDULER_RANGE] = svc_sched[sidx(svc_rq)];
+    svc_rd[`V6LB_TBL_SERVICE_PROTO_RANGE] = svc_proto[sidx(svc_rq)];
+    svc_rd[`V6LB_TBL_SERVICE_PORT_RANGE] = svc_port[sidx(svc_rq)];
+    be_rd = put_bytes({DW{1'b0}}, `V6LB_TBL_BACKEND_ADDR_WORD, `V6LB_TBL_BACKEND_ADDR_BYTES,
+                      be_addr_r);
+    be_rd = put_bytes(be_rd, `V6LB_TBL_BACKEND_MAC_WORD, `V6LB_TBL_BACKEND_MAC_BYTES,
+                      {80'd0, be_mac_r});
+    be_rd[`V6LB_TBL_BACKEND_VALID_BIT] = be_valid[bidx(be_rq)];
+    {be_rd[`V6LB_TBL_BACKEND_SERVICE_RANGE], be_rd[`V6LB_TBL_BACKEND_PORT_RANGE]} =
+        be_svc_port[bidx(be_rq)];
+  end
+  always_ff @(posedge clk) svc_rdata <= !svc_rok ? {DW{1'b0}} : svc_rd;
+  always_ff @(posedge clk) be_rdata <= !be_rok ? {DW{1'b0}} : be_rd;
 
   // ---------------------------------------------------------------- helpers
   // Canonical key: byte i at bits [8i+7:8i]; addresses arrive big-endian (byte 0 in the MSBs).
@@ -286,6 +356,8 @@ module v6lb_lookup #(
     make_key[295:288] = proto;
   endfunction
 
+  // The entry and time helpers read only the fields and bits they name.
+  // verilator lint_off UNUSEDSIGNAL
   // An entry with this deadline is live at `now` (deadline not passed, in wrapping time).
   function automatic live_at(input [31:0] deadline, input [31:0] now);
     logic [31:0] d;
@@ -307,6 +379,7 @@ module v6lb_lookup #(
   function automatic due(input [EW-1:0] e, input [31:0] now, input [31:0] t);
     due = due_at(e[352:321], now, t);
   endfunction
+  // verilator lint_on UNUSEDSIGNAL
 
   function automatic [31:0] lifetime_end(input [31:0] now, input [31:0] t);
     lifetime_end = now + t + {3'd0, t[31:3]};
@@ -343,6 +416,7 @@ module v6lb_lookup #(
   // operation as another, {reply table, write, way, entry}; the functions name the fields.
   localparam integer HW = 357;
   localparam integer HOSTW = 4 + EW;
+  // verilator lint_off UNUSEDSIGNAL
   function automatic [3:0] hdr_class(input [HW-1:0] b); hdr_class = b[356:353]; endfunction
   function automatic [7:0] hdr_l3_off(input [HW-1:0] b); hdr_l3_off = b[352:345]; endfunction
   function automatic [8:0] hdr_l4_off(input [HW-1:0] b); hdr_l4_off = b[344:336]; endfunction
@@ -358,6 +432,7 @@ module v6lb_lookup #(
   function automatic ho_write(input [HOSTW-1:0] b); ho_write = b[EW+2]; endfunction
   function automatic [1:0] ho_way(input [HOSTW-1:0] b); ho_way = b[EW+1:EW]; endfunction
   function automatic [EW-1:0] ho_entry(input [HOSTW-1:0] b); ho_entry = b[EW-1:0]; endfunction
+  // verilator lint_on UNUSEDSIGNAL
 
   // ---------------------------------------------------------------- stage hash
   wire [295:0] key_flow = make_key(p_src, p_dst, p_sport, p_dport, p_proto);
@@ -439,16 +514,23 @@ module v6lb_lookup #(
   assign host_taken = !init_active && !h_valid && host_req;
 
   wire [1:0]  sched = svc_sched[sidx(h_svc)];
-  wire [31:0] mhash = sched == 2'd0 ? h_crc_flow : sched == 2'd1 ? h_crc_src : h_crc_srcproto;
-  wire [63:0] mprod = {32'd0, mhash} * MAGLEV_M;
+  wire [31:0] mhash = sched == `V6LB_TBL_SERVICE_SCHEDULER_MAGLEV ? h_crc_flow :
+                      sched == `V6LB_TBL_SERVICE_SCHEDULER_SOURCE_IP ? h_crc_src : h_crc_srcproto;
+  // verilator lint_off UNUSEDSIGNAL
+  wire [63:0] mprod = {32'd0, mhash} * MAGLEV_M;  // the high word is the index
+  // verilator lint_on UNUSEDSIGNAL
   wire [31:0] midx = mprod[63:32];
   wire [63:0] mg_base = ({56'd0, h_svc} * 2 + {63'd0, active_bank[sidx(h_svc)]}) * MAGLEV_M;
-  wire [63:0] mg_raddr = mg_base + {32'd0, midx};
+  // verilator lint_off UNUSEDSIGNAL
+  wire [63:0] mg_raddr = mg_base + {32'd0, midx};  // MG_AW bits address the table
+  // verilator lint_on UNUSEDSIGNAL
 
   wire [FLOW_SETS_LOG2-1:0] host_set = host_index[FLOW_SETS_LOG2+1:2];
   wire [FLOW_SETS_LOG2-1:0] fwd_set_in =
       op_in == OP_PKT ? h_crc_flow[FLOW_SETS_LOG2-1:0] : op_in == OP_HOST ? host_set : age_set;
-  wire [31:0] h_crc_client = h_vip_hit ? h_crc_rev : h_crc_dst;
+  // verilator lint_off UNUSEDSIGNAL
+  wire [31:0] h_crc_client = h_vip_hit ? h_crc_rev : h_crc_dst;  // sliced to the set index
+  // verilator lint_on UNUSEDSIGNAL
   wire [FLOW_SETS_LOG2-1:0] rep_set_in =
       op_in == OP_PKT ? h_crc_client[FLOW_SETS_LOG2-1:0] : op_in == OP_HOST ? host_set : age_set;
 
@@ -570,7 +652,7 @@ module v6lb_lookup #(
 
   logic [1:0]   e_op;
   logic [HW-1:0] e_hdr;  // the header fields (hdr_* below)
-  logic [31:0]  e_now, e_timeout, e_deadline;
+  logic [31:0]  e_now, e_deadline;
   logic [295:0] e_key;
   logic         e_svc_hit;
   logic [7:0]   e_svc;
@@ -590,7 +672,6 @@ module v6lb_lookup #(
     e_op <= rst ? OP_NONE : r_op;
     e_hdr <= r_hdr;
     e_now <= r_now;
-    e_timeout <= r_timeout;
     e_deadline <= r_deadline;
     e_key <= r_key;
     e_svc_hit <= r_svc_hit;
@@ -854,7 +935,7 @@ module v6lb_lookup #(
   logic [WAYS*32-1:0] rc_nd;
   // The op ahead, as registers of rep_ex.
   logic [295:0] z_wkey;
-  logic [31:0]  z_wdl, z_now;
+  logic [31:0]  z_wdl;
   logic         z_wvalid;
   logic [7:0]   z_wsvc;
   logic [15:0]  z_wbe;
@@ -884,11 +965,13 @@ module v6lb_lookup #(
   // T < 2^31, int32(deadline - now) <= T is then deadline - (now + T + 1) < 0 without overflow
   // (one subtraction from a per-service bound registered in rep_key), and 2^31 ahead is due
   // whatever T is.
-  function automatic due_live(input [31:0] dl, input [7:0] svc);
+  // verilator lint_off UNUSEDSIGNAL
+  function automatic due_live(input [31:0] dl, input [7:0] svc);  // x: its sign bit only
     logic [31:0] x;
     x = dl - k_due_end[32*sidx(svc)+:32];
     due_live = dl == {~k_now[31], k_now[30:0]} || (!svc_timeout[sidx(svc)][31] && x[31]);
   endfunction
+  // verilator lint_on UNUSEDSIGNAL
 
   function automatic [10:0] rep_flags(input [EW-1:0] e, input [295:0] key, input [31:0] now,
                                       input [N_SERVICES-1:0] rf_live,
@@ -941,7 +1024,6 @@ module v6lb_lookup #(
   always_ff @(posedge clk) begin
     z_op <= rst ? OP_NONE : k_op;
     z_hdr <= k_hdr;
-    z_now <= k_now;
     z_deadline <= k_deadline;
     z_rkey <= k_rkey;
     z_to_svc <= k_to_svc;
@@ -1116,17 +1198,18 @@ module v6lb_lookup #(
   logic [4:0] cls_counter;
   always_comb begin
     case (hdr_class(y_hdr))
-      C_MALFORMED: cls_counter = K_DROP_MALFORMED;
-      C_NOT_IPV6: cls_counter = K_DROP_NOT_IPV6;
-      C_WRONG_MAC: cls_counter = K_DROP_WRONG_MAC;
-      C_LOCAL: cls_counter = K_PUNT_LOCAL;
-      C_FRAG: cls_counter = K_PUNT_FRAGMENT;
-      C_EXT: cls_counter = K_PUNT_EXT;
-      C_ICMP: cls_counter = K_PUNT_ICMP;
-      C_HOP: cls_counter = K_PUNT_HOP;
-      C_OTHER: cls_counter = K_DROP_NO_SERVICE;
+      C_MALFORMED: cls_counter = K_DROP_MALFORMED[4:0];
+      C_NOT_IPV6: cls_counter = K_DROP_NOT_IPV6[4:0];
+      C_WRONG_MAC: cls_counter = K_DROP_WRONG_MAC[4:0];
+      C_LOCAL: cls_counter = K_PUNT_LOCAL[4:0];
+      C_FRAG: cls_counter = K_PUNT_FRAGMENT[4:0];
+      C_EXT: cls_counter = K_PUNT_EXT[4:0];
+      C_ICMP: cls_counter = K_PUNT_ICMP[4:0];
+      C_HOP: cls_counter = K_PUNT_HOP[4:0];
+      C_OTHER: cls_counter = K_DROP_NO_SERVICE[4:0];
       default:
-        cls_counter = y_no_backend ? K_DROP_NO_BACKEND : fwd ? K_NONE : K_DROP_NO_SERVICE;
+        cls_counter = y_no_backend ? K_DROP_NO_BACKEND[4:0] : fwd ? K_NONE :
+                      K_DROP_NO_SERVICE[4:0];
     endcase
   end
   wire punt = hdr_class(y_hdr) >= C_LOCAL;
@@ -1223,4 +1306,3 @@ module v6lb_lookup #(
     end
   end
 endmodule
-/* verilator lint_on UNUSEDSIGNAL */

@@ -76,6 +76,16 @@ module v6lb_parser #(
   localparam integer LATENCY = 6;
   /* verilator lint_on UNUSEDPARAM */
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (WINDOW_BYTES < 64 || WINDOW_BYTES > 504)
+      $error("v6lb_parser: WINDOW_BYTES = %0d, must be 64..504", WINDOW_BYTES);
+    if (MAX_FRAME < 64 || MAX_FRAME > 65535)
+      $error("v6lb_parser: MAX_FRAME = %0d, must be 64..65535", MAX_FRAME);
+    if (META_WIDTH < 1)
+      $error("v6lb_parser: META_WIDTH = %0d, must be at least 1", META_WIDTH);
+  end
+
   // ParseClass (host/include/v6lb/packet_class.h).
   localparam [3:0] C_L4 = 4'd0, C_OTHER = 4'd1, C_MALFORMED = 4'd2, C_NOT_IPV6 = 4'd3,
       C_WRONG_MAC = 4'd4, C_LOCAL = 4'd5, C_FRAGMENT = 4'd6, C_EXT_HEADERS = 4'd7,

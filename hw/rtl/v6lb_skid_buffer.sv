@@ -12,6 +12,12 @@ module v6lb_skid_buffer #(
     output logic [WIDTH-1:0] out_data,
     input  wire             out_ready
 );
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (WIDTH < 1)
+      $error("v6lb_skid_buffer: WIDTH = %0d, must be at least 1", WIDTH);
+  end
+
   logic             skid_valid;
   logic [WIDTH-1:0] skid_data;
 

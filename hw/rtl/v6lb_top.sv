@@ -7,8 +7,9 @@
 // order, one per frame, so the egress pairs them without tags. A frame is admitted only while a
 // verdict slot is free (credit), so the stall-free lookup pipeline can never overrun the egress.
 // Registers carry reserved bits and the parser reports fields this pipeline does not use (TCP
-// flags, the IPv6 end), so some bits are unused by design.
-/* verilator lint_off UNUSEDSIGNAL */
+// flags, the IPv6 end), so some bits are unused by design (waived where they are declared).
+`include "v6lb_regs.svh"
+
 module v6lb_top #(
     parameter integer DATA_WIDTH = 64,
     parameter integer KEEP_WIDTH = DATA_WIDTH / 8,
@@ -50,7 +51,7 @@ module v6lb_top #(
     output wire                  m_verdict_valid,
     output wire [1:0]            m_verdict,
 
-    input  wire [15:0]           s_axil_awaddr,
+    input  wire [`V6LB_REGS_ADDR_WIDTH-1:0] s_axil_awaddr,
     input  wire [2:0]            s_axil_awprot,
     input  wire                  s_axil_awvalid,
     output wire                  s_axil_awready,
@@ -61,7 +62,7 @@ module v6lb_top #(
     output wire [1:0]            s_axil_bresp,
     output wire                  s_axil_bvalid,
     input  wire                  s_axil_bready,
-    input  wire [15:0]           s_axil_araddr,
+    input  wire [`V6LB_REGS_ADDR_WIDTH-1:0] s_axil_araddr,
     input  wire [2:0]            s_axil_arprot,
     input  wire                  s_axil_arvalid,
     output wire                  s_axil_arready,
@@ -76,27 +77,41 @@ module v6lb_top #(
   localparam integer DEC_WIDTH = 302;
   localparam integer META_WIDTH = 49;  // {tuser error, length, tick}
   localparam integer FLOW_WAYS = 4;
+  localparam integer DW = 32 * `V6LB_REG_TBL_DATA_COUNT;  // TBL_DATA
+
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (DATA_WIDTH & (DATA_WIDTH - 1)) != 0)
+      $error("v6lb_top: DATA_WIDTH = %0d, must be a power of two in 64..512", DATA_WIDTH);
+    if (KEEP_WIDTH * 8 != DATA_WIDTH)
+      $error("v6lb_top: KEEP_WIDTH = %0d, must be DATA_WIDTH / 8", KEEP_WIDTH);
+    if (MAX_FRAME < 64 || MAX_FRAME > 65535)
+      $error("v6lb_top: MAX_FRAME = %0d, must be 64..65535", MAX_FRAME);
+  end
 
   assign m_axis_tuser = 1'b0;
   assign m_axis_punt_tuser = 1'b0;
 
   // ---------------------------------------------------------------- registers
-  wire [31:0]  ctrl, tick_div, card_mac_hi, card_mac_lo, router_mac_hi, router_mac_lo;
-  wire [127:0] card_addr;
-  wire [511:0] tbl_data;
-  wire [31:0]  tbl_index, tbl_sel, cnt_sel;
-  wire [255:0] active_bank_all;
+  // Reserved bits, and ACTIVE_BANK bits past N_SERVICES, are unused.
+  // verilator lint_off UNUSEDSIGNAL
+  wire [31:0]  ctrl, card_mac_hi, router_mac_hi, tbl_sel, tbl_cmd;
+  wire [32*`V6LB_REG_ACTIVE_BANK_COUNT-1:0] active_bank_all;
+  // verilator lint_on UNUSEDSIGNAL
+  wire [31:0]  tick_div, card_mac_lo, router_mac_lo;
+  wire [32*`V6LB_REG_CARD_ADDR_COUNT-1:0] card_addr;
+  wire [DW-1:0] tbl_data;
+  wire [31:0]  tbl_index, cnt_sel;
   wire         tbl_cmd_valid;
-  wire [31:0]  tbl_cmd;
   logic        tbl_busy, tbl_error, tbl_rdata_valid;
-  logic [511:0] tbl_rdata;
+  logic [DW-1:0] tbl_rdata;
   wire         cnt_sel_write, cnt_clear;
   wire         cnt_value_valid;
   wire [63:0]  cnt_snapshot;
   logic [31:0] tick;
 
   v6lb_axil_regs #(
-      .ADDR_WIDTH(16), .DATA_WIDTH(DATA_WIDTH), .N_SERVICES(N_SERVICES),
+      .ADDR_WIDTH(`V6LB_REGS_ADDR_WIDTH), .DATA_WIDTH(DATA_WIDTH), .N_SERVICES(N_SERVICES),
       .N_BACKENDS(N_BACKENDS), .MAGLEV_M(MAGLEV_M), .FLOW_SETS(1 << FLOW_SETS_LOG2),
       .FLOW_WAYS(FLOW_WAYS), .WINDOW_BYTES(WINDOW_BYTES), .MAX_FRAME(MAX_FRAME),
       .REVERSE_ENTRIES(1 << REVERSE_LOG2)
@@ -120,12 +135,12 @@ module v6lb_top #(
       .cnt_sel_write(cnt_sel_write), .cnt_value(cnt_snapshot),
       .cnt_value_valid(cnt_value_valid), .cnt_clear(cnt_clear), .tick_now(tick));
 
-  wire [47:0] card_mac = {card_mac_hi[15:0], card_mac_lo};
+  wire [47:0] card_mac = {card_mac_hi[`V6LB_CARD_MAC_HI_BYTES_0_1_RANGE], card_mac_lo};
   // CARD_ADDR word i holds bytes 4i..4i+3; the pipeline wants byte 0 in the top bits.
   wire [127:0] card_ip = {card_addr[31:0], card_addr[63:32], card_addr[95:64], card_addr[127:96]};
-  wire [47:0] router_mac = {router_mac_hi[15:0], router_mac_lo};
-  wire        aging_en = ctrl[0];
-  wire        tick_ext = ctrl[1];
+  wire [47:0] router_mac = {router_mac_hi[`V6LB_ROUTER_MAC_HI_BYTES_0_1_RANGE], router_mac_lo};
+  wire        aging_en = ctrl[`V6LB_CTRL_AGING_EN_LSB];
+  wire        tick_ext = ctrl[`V6LB_CTRL_TICK_EXT_LSB];
 
   // ---------------------------------------------------------------- time
   logic [31:0] tick_int, tick_div_count;
@@ -167,7 +182,9 @@ module v6lb_top #(
       .desc_tick(desc_tick), .desc_error(desc_error));
 
   wire pkt_out_valid, pkt_out_ready;
-  wire [PKT_DEPTH_LOG2:0] pkt_count;
+  // verilator lint_off UNUSEDSIGNAL
+  wire [PKT_DEPTH_LOG2:0] pkt_count;  // the ingress holds off a full FIFO through its ready
+  // verilator lint_on UNUSEDSIGNAL
   wire [DATA_WIDTH+KEEP_WIDTH:0] pkt_out_data;
   v6lb_fifo #(.WIDTH(DATA_WIDTH + KEEP_WIDTH + 1), .DEPTH_LOG2(PKT_DEPTH_LOG2)) pkt_fifo (
       .clk(clk), .rst(rst), .in_valid(pkt_in_valid), .in_data(pkt_in_data),
@@ -178,9 +195,14 @@ module v6lb_top #(
   wire         p_valid;
   wire [META_WIDTH-1:0] p_meta;
   wire [3:0]   p_class_raw;
-  wire [7:0]   p_l3_off, p_proto, p_tcp_flags, p_hop_limit;
+  wire [7:0]   p_l3_off, p_proto, p_hop_limit;
   wire [8:0]   p_l4_off;
-  wire [15:0]  p_ip_end, p_sport, p_dport, p_l4_csum;
+  wire [15:0]  p_sport, p_dport, p_l4_csum;
+  // The parser reports them; this pipeline does not use them.
+  // verilator lint_off UNUSEDSIGNAL
+  wire [7:0]   p_tcp_flags;
+  wire [15:0]  p_ip_end;
+  // verilator lint_on UNUSEDSIGNAL
   wire [127:0] p_src, p_dst;
 
   v6lb_parser #(.WINDOW_BYTES(WINDOW_BYTES), .MAX_FRAME(MAX_FRAME), .META_WIDTH(META_WIDTH)) parser (
@@ -195,14 +217,16 @@ module v6lb_top #(
   wire [3:0] p_class = p_meta[48] ? 4'd2 : p_class_raw;
 
   // ---------------------------------------------------------------- table commands
-  localparam [3:0] T_SERVICE = 4'd1, T_BACKEND = 4'd2, T_MAGLEV = 4'd3, T_FWD = 4'd4,
-                   T_REPLY = 4'd5, T_REVERSE = 4'd6;
-  localparam [1:0] OPC_WRITE = 2'd1, OPC_READ = 2'd2;
+  localparam [3:0] T_SERVICE = `V6LB_TBL_CMD_TABLE_SERVICE, T_BACKEND = `V6LB_TBL_CMD_TABLE_BACKEND,
+                   T_MAGLEV = `V6LB_TBL_CMD_TABLE_MAGLEV, T_FWD = `V6LB_TBL_CMD_TABLE_FWD_FLOW,
+                   T_REPLY = `V6LB_TBL_CMD_TABLE_REPLY_FLOW, T_REVERSE = `V6LB_TBL_CMD_TABLE_REVERSE;
+  localparam [1:0] OPC_WRITE = `V6LB_TBL_CMD_OP_WRITE, OPC_READ = `V6LB_TBL_CMD_OP_READ;
   localparam [2:0] S_IDLE = 3'd0, S_MAGLEV = 3'd1, S_FLOW = 3'd2, S_FLOW_WAIT = 3'd3,
                    S_TABLE_INDEX = 3'd4, S_TABLE_READ = 3'd5, S_DECODE = 3'd6;
 
   logic [2:0]  cmd_state;
-  logic [5:0]  mg_k;
+  logic [5:0]  mg_k;  // the Maglev entry of a TBL_DATA write, 0 to MG_LAST
+  localparam [5:0] MG_LAST = `V6LB_TBL_MAGLEV_ENTRY_COUNT - 1;
   logic        host_req, host_reply_table, host_write;
   logic [31:0] host_index;
   wire         host_taken, host_done;
@@ -210,31 +234,38 @@ module v6lb_top #(
   logic        svc_we, be_we, mg_we, rev_we;
   logic [31:0] mg_waddr;
   logic [15:0] mg_wdata;
-  wire [511:0] svc_rdata, be_rdata;
+  wire [DW-1:0] svc_rdata, be_rdata;
 
-  wire [3:0] cmd_table = tbl_cmd[3:0];
-  wire [1:0] cmd_op = tbl_cmd[5:4];
+  wire [3:0] cmd_table = tbl_cmd[`V6LB_TBL_CMD_TABLE_RANGE];
+  wire [1:0] cmd_op = tbl_cmd[`V6LB_TBL_CMD_OP_RANGE];
   wire [31:0] flow_entries = (1 << FLOW_SETS_LOG2) * FLOW_WAYS;
-  wire [15:0] mg_service = tbl_sel[15:0];
-  wire        mg_bank = tbl_sel[16];
+  wire [15:0] mg_service = tbl_sel[`V6LB_TBL_SEL_SERVICE_RANGE];
+  wire        mg_bank = tbl_sel[`V6LB_TBL_SEL_BANK_LSB];
 
-  // TBL_DATA words are big-endian groups of four key bytes; the entry keeps byte i at [8i+7:8i].
-  function automatic [352:0] data_to_entry(input [511:0] d);
-    integer i;
-    for (i = 0; i < 37; i = i + 1) data_to_entry[8*i+:8] = d[32*(i/4)+24-8*(i%4)+:8];
-    data_to_entry[296] = d[351];
-    data_to_entry[312:297] = d[335:320];
-    data_to_entry[320:313] = d[343:336];
-    data_to_entry[352:321] = d[383:352];
+  // The lookup's flow entry (353 bits): key byte i at [8i+7:8i] (296 bits), valid at 296, backend
+  // [312:297], service [320:313], deadline [352:321]. TBL_DATA's FLOW layout (v6lb_regs.yaml)
+  // holds the key as a big-endian byte string: byte i at word KEY_WORD + i/4, bits 31-8(i%4).
+  function automatic integer key_byte_bit(input integer i);
+    key_byte_bit = 32 * (`V6LB_TBL_FLOW_KEY_WORD + i / 4) + 24 - 8 * (i % 4);
   endfunction
-  function automatic [511:0] entry_to_data(input [352:0] e);
+  // verilator lint_off UNUSEDSIGNAL
+  function automatic [352:0] data_to_entry(input [DW-1:0] d);  // reserved bits of d unused
+  // verilator lint_on UNUSEDSIGNAL
     integer i;
-    entry_to_data = 512'd0;
-    for (i = 0; i < 37; i = i + 1) entry_to_data[32*(i/4)+24-8*(i%4)+:8] = e[8*i+:8];
-    entry_to_data[351] = e[296];
-    entry_to_data[335:320] = e[312:297];
-    entry_to_data[343:336] = e[320:313];
-    entry_to_data[383:352] = e[352:321];
+    for (i = 0; i < `V6LB_TBL_FLOW_KEY_BYTES; i = i + 1) data_to_entry[8*i+:8] = d[key_byte_bit(i)+:8];
+    data_to_entry[296] = d[`V6LB_TBL_FLOW_VALID_BIT];
+    data_to_entry[312:297] = d[`V6LB_TBL_FLOW_BACKEND_RANGE];
+    data_to_entry[320:313] = d[`V6LB_TBL_FLOW_SERVICE_RANGE];
+    data_to_entry[352:321] = d[`V6LB_TBL_FLOW_DEADLINE_RANGE];
+  endfunction
+  function automatic [DW-1:0] entry_to_data(input [352:0] e);
+    integer i;
+    entry_to_data = {DW{1'b0}};
+    for (i = 0; i < `V6LB_TBL_FLOW_KEY_BYTES; i = i + 1) entry_to_data[key_byte_bit(i)+:8] = e[8*i+:8];
+    entry_to_data[`V6LB_TBL_FLOW_VALID_BIT] = e[296];
+    entry_to_data[`V6LB_TBL_FLOW_BACKEND_RANGE] = e[312:297];
+    entry_to_data[`V6LB_TBL_FLOW_SERVICE_RANGE] = e[320:313];
+    entry_to_data[`V6LB_TBL_FLOW_DEADLINE_RANGE] = e[352:321];
   endfunction
 
   // A command is decoded a clock after it arrives (busy meanwhile), from its index checks
@@ -298,10 +329,11 @@ module v6lb_top #(
         if ({26'd0, mg_k} < mg_left) begin
           mg_we <= 1'b1;
           mg_waddr <= mg_base + {26'd0, mg_k};
-          mg_wdata <= tbl_data[16*mg_k+:16];
+          mg_wdata <= tbl_data[`V6LB_TBL_MAGLEV_ENTRY_BIT + `V6LB_TBL_MAGLEV_ENTRY_STRIDE * mg_k +:
+                               `V6LB_TBL_MAGLEV_ENTRY_WIDTH];
         end
         mg_k <= mg_k + 6'd1;
-        if (mg_k == 6'd31) begin
+        if (mg_k == MG_LAST) begin
           cmd_state <= S_IDLE;
           tbl_busy <= 1'b0;
         end
@@ -405,6 +437,24 @@ module v6lb_top #(
                       {{DEC_DEPTH_LOG2{1'b0}}, dec_out_valid && dec_out_ready};
   end
 
+`ifndef SYNTHESIS
+  // The credit scheme's invariants (Verilator --assert, Icarus): every admitted frame holds a
+  // verdict slot until the egress takes its verdict, so at most 2^DEC_DEPTH_LOG2 frames are in
+  // flight, the verdict FIFO holds no more verdicts than frames in flight, and it always has
+  // room when the stall-free lookup delivers one.
+  always @(posedge clk) begin
+    if (!rst) begin
+      assert (in_flight <= (1 << DEC_DEPTH_LOG2))
+        else $error("v6lb_top: %0d frames in flight, more than the %0d verdict slots", in_flight,
+                    1 << DEC_DEPTH_LOG2);
+      assert (!d_valid || dec_in_ready)
+        else $error("v6lb_top: a verdict arrived at a full verdict FIFO (dropped)");
+      assert (dec_count <= in_flight)
+        else $error("v6lb_top: %0d verdicts queued for %0d frames in flight", dec_count, in_flight);
+    end
+  end
+`endif
+
   v6lb_egress #(.DATA_WIDTH(DATA_WIDTH), .KEEP_WIDTH(KEEP_WIDTH), .DEC_WIDTH(DEC_WIDTH)) egress (
       .clk(clk), .rst(rst),
       .pkt_valid(pkt_out_valid), .pkt_data(pkt_out_data), .pkt_ready(pkt_out_ready),
@@ -425,4 +475,3 @@ module v6lb_top #(
       .c_is_packet(c_is_packet), .sel(cnt_sel), .sel_write(cnt_sel_write),
       .value_valid(cnt_value_valid), .value(cnt_snapshot));
 endmodule
-/* verilator lint_on UNUSEDSIGNAL */

@@ -82,6 +82,44 @@ class GenRegs(unittest.TestCase):
         self.assertIn("`define V6LB_ID_MAGIC 32'h76366C62", sv)
         self.assertIn("`define V6LB_TBL_FLOW_DEADLINE_WORD 11", sv)
 
+    def test_ranges_and_msbs(self):
+        """Every bit field has _MSB in both languages and an SV part-select _RANGE (register
+        fields MSB:LSB; table fields their bits in the flat TBL_DATA vector), consistent with
+        _LSB/_BIT and _WIDTH; C++ has no _RANGE (it is a part-select)."""
+        res = self.run_gen()
+        self.assertEqual(res.returncode, 0, res.stderr)
+        sv = read(self.outputs()["sv"])
+        cpp = read(self.outputs()["cpp"])
+        svd = dict(re.findall(r"^`define (\w+) (\S+)$", sv, re.M))
+        cppd = dict(re.findall(r"^inline constexpr uint32_t (\w+) = (\w+)u;$", cpp, re.M))
+        self.assertEqual(svd["V6LB_TBL_CMD_TABLE_RANGE"], "3:0")
+        self.assertEqual(svd["V6LB_TBL_SEL_BANK_RANGE"], "16:16")
+        self.assertEqual(svd["V6LB_CNT_SEL_KIND_RANGE"], "25:24")
+        self.assertEqual(svd["V6LB_TBL_SERVICE_VALID_RANGE"], "159:159")
+        self.assertEqual(svd["V6LB_TBL_SERVICE_SCHEDULER_RANGE"], "153:152")
+        self.assertEqual(svd["V6LB_TBL_FLOW_DEADLINE_RANGE"], "383:352")
+        self.assertEqual(svd["V6LB_TBL_MAGLEV_ENTRY_RANGE"], "15:0")
+        self.assertEqual(cppd["TBL_CMD_OP_MSB"], "5")
+        self.assertEqual(cppd["TBL_FLOW_SERVICE_MSB"], "23")
+        self.assertNotIn("RANGE", cpp)
+        n = 0
+        for name, rng in svd.items():
+            if not name.endswith("_RANGE"):
+                continue
+            n += 1
+            base = name[:-len("_RANGE")]
+            msb, lsb = map(int, rng.split(":"))
+            width = int(svd[base + "_WIDTH"])
+            self.assertEqual(msb - lsb + 1, width, name)
+            cbase = base[len("V6LB_"):]
+            if base.startswith("V6LB_TBL_") and base + "_BIT" in svd:  # a table field
+                self.assertEqual(lsb, int(svd[base + "_BIT"]), name)
+                self.assertEqual(int(svd[base + "_MSB"]), int(svd[base + "_LSB"]) + width - 1, name)
+            else:
+                self.assertEqual((msb, lsb), (int(svd[base + "_MSB"]), int(svd[base + "_LSB"])), name)
+            self.assertEqual(cppd[cbase + "_MSB"], svd[base + "_MSB"], name)
+        self.assertGreater(n, 30)
+
     def test_output_is_deterministic(self):
         a = self.run_gen()
         self.assertEqual(a.returncode, 0, a.stderr)

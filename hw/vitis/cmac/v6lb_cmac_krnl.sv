@@ -1,4 +1,5 @@
 // v6lb_cmac_krnl: the 100G Ethernet port as a Vitis RTL kernel (free running, ap_ctrl_none).
+// check_literals: off (ctrl here is the CMAC kernel's CTRL, v6lb_cmac_regs.sv, not v6lb_regs.yaml's)
 //
 //   QSFP28 <-> cmac_usplus (v6lb_cmac_usplus, 322.265625 MHz user clock gt_txusrclk2)
 //     RX: rx_axis of the MAC --> v6lb_axis_async_fifo (store and forward, drops bad-FCS frames and
@@ -58,6 +59,12 @@ module v6lb_cmac_krnl #(
     input  wire         tx_axis_tlast
 );
   // ---------------------------------------------------------------- ap_clk domain: reset, regs
+
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (FIFO_DEPTH_LOG2 < 8 || FIFO_DEPTH_LOG2 > 16)
+      $error("v6lb_cmac_krnl: FIFO_DEPTH_LOG2 = %0d, must be 8..16 (a maximal frame fits)", FIFO_DEPTH_LOG2);
+  end
   logic rst_n_q, rst;
   always_ff @(posedge ap_clk) begin
     rst_n_q <= ap_rst_n;

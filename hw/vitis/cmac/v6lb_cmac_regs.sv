@@ -1,6 +1,7 @@
 // v6lb_cmac_regs: the CMAC kernel's AXI4-Lite registers (ap_clk domain). Small on purpose: link
 // state, the few controls the card needs, and frame counters. The register list is mirrored in
 // hw/vitis/cmac/kernel.xml (hw/scripts/check_hw.py compares the offsets below with it).
+// check_literals: off (this is the CMAC kernel's own register map, not v6lb_regs.yaml's)
 //
 //   0x000 ID         ro  0x636D6163 ("cmac")
 //   0x004 STATUS     ro  [0] rx aligned, [1] rx status (link up), [2] tx out of reset,
@@ -12,7 +13,6 @@
 //   0x018 TX_FRAMES  ro  frames taken from the pipeline for transmission (wraps)
 // Other addresses read 0 and answer OKAY; writes to read-only registers are ignored. Address
 // bits 1:0 and the unused write-data bits are ignored by design.
-/* verilator lint_off UNUSEDSIGNAL */
 module v6lb_cmac_regs #(
     parameter integer ADDR_WIDTH = 12
 ) (
@@ -30,7 +30,9 @@ module v6lb_cmac_regs #(
     output wire [1:0]            s_axil_bresp,
     input  wire                  s_axil_arvalid,
     output logic                 s_axil_arready,
-    input  wire [ADDR_WIDTH-1:0] s_axil_araddr,
+    // verilator lint_off UNUSEDSIGNAL
+    input  wire [ADDR_WIDTH-1:0] s_axil_araddr,  // bits 1:0 ignored
+    // verilator lint_on UNUSEDSIGNAL
     output logic                 s_axil_rvalid,
     input  wire                  s_axil_rready,
     output logic [31:0]          s_axil_rdata,
@@ -47,14 +49,23 @@ module v6lb_cmac_regs #(
   localparam [31:0] ID_VALUE = 32'h636D6163;
   localparam [3:0] CTRL_RESET = 4'b1001;
 
+  // Parameter ranges, checked at elaboration (simulation start in Verilator and Icarus).
+  initial begin
+    if (ADDR_WIDTH < 5 || ADDR_WIDTH > 32)
+      $error("v6lb_cmac_regs: ADDR_WIDTH = %0d, must be 5..32 (registers up to 0x018)", ADDR_WIDTH);
+  end
+
   assign s_axil_bresp = 2'b00;
   assign s_axil_rresp = 2'b00;
 
   // Write: take address and data (in either order or together), then answer.
   logic                  aw_have, w_have;
+  // Address bits 1:0, and write data and strobes beyond CTRL's byte, are ignored.
+  // verilator lint_off UNUSEDSIGNAL
   logic [ADDR_WIDTH-1:0] aw_addr;
   logic [31:0]           w_data;
   logic [3:0]            w_strb;
+  // verilator lint_on UNUSEDSIGNAL
   always_ff @(posedge clk) begin
     if (rst) begin
       aw_have <= 1'b0;
