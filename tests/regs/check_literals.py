@@ -36,8 +36,12 @@ the same value are not findings. A line whose comment contains `check_literals: 
 (say why in the comment); a file containing `check_literals: off` is skipped entirely (for
 files with a register map of their own, e.g. the CMAC kernel's).
 
-C++ rules (check_cpp) are not written yet: see the hook below. Language dispatch is by file
-extension (--lang auto) or forced with --lang.
+C++ rules (check_cpp, for driver/ and the host layers that talk to registers): an offset
+computed from a register name and a literal (TBL_DATA + 4 * 10), a table code, op or counter
+kind as a literal (kTableService = 1, read_counter(3, 0)), a TBL_DATA word by number (w[10]),
+a register field taken apart with a literal shift or mask (cmd & 0xF, st & 2), a case literal in
+a switch over table/op/kind/field, and the Counter enum numbered by anything but
+regs::CNT_GLOBAL_*. Language dispatch is by file extension (--lang auto) or forced with --lang.
 """
 
 import argparse
@@ -464,19 +468,99 @@ def check_rtl_compares(f, start, body, facts, bound, add):
 # C++ rules: the hook
 
 
-def check_cpp(files, facts):
-    """C++ rules (driver/, host/): not written yet.
+# C++ rules of the register-literal check: driver/ and host/ code must take register offsets,
+# table codes, TBL_DATA word and field positions and counter numbers from v6lb_regs.h.
 
-    To add them: take (path, text) pairs in `files` (CppFile-like objects with .path, .raw), use
-    the same Facts (facts.named: named constants and their values; facts.registers: offsets and
-    fields; facts.tbl_fields: TBL_DATA flat positions; facts.enum_fields), and return findings
-    as (path, line, message) tuples, e.g. for `constexpr uint32_t kTblCmd = 0x148;`, a
-    `data[4] >> 31` that is TBL_SERVICE_VALID, or `Counter(6)` for drop_malformed.
-    """
-    del facts
+# Where the code talks to the register map. cmac_link.* reads the CMAC kernel's own register
+# block (hw/vitis/cmac), which is not part of v6lb_regs.yaml.
+CPP_DIRS = ("driver/", "host/dpdk/", "host/control/", "host/daemon/", "host/io/", "host/tools/")
+CPP_SKIP = ("driver/include/v6lb/driver/cmac_link.h", "driver/src/cmac_link.cc")
+
+_RULES = [
+    # An offset computed from a register name and a literal: TBL_DATA + 4 * 10.
+    (re.compile(r'\b(?:regs::|r::)?(?:TBL_DATA|ACTIVE_BANK|CARD_ADDR|CNT_SEL|CNT_LO|CNT_HI|TBL_\w+|CNT_\w+)'
+                r'\s*\+\s*(?:\d|uint32_t\(\s*\d)'),
+     "register offset computed with a literal (use regs::at(BASE, i) and the generated _WORD)"),
+    # A counter group or field given as a number.
+    (re.compile(r'\bread_counter\(\s*\d'), "counter group (CNT_SEL.KIND) as a literal (CounterKind)"),
+    (re.compile(r'\bread_counter\([^,()]+,[^,()]+,\s*\d+\s*\)'),
+     "counter field as a literal (regs::CNT_SERVICE_* / CNT_BACKEND_*)"),
+    # Hand-copied table codes, ops and counter kinds.
+    (re.compile(r'\bk(?:Table|Op|Tbl|Cnt|Kind)[A-Z]\w*\s*=\s*\d'),
+     "table code, op or counter kind as a literal (regs::TBL_CMD_* / CNT_SEL_KIND_*)"),
+    # A TBL_DATA word picked by number.
+    (re.compile(r'(?<![\w\s])\s*\b(?:w|data|tw)\[\s*\d+\s*\](?!\s*[;=]?\s*(?:\{|=\s*\{|;))'),
+     "TBL_DATA word by number (regs::TBL_<LAYOUT>_<FIELD>_WORD)"),
+    # Fields of the command, select, status and counter-select registers taken apart by hand.
+    (re.compile(r'\b(?:cmd|sel|cnt_sel|status|st|tbl_cmd|owner|owners\[[^\]]*\])\s*(?:>>|&)\s*(?:0x[0-9A-Fa-f]+|\d+)'),
+     "register field extracted with a literal shift or mask (regs::<REG>_<FIELD>_GET)"),
+    (re.compile(r'\b(?:table|op|kind|field)\s*<<\s*\d+'),
+     "register field placed with a literal shift (regs::<REG>_<FIELD>(v))"),
+]
+_SWITCH = re.compile(r'\bswitch\s*\(\s*(kind|field|table|op)\s*\)')
+_CASE_NUM = re.compile(r'^\s*case\s+\d+\s*:')
+_COUNTER_ENUM = re.compile(r'enum\s+class\s+Counter\b[^{]*\{')
+
+
+def _strip_comment(line):
+    i = line.find("//")
+    return line if i < 0 else line[:i]
+
+
+def check_cpp_file(rel, text):
+    """Returns [(line, message)] for one C++ file (path relative to the root)."""
+    if not rel.startswith(("driver/", "host/")) or not rel.endswith(CPP_EXT) or rel in CPP_SKIP:
+        return []
+    register_code = rel.startswith(CPP_DIRS)  # the Counter enum is checked everywhere
+    out = []
+    lines = text.split("\n")
+    in_switch = None  # brace depth at which a switch over a register field opened
+    depth = 0
+    in_counter_enum = False
+    for n, raw in enumerate(lines, 1):
+        line = _strip_comment(raw)
+        for rx, msg in _RULES if register_code else ():
+            if rx.search(line):
+                out.append((n, f"{msg}: {raw.strip()}"))
+        if _SWITCH.search(line):
+            in_switch = depth
+        if register_code and in_switch is not None and _CASE_NUM.match(line):
+            out.append((n, f"table code, op, counter kind or field as a case literal: {raw.strip()}"))
+        if _COUNTER_ENUM.search(line):
+            in_counter_enum = True
+        elif in_counter_enum:
+            if "}" in line:
+                in_counter_enum = False
+            else:
+                m = re.match(r'\s*(k\w+)\s*(=\s*([^,]+))?,?\s*$', line)
+                if m and (not m.group(3) or "regs::CNT_GLOBAL_" not in m.group(3)):
+                    out.append((n, "Counter enumerator not numbered by the register map "
+                                   f"(= regs::CNT_GLOBAL_*): {raw.strip()}"))
+        depth += line.count("{") - line.count("}")
+        if in_switch is not None and depth <= in_switch:
+            in_switch = None
+    return out
+
+
+def check_cpp(files, facts):
+    """C++ rules (driver/ and the host layers that talk to the register map; see CPP_DIRS): a
+    register offset computed from a name and a literal, table codes/ops/counter kinds as
+    literals, TBL_DATA words by number, register fields taken apart with literal shifts or
+    masks, switch cases over a table/op/kind/field by number, and the Counter enum numbered by
+    anything but regs::CNT_GLOBAL_*. Line-oriented on purpose: the C++ reaches the map through
+    v6lb_regs.h's named constants and helpers, so any number next to these names is a copy."""
+    del facts  # the rules name the generated constants' shapes, not their values
+    out = []
     for f in files:
-        sys.stderr.write("check_literals.py: %s: no C++ rules yet (see check_cpp)\n" % f.path)
-    return []
+        path = f.path.replace(os.sep, "/")
+        # The path relative to the repository root: from its driver/ or host/ part.
+        m = re.search(r"(?:^|/)((?:driver|host)/.*)$", path)
+        if not m:
+            continue
+        for line, msg in check_cpp_file(m.group(1), f.raw):
+            if WAIVE_LINE not in f.raw.split("\n")[line - 1]:
+                out.append((f.path, line, msg))
+    return out
 
 
 LANGS = {"rtl": (RTL_EXT, check_rtl), "cpp": (CPP_EXT, check_cpp)}
@@ -507,7 +591,7 @@ def collect(paths, forced):
 
 def main(argv=None):
     here = os.path.dirname(os.path.abspath(__file__))
-    ap = argparse.ArgumentParser(description="Find register-map literals in RTL (and, later, C++).")
+    ap = argparse.ArgumentParser(description="Find register-map literals in RTL and C++.")
     ap.add_argument("--yaml", required=True, help="register description (hw/regs/v6lb_regs.yaml)")
     ap.add_argument("--gen", default=os.path.join(here, "..", "..", "hw", "regs", "gen_regs.py"),
                     help="gen_regs.py (its model of the map is used)")
