@@ -214,12 +214,20 @@ inline int parse(CLI::App& app, int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return 0;
     std::string what = e.what();
-    // A word where a command was wanted: say so rather than "A subcommand is required".
-    if (!app.get_subcommands({}).empty() && app.get_subcommands().empty()) {
-      if (!app.remaining().empty() && !app.remaining().front().starts_with("-"))
-        what = "unknown command '" + app.remaining().front() + "'";
-      else if (dynamic_cast<const CLI::RequiredError*>(&e) && app.remaining().empty())
+    // CLI11 checks required options before it complains about unknown ones; a misspelt option
+    // is the better thing to report, since it is often why the required one looks missing.
+    const std::vector<std::string> extra = app.remaining(true);
+    const bool required = dynamic_cast<const CLI::RequiredError*>(&e) != nullptr;
+    if (!app.get_subcommands({}).empty() && app.get_subcommands().empty() && required) {
+      // A word where a command was wanted: say so rather than "A subcommand is required".
+      if (extra.empty())
         what = "no command given";
+      else if (!extra.front().starts_with("-"))
+        what = "unknown command '" + extra.front() + "'";
+      else
+        what = CLI::ExtrasError(extra).what();
+    } else if (required && !extra.empty()) {
+      what = CLI::ExtrasError(extra).what();
     }
     return usage_error(app, what);
   }
