@@ -10,11 +10,14 @@ with EAL's own message, a good set starts the data plane, a second "--" reaches 
   cli_test.py --bin-dir DIR [--dpdk PATH] --config lb.yaml --workdir DIR
 """
 import argparse
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 FAILURES = []
@@ -102,6 +105,70 @@ def check_usage_error(tool, path, args, flag, want=None):
         check(want in r.stderr, f"{desc}: says '{want}'", r.stderr)
 
 
+def check_ctl_requests(path, workdir):
+    """Each command with --json after it reaches a daemon (a stand-in on a Unix socket) as the
+    request v6lbd expects, numbers in decimal (a leading zero is not octal)."""
+    sock_path = os.path.join(workdir, "ctl.sock")
+    if os.path.exists(sock_path):
+        os.unlink(sock_path)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(sock_path)
+    srv.listen(8)
+    seen = []
+
+    def serve():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            with c, c.makefile("rwb") as f:
+                line = f.readline()
+                if line:
+                    seen.append(json.loads(line))
+                    f.write(b'{"ok":true}\n')
+                    f.flush()
+
+    threading.Thread(target=serve, daemon=True).start()
+    cases = [
+        (["status"], {"cmd": "status"}),
+        (["services"], {"cmd": "services"}),
+        (["backends"], {"cmd": "backends"}),
+        (["backends", "web"], {"cmd": "backends", "service": "web"}),
+        (["flows"], {"cmd": "flows", "limit": 100}),
+        (["flows", "--limit", "010", "--service", "dns"],
+         {"cmd": "flows", "limit": 10, "service": "dns"}),
+        (["stats"], {"cmd": "stats"}),
+        (["drain", "web", "[2001:DB8:0::1]", "080"],
+         {"cmd": "drain", "service": "web", "address": "2001:db8::1", "port": 80}),
+        (["undrain", "web", "::1", "80"],
+         {"cmd": "undrain", "service": "web", "address": "::1", "port": 80}),
+        (["weight", "web", "::1", "80", "0x10"], None),  # not a decimal number
+        (["weight", "web", "::1", "80", "010"],
+         {"cmd": "weight", "service": "web", "address": "::1", "port": 80, "weight": 10}),
+        (["reload"], {"cmd": "reload"}),
+    ]
+    try:
+        for args, want in cases:
+            del seen[:]
+            r = run([path, *args, "--socket", sock_path, "--json", "--timeout", "5"])
+            name = "v6lbctl " + " ".join(args) + " --socket S --json"
+            if want is None:
+                check(r.returncode == 2 and not seen, f"{name}: usage error, nothing sent",
+                      f"exit {r.returncode}, sent {seen}: {r.stderr}")
+                continue
+            check(r.returncode == 0 and seen == [want], f"{name}: sends {json.dumps(want)}",
+                  f"exit {r.returncode}, sent {seen}: {r.stderr}")
+            try:
+                reply = json.loads(r.stdout)
+            except ValueError:
+                reply = None
+            check(reply == {"ok": True}, f"{name}: prints the reply as JSON", r.stdout)
+    finally:
+        srv.close()
+        os.unlink(sock_path)
+
+
 def eal_base(prefix):
     return ["--no-huge", "--no-pci", "-m", "256", "--file-prefix", prefix,
             "--log-level", "lib.eal:warning", "-l", "0-1"]
@@ -183,6 +250,8 @@ def main():
     ctl_help = run([tools["v6lbctl"], "--help"]).stdout
     for cmd in CTL_COMMANDS:
         check(re.search(rf"^  {cmd} ", ctl_help, re.M), f"v6lbctl --help lists {cmd}", ctl_help)
+
+    check_ctl_requests(tools["v6lbctl"], a.workdir)
 
     cfg = ["--config", a.config]
     # Unknown flags, missing values, bad values, missing required options.
