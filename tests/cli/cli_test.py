@@ -190,6 +190,13 @@ def check_dpdk(a):
     check(r.returncode == 2 and "--burst" in r.stderr,
           "v6lb-dpdk -- EAL -- --burst 500: the data plane's option is checked, exit 2",
           f"exit {r.returncode}:\n{r.stderr}")
+    for opts, want in ((["--handoff-ring", "100"], "--handoff-ring: value 100 is not a power of two"),
+                       (["--no-such-dp-option"], "--no-such-dp-option")):
+        r = run([path, "--config", cfg, "--quiet", "--", *eal_base(prefix), "--vdev", "net_null0",
+                 "--", *opts], timeout=60)
+        check(r.returncode == 2 and want in r.stderr,
+              f"v6lb-dpdk -- EAL -- {' '.join(opts)}: exit 2, '{want}'",
+              f"exit {r.returncode}:\n{r.stderr}")
     # A valid set starts: net_null forwards until SIGTERM.
     p = subprocess.Popen([path, "--config", cfg, "--stats", os.path.join(a.workdir, "null.json"),
                           "--", *eal_base(prefix), "--vdev", "net_null0"],

@@ -123,8 +123,7 @@ class Formatter : public CLI::Formatter {
     const size_t colon = t.find(':');
     if (colon == std::string::npos) return {};
     std::string c = t.substr(colon + 1);
-    for (char& ch : c)
-      if (ch == ':') ch = ' ';
+    for (size_t i = c.find(':'); i != std::string::npos; i = c.find(':', i)) c.replace(i, 1, ", ");
     return c;
   }
 
