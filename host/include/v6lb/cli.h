@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace v6lb::cli {
@@ -82,30 +83,24 @@ class Formatter : public CLI::Formatter {
 
   // Lines longer than `width` broken at spaces; explicit line breaks kept.
   static std::string wrap(const std::string& text, size_t width) {
-    std::string out, line;
-    auto flush = [&] {
-      out += line;
-      line.clear();
-    };
+    std::string out;
     size_t start = 0;
-    while (start <= text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      const std::string para = text.substr(start, end - start);
+    for (;;) {
+      const size_t nl = text.find('\n', start);
+      const std::string para = text.substr(start, nl == std::string::npos ? nl : nl - start);
       size_t pos = 0;
       while (para.size() - pos > width) {
         size_t cut = para.rfind(' ', pos + width);
         if (cut == std::string::npos || cut <= pos) cut = para.find(' ', pos + width);
-        if (cut == std::string::npos) break;
-        line += para.substr(pos, cut - pos) + "\n";
+        if (cut == std::string::npos) break;  // one long word: left as it is
+        out += para.substr(pos, cut - pos) + "\n";
         pos = cut + 1;
       }
-      line += para.substr(pos);
-      flush();
-      if (end < text.size()) out += '\n';
-      start = end + 1;
+      out += para.substr(pos);
+      if (nl == std::string::npos) return out;
+      out += '\n';
+      start = nl + 1;
     }
-    return out;
   }
 
   static constexpr size_t kWidth = 100;
