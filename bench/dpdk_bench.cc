@@ -2,7 +2,8 @@
 // flows and 78-byte TCP frames, on net_null or net_ring (no NIC, no hugepages). Prints medians
 // over repeated runs; bench/dpdk_bench.sh runs it next to dpdk-testpmd --forward-mode=io on the
 // same vdev, the I/O ceiling.
-//   dpdk_bench [--vdev null|ring] [--flows N] [--reps R] [--burst B] [--aging 0|1]
+//   dpdk_bench [--vdev null|ring] [--flows N] [--reps R] [--burst B] [--aging 0|1] [--sets S]
+//              [--workers 1|2] [--handoff-full wait|drop] [--hit-only 0|1]
 //
 // Frames come from an RX callback on the data port's queue: it writes the next flow's frame into
 // each received mbuf, as a NIC's DMA would present it (net_null hands out empty mbufs, net_ring
@@ -13,6 +14,7 @@
 #include <rte_mempool.h>
 #include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "v6lb/driver/card_tables.h"
+#include "v6lb/base/cli.h"
 #include "v6lb/dpdk/dpdk_device.h"
 #include "v6lb/dataplane/maglev.h"
 #include "v6lb/dataplane/packet_class.h"
@@ -130,38 +133,52 @@ int main(int argc, char** argv) {
   bool hit_only = false;
   uint32_t workers = 1;
   std::string handoff_full = "wait";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--flows")
-      flows = uint32_t(std::stoul(v));
-    else if (a == "--reps")
-      reps = uint32_t(std::stoul(v));
-    else if (a == "--burst")
-      burst = uint32_t(std::stoul(v));
-    else if (a == "--vdev")
-      vdev = v;
-    else if (a == "--aging")
-      aging = v != "0";
-    else if (a == "--sets")
-      sets_opt = uint32_t(std::stoul(v));
-    else if (a == "--workers")
-      workers = uint32_t(std::stoul(v));
-    else if (a == "--handoff-full")
-      handoff_full = v;
-    else if (a == "--hit-only")  // for profiling: no new-flow passes and their pauses
-      hit_only = v != "0";
-    else {
-      std::fprintf(
-          stderr,
-          "usage: dpdk_bench [--vdev null|ring] [--flows N] [--reps R] "
-          "[--burst B] [--aging 0|1] [--sets S] [--workers 1|2] [--handoff-full wait|drop]\n");
-      return 2;
-    }
-  }
-  if ((vdev != "null" && vdev != "ring") || workers < 1 || workers > 2) {
-    std::fprintf(stderr, "dpdk_bench: --vdev null or ring, --workers 1 or 2\n");
-    return 2;
-  }
+  std::string aging_opt = "1", hit_only_opt = "0";
+  CLI::App app{"The DPDK data plane on one worker core (net_null or net_ring): hit path and new "
+               "flows with 1 M live flows.",
+               "dpdk_bench"};
+  v6lb::cli::setup(app);
+  namespace cli = v6lb::cli;
+  app.add_option("--vdev", vdev, "where frames come from")
+      ->type_name("VDEV")
+      ->check(cli::one_of({"null", "ring"}))
+      ->default_str(vdev);
+  app.add_option("--flows", flows, "live flows")
+      ->type_name("N")
+      ->transform(cli::range(1, UINT32_MAX))
+      ->default_str(std::to_string(flows));
+  app.add_option("--reps", reps, "runs; the medians are printed")
+      ->type_name("R")
+      ->transform(cli::range(1, 1000000))
+      ->default_str(std::to_string(reps));
+  app.add_option("--burst", burst, "RX burst")
+      ->type_name("B")
+      ->transform(cli::range(1, 64))
+      ->default_str(std::to_string(burst));
+  app.add_option("--aging", aging_opt, "age flows on the worker")
+      ->type_name("0|1")
+      ->check(cli::one_of({"0", "1"}))
+      ->default_str(aging_opt);
+  app.add_option("--sets", sets_opt, "flow-table sets per direction")
+      ->type_name("S")
+      ->transform(cli::range(0, UINT32_MAX))
+      ->default_str("0: four times what the flows need");
+  app.add_option("--workers", workers, "worker lcores")
+      ->type_name("W")
+      ->transform(cli::range(1, 2))
+      ->default_str(std::to_string(workers));
+  app.add_option("--handoff-full", handoff_full, "a full hand-off ring: wait or drop")
+      ->type_name("MODE")
+      ->check(cli::one_of({"wait", "drop"}))
+      ->default_str(handoff_full);
+  app.add_option("--hit-only", hit_only_opt,
+                 "for profiling: no new-flow passes and their pauses")
+      ->type_name("0|1")
+      ->check(cli::one_of({"0", "1"}))
+      ->default_str(hit_only_opt);
+  if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
+  aging = aging_opt != "0";
+  hit_only = hit_only_opt != "0";
 
   // Two services: A (long timeout) holds the 1 M flows of the hit path; B (1 s timeout) takes the
   // new-flow passes, whose entries are gone again before B's next pass. Four times the sets the

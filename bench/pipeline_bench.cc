@@ -1,6 +1,7 @@
 // Benchmark of the reference pipeline on one core: hit path and new-flow path with 1 M live flows
 // and 78-byte TCP frames, and the Maglev build. Prints medians over repeated runs.
 //   pipeline_bench [--flows N] [--reps R]
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "v6lb/base/cli.h"
 #include "v6lb/dataplane/maglev.h"
 #include "v6lb/dataplane/pipeline.h"
 
@@ -111,10 +113,18 @@ struct Bench {
 
 int main(int argc, char** argv) {
   uint32_t flows = 1u << 20, reps = 5;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--flows")) flows = uint32_t(std::stoul(argv[i + 1]));
-    if (!std::strcmp(argv[i], "--reps")) reps = uint32_t(std::stoul(argv[i + 1]));
-  }
+  CLI::App app{"The reference pipeline on one core: hit path, new flows, Maglev build.",
+               "pipeline_bench"};
+  v6lb::cli::setup(app);
+  app.add_option("--flows", flows, "live flows")
+      ->type_name("N")
+      ->transform(v6lb::cli::range(1, UINT32_MAX))
+      ->default_str(std::to_string(flows));
+  app.add_option("--reps", reps, "runs; the medians are printed")
+      ->type_name("R")
+      ->transform(v6lb::cli::range(1, 1000000))
+      ->default_str(std::to_string(reps));
+  if (const int rc = v6lb::cli::parse(app, argc, argv); rc >= 0) return rc;
   Bench b(flows);
   std::printf(
       "reference pipeline, one core, %u flows, %zu-byte TCP frames, bursts of %zu, "

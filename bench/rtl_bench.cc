@@ -1,6 +1,7 @@
 // Throughput and latency of the card's pipeline, measured in clock cycles on the Verilated RTL
 // at DATA_WIDTH 512 with the sink always ready, and the simulation's own speed.
 //   rtl_bench [--frames N]
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "v6lb/driver/card_tables.h"
+#include "v6lb/base/cli.h"
 #include "v6lb/dataplane/net_types.h"
 #include "v6lb/control/program.h"
 #include "v6lb/driver/sim_device.h"
@@ -77,8 +79,15 @@ std::vector<uint8_t> frame(size_t len, uint32_t i, uint8_t flags) {
 
 int main(int argc, char** argv) {
   uint32_t n = 20000;
-  for (int i = 1; i + 1 < argc; i += 2)
-    if (!std::strcmp(argv[i], "--frames")) n = uint32_t(std::stoul(argv[i + 1]));
+  CLI::App app{"The card's pipeline on the Verilated RTL at DATA_WIDTH 512: cycles per frame, "
+               "latency, the simulation's speed.",
+               "rtl_bench"};
+  v6lb::cli::setup(app);
+  app.add_option("--frames", n, "frames per measurement")
+      ->type_name("N")
+      ->transform(v6lb::cli::range(1, UINT32_MAX))
+      ->default_str(std::to_string(n));
+  if (const int rc = v6lb::cli::parse(app, argc, argv); rc >= 0) return rc;
 
   SimOptions so;
   so.data_width = 512;

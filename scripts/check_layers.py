@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Fails when an #include in the host code points up a layer (docs/ARCHITECTURE.md, "Source layout").
 
-The layers, lowest first: dataplane <- driver <- control <- daemon <- tools, with sim (the
-Verilated card) under the driver and dpdk/io beside control. A file's layer is where it lives; an
+The layers, lowest first: dataplane <- driver <- dpdk <- control <- io <- daemon <- tools, with
+sim (the Verilated card) under the driver and base (header-only helpers) under all. A file's layer is where it lives; an
 included header's layer is the LAYER of <v6lb/LAYER/name.h>. A file may include its own layer and
 the layers listed for it below, nothing else. A flat "v6lb/name.h" (the old layout) is refused too.
 
@@ -15,15 +15,20 @@ import sys
 
 # Where each layer lives (path prefixes relative to the root), and what it may include.
 LAYERS = {
+    "base": (["host/base/"], set()),
     "dataplane": (["host/dataplane/"], set()),
     "sim": (["sim/src/", "sim/include/"], set()),
     "driver": (["driver/"], {"dataplane", "sim"}),
     "dpdk": (["host/dpdk/"], {"dataplane", "driver"}),
-    "io": (["host/io/"], {"dataplane", "driver", "dpdk", "sim"}),
+    "io": (["host/io/"], {"dataplane", "driver", "dpdk", "sim", "control"}),
     "control": (["host/control/"], {"dataplane", "driver"}),
     "daemon": (["host/daemon/"], {"dataplane", "driver", "control", "io"}),
     "tools": (["host/tools/"], {"dataplane", "driver", "control", "daemon", "io", "dpdk", "sim"}),
 }
+# Header-only helpers (command lines) every layer may use.
+for _name, (_where, _deps) in LAYERS.items():
+    if _name != "base":
+        _deps.add("base")
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"](v6lb/[^">]+)[">]')
 
 

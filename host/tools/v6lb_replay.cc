@@ -1,185 +1,54 @@
 // v6lb-replay: runs a capture through the data plane, programmed from a config exactly as the
-// daemon programs it, and writes what it forwards and punts.
-#include <algorithm>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
+// daemon programs it, and writes what it forwards and punts (v6lb/replay.h).
+#include <CLI/CLI.hpp>
 #include <string>
-#include <string_view>
 
-#include "v6lb/driver/card_tables.h"
-#include "v6lb/control/config.h"
-#include "v6lb/io/pcap_io.h"
-#include "v6lb/dataplane/pipeline.h"
-#include "v6lb/control/program.h"
-#include "v6lb/driver/sim_device.h"
-#include "v6lb/control/stats_json.h"
-
-namespace {
-
-constexpr const char* kUsage =
-    "usage: v6lb-replay --config FILE --engine model|rtl --in IN.pcap --out OUT.pcap\n"
-    "                   [--punt PUNT.pcap] [--stats STATS.json] [--data-width 64|512]\n"
-    "                   [--trace WAVES.fst] [--quiet]\n"
-    "  --data-width, --trace: engine rtl only (--trace needs a build with -DV6LB_SIM_TRACE=ON)\n";
-
-struct Args {
-  std::string config, engine = "model", in, out, punt, stats, data_width = "64", trace;
-  bool quiet = false;
-};
-
-int fail(const std::string& msg) {
-  std::fprintf(stderr, "v6lb-replay: %s\n", msg.c_str());
-  return 2;
-}
-
-}  // namespace
+#include "v6lb/base/cli.h"
+#include "v6lb/io/replay.h"
+#include "v6lb/sim/sim_card.h"
 
 int main(int argc, char** argv) {
-  using namespace v6lb;
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view opt = argv[i];
-    auto value = [&](std::string& dst) {
-      if (i + 1 >= argc) return false;
-      dst = argv[++i];
-      return true;
-    };
-    bool ok = true;
-    if (opt == "--config")
-      ok = value(a.config);
-    else if (opt == "--engine")
-      ok = value(a.engine);
-    else if (opt == "--in")
-      ok = value(a.in);
-    else if (opt == "--out")
-      ok = value(a.out);
-    else if (opt == "--punt")
-      ok = value(a.punt);
-    else if (opt == "--stats")
-      ok = value(a.stats);
-    else if (opt == "--data-width")
-      ok = value(a.data_width);
-    else if (opt == "--trace")
-      ok = value(a.trace);
-    else if (opt == "--quiet")
-      a.quiet = true;
-    else if (opt == "-h" || opt == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else {
-      std::fprintf(stderr, "v6lb-replay: unknown option '%s'\n%s", argv[i], kUsage);
-      return 2;
-    }
-    if (!ok) return fail("option " + std::string(opt) + " needs a value\n" + kUsage);
-  }
-  if (a.config.empty() || a.in.empty() || a.out.empty())
-    return fail(std::string("--config, --in and --out are required\n") + kUsage);
-  if (a.engine != "model" && a.engine != "rtl")
-    return fail("unknown engine '" + a.engine + "' (model|rtl)");
-  if (a.data_width != "64" && a.data_width != "512") return fail("--data-width must be 64 or 512");
-  if (!a.trace.empty() && (a.engine != "rtl" || !SimCard::can_trace()))
-    return fail("--trace needs --engine rtl and a build configured with -DV6LB_SIM_TRACE=ON");
+  namespace cli = v6lb::cli;
+  v6lb::ReplayOptions o;
 
-  auto loaded = load_config_file(a.config);
-  if (auto* e = std::get_if<ConfigError>(&loaded)) return fail(e->message);
-  const Config& cfg = std::get<Config>(loaded);
-
-  std::string err;
-  auto reader = PcapReader::open(a.in, err);
-  if (!reader) return fail(err);
-  auto out = PcapWriter::open(a.out, err);
-  if (!out) return fail(err);
-  std::unique_ptr<PcapWriter> punt;
-  if (!a.punt.empty() && !(punt = PcapWriter::open(a.punt, err))) return fail(err);
-
-  // Time never runs backwards for the data plane: a capture's occasional earlier timestamp is
-  // taken as the latest so far (both engines alike).
-  uint64_t last_ms = 0;
-  auto tick_of = [&](const CaptureRecord& r) {
-    last_ms = std::max(last_ms, r.sec * 1000 + r.usec / 1000);
-    return uint32_t(last_ms);
-  };
-  auto frame_len = [](const CaptureRecord& r) {
-    return r.data.size() <= 0xFFFF ? uint16_t(r.data.size()) : uint16_t(0);  // oversize: malformed
-  };
-
-  DataPlaneStats st;
-  uint64_t n = 0;
-  if (a.engine == "model") {
-    Geometry geo;
-    geo.maglev_size = cfg.tables.maglev_size;
-    geo.flow_sets = cfg.tables.flow_table_size / geo.flow_ways;
-    if (auto e = check_fits(cfg, geo)) return fail(a.config + ": " + *e);
-    Pipeline dp(geo);
-    const Plan plan = make_plan(cfg, geo);
-    write_plan(plan, dp);
-    // One packet at a time in capture order, each at its own tick; bursts would change nothing
-    // but speed here.
-    CaptureRecord rec;
-    while (reader->next(rec, err)) {
-      ++n;
-      Packet p;
-      p.data = rec.data.data();
-      p.len = frame_len(rec);
-      dp.process({&p, 1}, tick_of(rec));
-      if (p.verdict == Verdict::kForward)
-        out->write(rec.sec, rec.usec, {p.data, p.len});
-      else if (p.verdict == Verdict::kPunt && punt)
-        punt->write(rec.sec, rec.usec, {p.data, p.len});
-    }
-    if (!err.empty()) return fail(err);
-    st = read_stats(dp, plan);
-  } else {
-    // The Verilated card, programmed through its registers exactly as the daemon would.
-    SimOptions so;
-    so.data_width = std::stoi(a.data_width);
-    so.fst_path = a.trace;
-    SimDevice dev(SimCard::create(so));
-    CardTables tables(dev);
-    const Geometry geo = tables.geometry();
-    if (geo.maglev_size != cfg.tables.maglev_size ||
-        geo.flow_sets * geo.flow_ways != cfg.tables.flow_table_size)
-      std::fprintf(stderr,
-                   "v6lb-replay: note: the simulated card has Maglev size %u and %u flow entries "
-                   "per direction; the config's tables section is ignored\n",
-                   geo.maglev_size, geo.flow_sets * geo.flow_ways);
-    if (auto e = check_fits(cfg, geo)) return fail(a.config + ": " + *e);
-    const Plan plan = make_plan(cfg, geo);
-    write_plan(plan, tables);
-    tables.set_control(/*aging=*/false, /*external_tick=*/true);
-    SimCard& card = dev.card();
-    std::vector<std::pair<uint64_t, uint32_t>> stamps;
-    auto flush = [&]() -> bool {
-      if (!card.drain()) return false;
-      for (const SimFrame& f : card.take_forwarded())
-        out->write(stamps[f.seq].first, stamps[f.seq].second, f.data);
-      for (const SimFrame& f : card.take_punted())
-        if (punt) punt->write(stamps[f.seq].first, stamps[f.seq].second, f.data);
-      return true;
-    };
-    CaptureRecord rec;
-    while (reader->next(rec, err)) {
-      ++n;
-      stamps.emplace_back(rec.sec, rec.usec);
-      card.send({rec.data.data(), frame_len(rec)}, tick_of(rec));
-      if (n % 256 == 0 && !flush()) return fail("simulated card did not drain");
-    }
-    if (!err.empty()) return fail(err);
-    if (!flush()) return fail("simulated card did not drain");
-    st = read_stats(tables, plan);
-  }
-  if (!out->flush(err) || (punt && !punt->flush(err))) return fail(err);
-
-  nlohmann::json stats = stats_to_json(cfg, st);
-  stats["engine"] = a.engine;
-  stats["input"] = a.in;
-  stats["frames"] = n;
-  if (!a.stats.empty()) {
-    std::ofstream f(a.stats);
-    f << stats.dump(2) << "\n";
-    if (!f) return fail(a.stats + ": cannot write");
-  }
-  if (!a.quiet) std::fputs(stats_report(stats).c_str(), stdout);
-  return 0;
+  CLI::App app{"Runs a capture through the data plane, programmed from the config as the daemon "
+               "programs a card, and writes what it forwards and punts.",
+               "v6lb-replay"};
+  cli::setup(app);
+  app.footer("Exit status: 0 ok, 2 a usage error, a bad config (file:line:column: problem) or an "
+             "unreadable or unwritable capture.");
+  app.add_option("--config", o.config, "the YAML config (docs/CONFIG.md)")
+      ->type_name("FILE")
+      ->required();
+  app.add_option("--engine", o.engine,
+                 "model: the reference pipeline; rtl: the card's RTL under Verilator")
+      ->type_name("ENGINE")
+      ->check(cli::one_of({"model", "rtl"}))
+      ->default_str(o.engine);
+  app.add_option("--in", o.in, "the capture to replay (pcap or pcapng, Ethernet)")
+      ->type_name("IN.pcap")
+      ->required();
+  app.add_option("--out", o.out, "the frames the data plane forwards")
+      ->type_name("OUT.pcap")
+      ->required();
+  app.add_option("--punt", o.punt, "the frames it punts to the host")
+      ->type_name("PUNT.pcap")
+      ->default_str("not written");
+  app.add_option("--stats", o.stats, "the counters and flow spread as JSON")
+      ->type_name("STATS.json")
+      ->default_str("not written");
+  app.add_option("--data-width", o.data_width, "--engine rtl: the card's datapath in bits")
+      ->type_name("BITS")
+      ->check(cli::one_of({"64", "512"}))
+      ->default_str("64");
+  app.add_option("--trace", o.trace,
+                 "--engine rtl: an FST waveform (a build configured with -DV6LB_SIM_TRACE=ON)")
+      ->type_name("WAVES.fst")
+      ->default_str("none");
+  app.add_flag("--quiet", o.quiet, "no report on stdout");
+  if (const int rc = cli::parse(app, argc, argv); rc >= 0) return rc;
+  if (!o.trace.empty() && (o.engine != "rtl" || !v6lb::SimCard::can_trace()))
+    return cli::usage_error(
+        app, "--trace needs --engine rtl and a build configured with -DV6LB_SIM_TRACE=ON");
+  return v6lb::run_replay(o);
 }

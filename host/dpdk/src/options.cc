@@ -1,80 +1,96 @@
-// The data plane's own options (after the second "--"): ports, burst, queue and pool sizes.
-#include <charconv>
-#include <string_view>
+// The data plane's own options (after the second "--"): ports, burst, queue and pool sizes. On
+// CLI11 like the tools' own options (v6lb/cli.h): the same help layout and error form.
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
 
+#include "v6lb/base/cli.h"
 #include "v6lb/dpdk/dpdk_device.h"
 
 namespace v6lb {
 namespace {
 
-template <class T>
-bool to_uint(std::string_view s, T lo, T hi, T& out) {
-  unsigned long long v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) return false;
-  out = T(v);
-  return true;
+// An App for the options, bound to `o` (its current values are the defaults shown).
+std::unique_ptr<CLI::App> options_app(DpdkOptions& o, std::string& handoff_full) {
+  namespace cli = v6lb::cli;
+  auto app = std::make_unique<CLI::App>("", "data-plane options");
+  cli::setup(*app);
+  app->set_help_flag();  // the tool's --help shows these
+  app->add_option("--data-port", o.data_port, "port clients and backends reach")
+      ->type_name("NAME|ID")
+      ->default_str("the first port that is not the exception port");
+  app->add_option("--exception-port", o.exception_port,
+                  "punted frames go here, its RX goes out of the data port")
+      ->type_name("NAME|ID")
+      ->default_str("the only net_tap port, if exactly one");
+  app->add_flag("--no-exception-port", o.no_exception_port,
+                "drop punted frames even if a net_tap port exists");
+  app->add_option("--burst", o.burst, "RX burst")
+      ->type_name("N")
+      ->transform(cli::range(1, 64))
+      ->default_str(std::to_string(o.burst));
+  app->add_option("--rx-desc", o.rx_desc, "descriptors per RX queue")
+      ->type_name("N")
+      ->transform(cli::range(16, 32768))
+      ->default_str(std::to_string(o.rx_desc));
+  app->add_option("--tx-desc", o.tx_desc, "descriptors per TX queue")
+      ->type_name("N")
+      ->transform(cli::range(16, 32768))
+      ->default_str(std::to_string(o.tx_desc));
+  app->add_option("--mbufs", o.mbufs, "mbuf pool size")
+      ->type_name("N")
+      ->transform(cli::range(1024, 1u << 26))
+      ->default_str("sized from queues and workers");
+  app->add_option("--handoff-ring", o.handoff_ring, "worker-to-worker ring entries")
+      ->type_name("N")
+      ->transform(cli::range(64, 1u << 20))
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            const unsigned long v = std::stoul(s);  // canonical decimal: checked by range()
+            return v & (v - 1) ? "value " + s + " is not a power of two" : std::string();
+          },
+          "a power of two"))
+      ->default_str(std::to_string(o.handoff_ring));
+  app->add_option("--handoff-full", handoff_full,
+                  "an owner's ring is full: stop receiving until it takes the frames "
+                  "(lossless), or drop them (counted)")
+      ->type_name("MODE")
+      ->check(cli::one_of({"wait", "drop"}))
+      ->default_str(handoff_full);
+  app->add_option("--idle-sleep-us", o.idle_sleep_us,
+                  "sleep after ~1000 empty polls, doubling up to 8N while quiet; 0 = busy poll")
+      ->type_name("N")
+      ->transform(cli::range(0, 100000))
+      ->default_str(std::to_string(o.idle_sleep_us));
+  return app;
 }
 
 }  // namespace
 
 std::string dpdk_options_usage() {
-  return "data-plane options (after a second \"--\"):\n"
-         "  --data-port NAME|ID       port clients and backends reach (default: the first port\n"
-         "                            that is not the exception port)\n"
-         "  --exception-port NAME|ID  punted frames go here, its RX goes out of the data port\n"
-         "                            (default: the only net_tap port, if exactly one)\n"
-         "  --no-exception-port       drop punted frames even if a net_tap port exists\n"
-         "  --burst N                 RX burst, 1..64 (32)\n"
-         "  --rx-desc N, --tx-desc N  descriptors per queue (512)\n"
-         "  --mbufs N                 mbuf pool size (default: sized from queues and workers)\n"
-         "  --handoff-ring N          worker-to-worker ring entries, power of two (1024)\n"
-         "  --handoff-full wait|drop  an owner's ring is full: stop receiving until it takes the\n"
-         "                            frames (lossless; default), or drop them (counted)\n"
-         "  --idle-sleep-us N         sleep after ~1000 empty polls, doubling up to 8N while\n"
-         "                            quiet; 0 = busy poll (100)\n";
+  DpdkOptions o;
+  std::string handoff_full = o.handoff_drop ? "drop" : "wait";
+  const auto app = options_app(o, handoff_full);
+  std::string groups = cli::Formatter().make_groups(app.get(), CLI::AppFormatMode::Normal);
+  const std::string header = "\nOptions:\n";
+  if (groups.starts_with(header)) groups.erase(0, header.size());
+  return "data-plane options (after a second \"--\"):\n" + groups;
 }
 
 bool parse_dpdk_options(const std::vector<std::string>& args, DpdkOptions& o, std::string& err) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string_view a = args[i];
-    const bool has_value = i + 1 < args.size();
-    auto bad = [&](const char* what) {
-      err = "data-plane option " + std::string(a) + ": " + what;
-      return false;
-    };
-    if (a == "--no-exception-port") {
-      o.no_exception_port = true;
-      continue;
-    }
-    if (!has_value) return bad("needs a value");
-    const std::string_view v = args[++i];
-    if (a == "--data-port") {
-      o.data_port = v;
-    } else if (a == "--exception-port") {
-      o.exception_port = v;
-    } else if (a == "--burst") {
-      if (!to_uint<uint16_t>(v, 1, 64, o.burst)) return bad("must be 1..64");
-    } else if (a == "--rx-desc") {
-      if (!to_uint<uint16_t>(v, 16, 32768, o.rx_desc)) return bad("must be 16..32768");
-    } else if (a == "--tx-desc") {
-      if (!to_uint<uint16_t>(v, 16, 32768, o.tx_desc)) return bad("must be 16..32768");
-    } else if (a == "--mbufs") {
-      if (!to_uint<uint32_t>(v, 1024, 1u << 26, o.mbufs)) return bad("must be 1024..67108864");
-    } else if (a == "--handoff-ring") {
-      if (!to_uint<uint32_t>(v, 64, 1u << 20, o.handoff_ring) ||
-          (o.handoff_ring & (o.handoff_ring - 1)))
-        return bad("must be a power of two, 64..1048576");
-    } else if (a == "--handoff-full") {
-      if (v != "wait" && v != "drop") return bad("must be wait or drop");
-      o.handoff_drop = v == "drop";
-    } else if (a == "--idle-sleep-us") {
-      if (!to_uint<uint32_t>(v, 0, 100000, o.idle_sleep_us)) return bad("must be 0..100000");
-    } else {
-      err = "unknown data-plane option '" + std::string(a) + "'\n" + dpdk_options_usage();
-      return false;
-    }
+  DpdkOptions parsed = o;
+  std::string handoff_full = o.handoff_drop ? "drop" : "wait";
+  const auto app = options_app(parsed, handoff_full);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them so
+  try {
+    app->parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    err = std::string("data-plane options: ") + e.what();
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) err += "\n" + dpdk_options_usage();
+    return false;
   }
+  parsed.handoff_drop = handoff_full == "drop";
+  o = parsed;
   return true;
 }
 
