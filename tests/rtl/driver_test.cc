@@ -5,6 +5,7 @@
 #include <random>
 
 #include "frame_builder.h"
+#include "v6lb_print.h"
 #include "v6lb/card_tables.h"
 #include "v6lb/model_device.h"
 #include "v6lb/program.h"
@@ -58,22 +59,15 @@ TEST(Driver, SameProgrammingSameTablesOnModelAndSim) {
   write_plan(plan, sim);
   model.set_control(false, true);
   sim.set_control(false, true);
+  EXPECT_EQ(model.geometry(), sim.geometry()) << test::diff(model.geometry(), sim.geometry());
   for (const auto& ps : plan.services) {
     const ServiceEntry a = model.read_service(ps.slot), b = sim.read_service(ps.slot);
-    EXPECT_EQ(a.vip, b.vip);
-    EXPECT_TRUE(a.valid && b.valid);
-    EXPECT_EQ(a.port, b.port);
-    EXPECT_EQ(a.proto, b.proto);
-    EXPECT_EQ(a.scheduler, b.scheduler);
-    EXPECT_EQ(a.timeout_ticks, b.timeout_ticks);
+    EXPECT_TRUE(a.valid);
+    EXPECT_EQ(a, b) << "service slot " << ps.slot << ": " << test::diff(a, b);
     EXPECT_EQ(model.active_bank(ps.slot), sim.active_bank(ps.slot));
     for (const auto& pb : ps.backends) {
       const BackendEntry x = model.read_backend(pb.slot), y = sim.read_backend(pb.slot);
-      EXPECT_EQ(x.address, y.address);
-      EXPECT_EQ(x.port, y.port);
-      EXPECT_EQ(x.mac, y.mac);
-      EXPECT_EQ(x.valid, y.valid);
-      EXPECT_EQ(x.service, y.service);
+      EXPECT_EQ(x, y) << "backend slot " << pb.slot << ": " << test::diff(x, y);
     }
   }
   // Host-written flow entries (pins) read back identically.
@@ -91,12 +85,8 @@ TEST(Driver, SameProgrammingSameTablesOnModelAndSim) {
     model.write_flow(dir, index, e);
     sim.write_flow(dir, index, e);
     const FlowEntry a = model.read_flow(dir, index), b = sim.read_flow(dir, index);
-    EXPECT_EQ(0, std::memcmp(a.key, b.key, FlowKey::kSize));
-    EXPECT_EQ(0, std::memcmp(a.key, e.key, FlowKey::kSize));
-    EXPECT_EQ(a.valid, b.valid);
-    EXPECT_EQ(a.backend, b.backend);
-    EXPECT_EQ(a.service, b.service);
-    EXPECT_EQ(a.deadline, b.deadline);
+    EXPECT_EQ(a, e) << "model, flow " << index << ": " << test::diff(a, e);
+    EXPECT_EQ(a, b) << "flow " << index << ": " << test::diff(a, b);
   }
   // Traffic next: the model's pins are cleared, and a fresh card is programmed the same way.
   model_dev.pipeline().forward_flows().erase_if([](const FlowEntry&) { return true; });
@@ -129,11 +119,7 @@ TEST(Driver, SameProgrammingSameTablesOnModelAndSim) {
   EXPECT_EQ(model_out.size(), 600u);
   EXPECT_EQ(model_out, sim_out);
   const DataPlaneStats a = model.read_stats(plan), b = sim2.read_stats(plan);
-  EXPECT_EQ(a.global, b.global);
-  EXPECT_EQ(a.flows_forward, b.flows_forward);
-  for (size_t s = 0; s < a.backends.size(); ++s)
-    for (size_t k = 0; k < a.backends[s].size(); ++k)
-      EXPECT_EQ(a.backends[s][k].new_flows, b.backends[s][k].new_flows);
+  EXPECT_EQ(a, b) << test::diff(a, b);
 }
 
 }  // namespace
