@@ -10,6 +10,7 @@
 #include "v6lb/model_device.h"
 #include "v6lb/program.h"
 #include "v6lb/sim_device.h"
+#include "v6lb_regs.h"
 
 namespace v6lb {
 namespace {
@@ -127,6 +128,42 @@ TEST(Driver, SameProgrammingSameTablesOnModelAndSim) {
 
 namespace v6lb {
 namespace {
+
+// TICK_NOW is the tick the pipeline runs on: the newest frame's tick (or the time given to the
+// aging engine), on the model as on the card driven by an external tick (v6lbctl flows computes
+// EXPIRES from it).
+TEST(Driver, TickNowIsThePipelinesTickOnModelAndSim) {
+  ModelDevice model_dev;
+  SimOptions so;
+  so.data_width = 64;
+  SimDevice sim_dev(SimCard::create(so));
+  CardTables model(model_dev), sim(sim_dev);
+  const Config cfg = driver_config();
+  const Plan plan = make_plan(cfg, model.geometry());
+  write_plan(plan, model);
+  write_plan(plan, sim);
+  model.set_control(false, true);
+  sim.set_control(false, true);
+  EXPECT_EQ(model_dev.read32(regs::TICK_NOW), sim_dev.read32(regs::TICK_NOW));
+  for (uint32_t tick : {1234u, 98765u, 0xFFFFFF00u}) {
+    FrameSpec s;
+    s.dst = cfg.services[0].vip;
+    s.dport = cfg.services[0].port;
+    auto f = build_frame(s);
+    Packet p{f.data(), uint16_t(f.size())};
+    model_dev.pipeline().process({&p, 1}, tick);
+    sim_dev.card().send(build_frame(s), tick);
+    ASSERT_TRUE(sim_dev.card().drain());
+    EXPECT_EQ(model_dev.read32(regs::TICK_NOW), tick);
+    EXPECT_EQ(sim_dev.read32(regs::TICK_NOW), tick);
+  }
+  // Idle time: the model's aging step, the card's tick input between frames.
+  model_dev.pipeline().age(5000);
+  sim_dev.card().set_now_tick(5000);
+  sim_dev.card().step(8);
+  EXPECT_EQ(model_dev.read32(regs::TICK_NOW), 5000u);
+  EXPECT_EQ(sim_dev.read32(regs::TICK_NOW), 5000u);
+}
 
 // A restarted daemon finds the slots the card's tables already use, even when the config was
 // reordered and extended while it was down; a fresh card yields none.
