@@ -675,6 +675,13 @@ TEST(V6lbctl, RequestShapesAndTables) {
   EXPECT_NE(r.out.find("[2001:db8:c::1]:40000"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(1 of 3 flows"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(" 240s\n"), std::string::npos) << r.out;
+  // A flow left over from a removed backend: its slot and "removed", not "?:0" or "-:-".
+  reply = json::parse(R"({"ok":true,"flows":[{"client":"2001:db8:c::1","client_port":40000,
+      "vip":"2001:db8:f::1","vip_port":80,"protocol":"tcp","backend":null,"backend_port":null,
+      "backend_slot":7,"backend_removed":true,"expires_in_s":12}]})");
+  r = ctl({"flows"});
+  EXPECT_NE(r.out.find("removed (slot 7)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("-:-"), std::string::npos) << r.out;
 
   reply = json::parse(R"({"ok":true,"services":[{"name":"web","vip":"2001:db8:f::1",
       "protocol":"tcp","port":80,"scheduler":"maglev","backends_up":1,"backends_total":2,
