@@ -3,7 +3,8 @@
 model), checked through v6lbctl and /metrics. Health checks move backends down and up within
 fall x interval and rise x interval; a broken reload is refused with file:line and the running
 config stays; SIGHUP applies a changed weight and a new backend, and refuses a broken config
-keeping the running one; garbage on the control socket gets an error and the daemon stays up; SIGTERM exits.
+keeping the running one; garbage on the control socket gets an error and the daemon stays up;
+SIGTERM exits.
 
   daemon_test.py --v6lbd BIN --v6lbctl BIN --device sim|model --workdir DIR
 """
