@@ -519,7 +519,9 @@ struct HealthChecker::Impl {
   }
 };
 
-std::chrono::steady_clock::time_point health_clock_now() { return std::chrono::steady_clock::now(); }
+std::chrono::steady_clock::time_point health_clock_now() {
+  return std::chrono::steady_clock::now();
+}
 
 HealthChecker::HealthChecker(HealthClock clock) : impl_(std::make_unique<Impl>(std::move(clock))) {}
 HealthChecker::~HealthChecker() = default;

@@ -70,8 +70,8 @@ inline Fields fields(const BackendEntry& b) {
           {"service", num(b.service)}};
 }
 inline Fields fields(const ReverseEntry& r) {
-  return {{"valid", num(r.valid)},     {"address", r.address.str()}, {"port", num(r.port)},
-          {"proto", num(r.proto)},     {"backend", num(r.backend)},  {"service", num(r.service)}};
+  return {{"valid", num(r.valid)}, {"address", r.address.str()}, {"port", num(r.port)},
+          {"proto", num(r.proto)}, {"backend", num(r.backend)},  {"service", num(r.service)}};
 }
 inline Fields fields(const FlowEntry& e) {
   return {{"key", hex(e.key, FlowKey::kSize)}, {"valid", num(e.valid)},
@@ -85,8 +85,7 @@ inline Fields fields(const DataPlaneStats& st) {
     f.emplace_back(std::string(kCounterNames[i]), num(st.global[i]));
   f.emplace_back("services.size", num(st.services.size()));
   for (size_t s = 0; s < st.services.size(); ++s)
-    for (auto& [k, v] : fields(st.services[s]))
-      f.emplace_back("services[" + num(s) + "]." + k, v);
+    for (auto& [k, v] : fields(st.services[s])) f.emplace_back("services[" + num(s) + "]." + k, v);
   f.emplace_back("backends.size", num(st.backends.size()));
   for (size_t s = 0; s < st.backends.size(); ++s) {
     f.emplace_back("backends[" + num(s) + "].size", num(st.backends[s].size()));

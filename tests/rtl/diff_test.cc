@@ -10,13 +10,13 @@
 #include <tuple>
 
 #include "frame_builder.h"
-#include "v6lb_print.h"
 #include "v6lb/card_tables.h"
 #include "v6lb/crc32c.h"
 #include "v6lb/pipeline.h"
 #include "v6lb/program.h"
 #include "v6lb/sim_device.h"
 #include "v6lb/stats_json.h"
+#include "v6lb_print.h"
 
 namespace v6lb {
 namespace {

@@ -5,11 +5,11 @@
 #include <random>
 
 #include "frame_builder.h"
-#include "v6lb_print.h"
 #include "v6lb/card_tables.h"
 #include "v6lb/model_device.h"
 #include "v6lb/program.h"
 #include "v6lb/sim_device.h"
+#include "v6lb_print.h"
 #include "v6lb_regs.h"
 
 namespace v6lb {

@@ -1,5 +1,7 @@
 // The daemon's answers on the model device, driven through Daemon::handle (what the control
 // socket serves) with no sockets in between: what `v6lbctl flows` shows for flow entries.
+#include "v6lb/daemon.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -7,8 +9,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-
-#include "v6lb/daemon.h"
 
 namespace v6lb {
 namespace {
@@ -52,9 +52,7 @@ std::string config_text(const TempDir& dir, bool second_backend) {
   return c;
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 FlowEntry flow_to(uint32_t service, uint32_t backend, uint8_t client) {
   FlowEntry e{};

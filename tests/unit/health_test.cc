@@ -741,9 +741,10 @@ TEST(Health, TwoThousandTargets) {
   const uint64_t sent0 = hc.stats().probes_sent;
   run_for(hc, tc, 4 * c.interval_ms, 5, true, [] {});
   const uint64_t sent = hc.stats().probes_sent - sent0;
-  std::printf("[ health ] %d targets, interval %u ms: %llu probes in 4 intervals, busiest 50 ms "
-              "slice of the first interval %llu probes\n",
-              kTargets, c.interval_ms, (unsigned long long)sent, (unsigned long long)busiest);
+  std::printf(
+      "[ health ] %d targets, interval %u ms: %llu probes in 4 intervals, busiest 50 ms "
+      "slice of the first interval %llu probes\n",
+      kTargets, c.interval_ms, (unsigned long long)sent, (unsigned long long)busiest);
   EXPECT_EQ(sent, 4u * kTargets);
   const HealthStats s = hc.stats();
   EXPECT_EQ(s.probes_failed, 0u);
