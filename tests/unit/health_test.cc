@@ -101,7 +101,7 @@ class ClosedPort {
   ClosedPort() {
     fd_ = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const sockaddr_in6 sa = loopback_sa(0);
-    bind(fd_, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<const sockaddr*>(&sa), sizeof sa), 0);
     port_ = bound_port(fd_);
   }
   ~ClosedPort() { close(fd_); }
@@ -448,7 +448,7 @@ TEST(Health, TcpConnectTimeout) {
   for (int i = 0; i < 8 && !hangs; ++i) {
     const int fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const sockaddr_in6 to = loopback_sa(port);
-    connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    (void)connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);  // in progress, or not
     fillers.push_back(fd);
     // Connected (or not) within 100 ms?
     const int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -651,6 +651,7 @@ TEST(Health, RemovingTargetsCancelsRunningProbes) {
     c.interval_ms = 400;
     c.timeout_ms = 350;
     std::vector<HealthTarget> targets;
+    targets.reserve(50);
     for (int i = 0; i < 50; ++i) targets.push_back(target(numbered("t", i), srv.port(), c));
     HealthChecker hc;
     hc.set_targets(targets);
@@ -712,6 +713,7 @@ TEST(Health, TwoThousandTargets) {
   c.interval_ms = 500;
   c.timeout_ms = 400;
   std::vector<HealthTarget> targets;
+  targets.reserve(kTargets);
   for (int i = 0; i < kTargets; ++i)
     targets.push_back(target(numbered("svc/[::1]:", i), srv.port(i % 4), c));
   TestClock tc;
@@ -763,6 +765,7 @@ TEST(Health, TwoThousandConcurrentTimeouts) {
   c.timeout_ms = 900;
   c.fall = 1;
   std::vector<HealthTarget> targets;
+  targets.reserve(kTargets);
   for (int i = 0; i < kTargets; ++i)
     targets.push_back(target(numbered("svc/[::1]:", i), srv.port(i % 4), c));
   TestClock tc;

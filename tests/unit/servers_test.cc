@@ -22,8 +22,6 @@
 #include "v6lb/control_server.h"
 #include "v6lb/metrics_server.h"
 
-extern char** environ;
-
 namespace v6lb {
 namespace {
 
@@ -553,6 +551,7 @@ struct CtlResult {
 CtlResult run_ctl(ControlServer* srv, std::vector<std::string> args) {
   args.insert(args.begin(), V6LBCTL_PATH);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
@@ -613,7 +612,7 @@ TEST(V6lbctl, StatusJson) {
   json seen;
   srv->set_handler([&](const json& req) {
     seen = req;
-    return status;
+    return status;  // NOLINT(performance-no-automatic-move): a copy; the test keeps `status`
   });
   CtlResult r = run_ctl(srv.get(), {"--socket", srv->path(), "--json", "status"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
