@@ -9,6 +9,7 @@ V6LB_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   tshark python3-scapy python3-yaml
   verilator iverilog yosys
+  clang-tidy clang-format
   libdpdk-dev dpdk
   iproute2 procps curl ethtool
   prometheus

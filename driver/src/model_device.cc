@@ -14,7 +14,8 @@ namespace r = regs;
 
 ModelDevice::ModelDevice(const Geometry& g) : dp_(std::make_unique<Pipeline>(g)) {}
 
-uint32_t ModelDevice::read32(uint32_t off) { return regs_.read(off, dp_->geometry(), 0); }
+// TICK_NOW: the tick the pipeline last ran on, as the card answers the tick its pipeline sees.
+uint32_t ModelDevice::read32(uint32_t off) { return regs_.read(off, dp_->geometry(), dp_->now()); }
 
 void ModelDevice::write32(uint32_t off, uint32_t v) {
   ++writes_;

@@ -17,6 +17,7 @@
 #include "v6lb/control/program.h"
 #include "v6lb/control/slot_recovery.h"
 #include "v6lb/driver/table_words.h"
+#include "v6lb_print.h"
 #include "v6lb_regs.h"
 
 using namespace v6lb;
@@ -32,10 +33,10 @@ void check(bool ok, const std::string& what) {
   }
 }
 
-bool same(const FlowEntry& a, const FlowEntry& b) {
-  return a.valid == b.valid &&
-         (!a.valid || (std::memcmp(a.key, b.key, FlowKey::kSize) == 0 && a.backend == b.backend &&
-                       a.service == b.service && a.deadline == b.deadline));
+// Whole values compared; a failure names the fields that differ.
+template <class T>
+void check_same(const T& got, const T& want, const std::string& what) {
+  check(got == want, what + ": " + test::diff(got, want));
 }
 
 template <class F>
@@ -86,11 +87,9 @@ int main(int argc, char** argv) {
 
   // Capabilities: the model's, with W times the flow sets.
   const Geometry dg = d.geometry(), mg = m.geometry();
-  check(dg.services == mg.services && dg.backends == mg.backends &&
-            dg.maglev_size == mg.maglev_size && dg.flow_ways == mg.flow_ways &&
-            dg.reverse_entries == mg.reverse_entries,
-        "capabilities differ");
-  check(dg.flow_sets == w * mg.flow_sets, "CAP_FLOW_SETS is not workers x sets");
+  Geometry want = mg;
+  want.flow_sets = w * mg.flow_sets;
+  check_same(dg, want, "capabilities (CAP_FLOW_SETS: workers x sets)");
   for (uint32_t off :
        {regs::ID, regs::VERSION, regs::CAP_DATA_WIDTH, regs::CAP_PARSE_WINDOW, regs::CAP_MAX_FRAME})
     check(dev->read32(off) == model.read32(off), "register " + std::to_string(off) + " differs");
@@ -101,18 +100,10 @@ int main(int argc, char** argv) {
   write_plan(plan, m);
   d.set_control(true, false);
   m.set_control(true, false);
-  for (uint32_t s = 0; s < geo.services; ++s) {
-    const ServiceEntry a = d.read_service(s), b = m.read_service(s);
-    check(a.valid == b.valid && a.vip == b.vip && a.proto == b.proto && a.port == b.port &&
-              a.scheduler == b.scheduler && a.timeout_ticks == b.timeout_ticks,
-          "service " + std::to_string(s) + " reads back differently");
-  }
-  for (uint32_t b = 0; b < geo.backends; ++b) {
-    const BackendEntry x = d.read_backend(b), y = m.read_backend(b);
-    check(x.valid == y.valid && x.address == y.address && x.port == y.port && x.mac == y.mac &&
-              x.service == y.service,
-          "backend " + std::to_string(b) + " reads back differently");
-  }
+  for (uint32_t s = 0; s < geo.services; ++s)
+    check_same(d.read_service(s), m.read_service(s), "service " + std::to_string(s));
+  for (uint32_t b = 0; b < geo.backends; ++b)
+    check_same(d.read_backend(b), m.read_backend(b), "backend " + std::to_string(b));
   for (uint32_t s = 0; s < geo.services; ++s)
     check(d.active_bank(s) == m.active_bank(s), "active bank differs");
   for (uint32_t off = regs::CARD_MAC_HI; off <= regs::ROUTER_MAC_LO; off += 4)
@@ -140,8 +131,8 @@ int main(int argc, char** argv) {
   for (FlowDirection dir : {FlowDirection::kForward, FlowDirection::kReply})
     for (uint32_t i : idx) {
       const FlowEntry e = flow(++n);
-      check(same(d.read_flow(dir, i), e), "flow " + std::to_string(i) + " reads back wrong");
-      if (i < per) check(same(m.read_flow(dir, i), e), "model flow reads back wrong");
+      check_same(d.read_flow(dir, i), e, "flow " + std::to_string(i));
+      if (i < per) check_same(m.read_flow(dir, i), e, "model flow " + std::to_string(i));
     }
   check(!d.read_flow(FlowDirection::kForward, 1).valid, "an unwritten flow entry is valid");
   check(throws_card_error([&] { d.read_flow(FlowDirection::kForward, w * per); }),
@@ -182,13 +173,9 @@ int main(int argc, char** argv) {
   {
     std::vector<uint32_t> one(3);
     d.read_flow_owners(FlowDirection::kReply, idx.back() - 2, one);
-    check(same(decode_flow([&] {
-                 TableWords tw{};
-                 for (uint32_t i = 0; i < 16; ++i) tw[i] = dev->read32(regs::TBL_DATA + 4 * i);
-                 return tw;
-               }()),
-               flow(n)),
-          "TBL_DATA after a batch is not the last entry read");
+    TableWords tw{};
+    for (uint32_t i = 0; i < 16; ++i) tw[i] = dev->read32(regs::TBL_DATA + 4 * i);
+    check_same(decode_flow(tw), flow(n), "TBL_DATA after a batch (the last entry read)");
   }
 
   // Occupancy is summed over the workers: idx.size() entries per direction.
@@ -216,10 +203,10 @@ int main(int argc, char** argv) {
 
   // After stop the registers still answer, now applied directly.
   dev->stop();
-  check(same(d.read_flow(FlowDirection::kReply, idx.back()), flow(n)), "read after stop");
+  check_same(d.read_flow(FlowDirection::kReply, idx.back()), flow(n), "read after stop");
   const FlowEntry late = flow(999);
   d.write_flow(FlowDirection::kForward, 3, late);
-  check(same(d.read_flow(FlowDirection::kForward, 3), late), "write after stop");
+  check_same(d.read_flow(FlowDirection::kForward, 3), late, "write after stop");
 
   std::printf("%s: %u worker(s), %zu flow indices, %d failure(s)\n", failures ? "FAIL" : "ok", w,
               idx.size(), failures);

@@ -2,6 +2,7 @@
 """Tests of the DPDK data plane (v6lb-dpdk, v6lbd --device dpdk), without hugepages or NICs.
 
   dpdk_test.py compare  --dpdk BIN --replay BIN --config FILE --workdir DIR --workers N [--seed S]
+  dpdk_test.py jumbo    --dpdk BIN --replay BIN --config FILE --workdir DIR --workers N
   dpdk_test.py startstop --dpdk BIN --config FILE --workdir DIR
   dpdk_test.py bad-eal  --dpdk BIN --config FILE --workdir DIR
   dpdk_test.py tap-ping --dpdk BIN --config FILE --workdir DIR
@@ -18,6 +19,9 @@ from the capture's timestamps, the DPDK path from the clock. The capture spans a
 DPDK run a second or two, while every idle timeout in the config is at least 30 s, so no flow
 expires in either run; the refresh cadence (T/8) may differ, which changes nothing visible while
 no flow-table set is full (a few thousand flows in 65,536 entries).
+
+jumbo: frames of up to 10,240 bytes (the card's maximum) pass as through the model, byte for
+byte; longer ones are dropped as the model drops them (cmd_jumbo).
 
 startstop: v6lb-dpdk starts and stops cleanly on net_null (endless traffic: stopped by SIGTERM)
 and on net_ring (no traffic: --idle-exit), 1 and 2 workers.
@@ -493,9 +497,113 @@ def cmd_daemon(a):
           "layer's counters on /metrics and exited 0 on SIGTERM")
 
 
+def cmd_jumbo(a):
+    """Jumbo frames: TCP to the first TCP service and UDP to the first UDP service in frames of
+    1,514, 2,049, 9,000 and 10,240 bytes (the card's CAP_MAX_FRAME), an ICMPv6 echo of 9,000 to the
+    card's address (punted), and frames of 10,241 and 16,000 bytes (over the card's maximum:
+    dropped as malformed). v6lb-dpdk on net_pcap must forward and punt exactly what the model
+    does, byte for byte, with the same counters."""
+    os.makedirs(a.workdir, exist_ok=True)
+    w = lambda name: os.path.join(a.workdir, name)  # noqa: E731
+    sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+    import gen_traffic as g  # noqa: E402
+    cfg = g.load_config(a.config)
+    card, tcp, udp = cfg["card"], g.first_service(cfg, "tcp"), g.first_service(cfg, "udp")
+    cmac, rmac = g.mac_b(card["mac"]), g.mac_b(card["router_mac"])
+    frames = []
+    for i, size in enumerate((1514, 2049, 9000, 10240, 10241, 16000)):
+        client = g.ip_b("2001:db8:c0::%x" % (i + 1))
+        vip = g.ip_b(tcp["vip"])
+        syn = g.tcp_segment(client, vip, 40000 + i, tcp["port"], 1, 0, g.TCP_SYN)
+        frames.append(g.eth(cmac, rmac, g.ip6_packet(client, vip, 6, 64, syn)))
+        data = g.tcp_segment(client, vip, 40000 + i, tcp["port"], 2, 1, g.TCP_ACK | g.TCP_PSH,
+                             bytes((i * 7 + k) & 0xFF for k in range(size - 74)))
+        frames.append(g.eth(cmac, rmac, g.ip6_packet(client, vip, 6, 64, data)))
+        if udp:
+            uvip = g.ip_b(udp["vip"])
+            d = g.udp_datagram(client, uvip, 50000 + i, udp["port"],
+                               bytes((i + k) & 0xFF for k in range(size - 62)))
+            frames.append(g.eth(cmac, rmac, g.ip6_packet(client, uvip, 17, 64, d)))
+    client = g.ip_b("2001:db8:c0::99")
+    icmp = struct.pack("!BBHHH", 128, 0, 0, 1, 1) + bytes(k & 0xFF for k in range(9000 - 62))
+    c = g.l4_checksum(client, g.ip_b(card["address"]), 58, icmp)
+    icmp = icmp[:2] + struct.pack("!H", c) + icmp[4:]
+    frames.append(g.eth(cmac, rmac, g.ip6_packet(client, g.ip_b(card["address"]), 58, 64, icmp)))
+    with open(w("in.pcap"), "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1_700_000_000, 1000 * i, len(fr), len(fr)) + fr)
+
+    rep = run([a.replay, "--config", a.config, "--engine", "model", "--in", w("in.pcap"),
+               "--out", w("model.pcap"), "--punt", w("model_punt.pcap"), "--stats",
+               w("model.json"), "--quiet"])
+    if rep.returncode != 0:
+        fail("v6lb-replay: " + rep.stderr)
+    n = a.workers
+    outs = [w(f"dpdk_{i}.pcap") for i in range(n)]
+    punts = [w(f"dpdk_punt_{i}.pcap") for i in range(n)]
+    for p in outs + punts:
+        if os.path.exists(p):
+            os.remove(p)
+    data = "net_pcap0,rx_pcap=" + w("in.pcap") + "".join(",tx_pcap=" + p for p in outs)
+    exc = "net_pcap1," + ",".join("tx_pcap=" + p for p in punts)
+    eal = Eal("jumbo")
+    try:
+        d = run([a.dpdk, "--config", a.config, "--stats", w("dpdk.json"), "--idle-exit", "700",
+                 "--quiet", "--"] + eal.args(n, data, exc) + ["--", "--exception-port", "net_pcap1"])
+    finally:
+        eal.cleanup()
+    if d.returncode != 0:
+        fail(f"v6lb-dpdk exited {d.returncode}: {d.stderr}")
+
+    problems = []
+    model_fwd, model_punt = read_pcap(w("model.pcap")), read_pcap(w("model_punt.pcap"))
+    dpdk_fwd = [f for p in outs for f in read_pcap(p)]
+    dpdk_punt = [f for p in punts for f in read_pcap(p)]
+    if sorted(model_fwd) != sorted(dpdk_fwd):
+        problems.append("forwarded frames differ: model lengths %s, dpdk lengths %s" %
+                        (sorted(map(len, model_fwd)), sorted(map(len, dpdk_fwd))))
+    if sorted(model_punt) != sorted(dpdk_punt):
+        problems.append("punted frames differ: model lengths %s, dpdk lengths %s" %
+                        (sorted(map(len, model_punt)), sorted(map(len, dpdk_punt))))
+    # Not vacuous: the model forwards the 9,000- and 10,240-byte frames (TCP and UDP), punts the
+    # 9,000-byte echo, and drops what is over the card's maximum.
+    lens = sorted(map(len, model_fwd))
+    want = 2 if udp else 1
+    for size in (9000, 10240):
+        if lens.count(size) != want:
+            problems.append(f"the model forwarded {lens.count(size)} frames of {size} bytes, "
+                            f"want {want}: {lens}")
+    if [len(f) for f in model_punt] != [9000]:
+        problems.append(f"the model punted {[len(f) for f in model_punt]}, want [9000]")
+    ms, ds = json.load(open(w("model.json"))), json.load(open(w("dpdk.json")))
+    if ms["counters"] != ds["counters"]:
+        diff = {k: (v, ds["counters"].get(k)) for k, v in ms["counters"].items()
+                if ds["counters"].get(k) != v}
+        problems.append(f"counters differ (model, dpdk): {diff}")
+    if ms["services"] != ds["services"]:
+        problems.append("per-service/backend counters differ")
+    over = 2 * (2 if udp else 1)
+    if ms["counters"].get("drop_malformed") != over:
+        problems.append(f"model drop_malformed {ms['counters'].get('drop_malformed')}, want {over}")
+    t = ds["dpdk"]["total"]
+    if t["oversize"] != over:
+        problems.append(f"dpdk oversize {t['oversize']}, want {over} (the frames over 10,240)")
+    for k in ("tx_dropped", "punt_dropped", "host_dropped"):
+        if t[k]:
+            problems.append(f"dpdk layer lost frames: {k} = {t[k]}")
+    if problems:
+        print("\n".join("FAIL: " + p for p in problems))
+        sys.exit(1)
+    print(f"ok: {len(frames)} frames up to 16,000 bytes, {len(model_fwd)} forwarded (up to "
+          f"{max(lens)} bytes) and {len(model_punt)} punted identical to the model, counters "
+          f"equal; {n} worker(s)")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["compare", "startstop", "bad-eal", "tap-ping", "daemon"])
+    ap.add_argument("mode", choices=["compare", "jumbo", "startstop", "bad-eal", "tap-ping",
+                                     "daemon"])
     ap.add_argument("--dpdk")
     ap.add_argument("--replay")
     ap.add_argument("--v6lbd")
@@ -508,7 +616,7 @@ def main():
     ap.add_argument("--flows", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
-    {"compare": cmd_compare, "startstop": cmd_startstop, "bad-eal": cmd_bad_eal,
+    {"compare": cmd_compare, "jumbo": cmd_jumbo, "startstop": cmd_startstop, "bad-eal": cmd_bad_eal,
      "tap-ping": cmd_tap_ping, "daemon": cmd_daemon}[a.mode](a)
 
 

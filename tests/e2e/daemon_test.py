@@ -2,7 +2,9 @@
 """v6lbd with real backends: http listeners on [::1], the daemon on the simulated card (or the
 model), checked through v6lbctl and /metrics. Health checks move backends down and up within
 fall x interval and rise x interval; a broken reload is refused with file:line and the running
-config stays; garbage on the control socket gets an error and the daemon stays up; SIGTERM exits.
+config stays; SIGHUP applies a changed weight and a new backend, and refuses a broken config
+keeping the running one; garbage on the control socket gets an error and the daemon stays up;
+SIGTERM exits.
 
   daemon_test.py --v6lbd BIN --v6lbctl BIN --device sim|model --workdir DIR
 """
@@ -72,7 +74,7 @@ def main():
     for l in listeners:
         l.start()
 
-    def config(extra_backend=False, broken=False):
+    def config(extra_backend=False, broken=False, hup=False):
         lines = [
             'card: { mac: "02:00:00:00:00:01", address: "2001:db8:ff::1", router_mac: "02:00:00:00:00:fe" }',
             f'daemon: {{ control_socket: "{sock}", metrics: "[::1]:{mport}" }}',
@@ -85,14 +87,17 @@ def main():
             f"timeout: {int(TIMEOUT*1000)}ms, rise: {RISE}, fall: {FALL} }}",
             "    backends:",
         ]
-        for p in ports:
-            lines.append(f'      - {{ address: "::1", port: {p}, weight: 100 }}')
+        for i, p in enumerate(ports):
+            weight = 30 if hup and i == 0 else 100  # hup: a weight changed
+            lines.append(f'      - {{ address: "::1", port: {p}, weight: {weight} }}')
         if broken:
             lines.append('      - { address: "::1", port: 9, wieght: 1 }')
         if extra_backend:
             lines += ["  - name: dns", '    vip: "2001:db8::53"', "    protocol: udp", "    port: 53",
                       "    health_check: { type: none }", "    backends:",
                       '      - { address: "2001:db8:2::20", port: 53 }']
+            if hup:  # and a backend added
+                lines.append('      - { address: "2001:db8:2::21", port: 5353, weight: 7 }')
         return "\n".join(lines) + "\n"
 
     cfg = os.path.join(a.workdir, "lb.yaml")
@@ -201,10 +206,42 @@ def main():
         ctl("reload")
         expect(json.loads(ctl("status").stdout)["services"] == 2, "reload added a service")
         expect(states()[ports[0]] == "up", "existing backends keep their state across reload")
-        # SIGHUP does the same.
+        # SIGHUP does the same: a changed weight and a new backend take effect.
+        def backend_view():
+            return {(b["service"], b["address"], b["port"]): b
+                    for b in json.loads(ctl("backends").stdout)["backends"]}
+
+        with open(cfg, "w") as f:
+            f.write(config(extra_backend=True, hup=True))
         d.send_signal(signal.SIGHUP)
-        time.sleep(0.3)
+        new_key = ("dns", "2001:db8:2::21", 5353)
+        wait_for("SIGHUP applies the new config", lambda: new_key in backend_view(), 10)
+        view = backend_view()
         expect(d.poll() is None, "SIGHUP does not kill the daemon")
+        expect(view.get(new_key, {}).get("weight") == 7, f"SIGHUP added the backend: {view}")
+        expect(view.get(("web", "::1", ports[0]), {}).get("weight") == 30,
+               f"SIGHUP changed the weight: {view}")
+        expect(view.get(("web", "::1", ports[2]), {}).get("weight") == 42,
+               f"the weight set with v6lbctl survives SIGHUP: {view}")
+        expect(json.loads(ctl("status").stdout)["backends"] == 5, "SIGHUP: 5 backends")
+        # A broken config on SIGHUP is refused (logged with file:line) and the running one stays.
+        def refusals():
+            return open(log.name).read().count("reload refused")
+
+        before = refusals()  # the broken `v6lbctl reload` above was one
+        with open(cfg, "w") as f:
+            f.write(config(broken=True))
+        d.send_signal(signal.SIGHUP)
+        wait_for("SIGHUP with a broken config is refused in the log",
+                 lambda: refusals() == before + 1, 10)
+        last = open(log.name).read().split("reload refused")[-1].split("\n")[0]
+        expect(f"{cfg}:13:" in last, f"the refusal names file:line: {last}")
+        expect(d.poll() is None, "a broken config on SIGHUP does not kill the daemon")
+        weights = lambda v: {k: b["weight"] for k, b in v.items()}  # noqa: E731
+        expect(weights(backend_view()) == weights(view),
+               f"the running config stays: {backend_view()} vs {view}")
+        st = json.loads(ctl("status").stdout)
+        expect(st["services"] == 2 and st["backends"] == 5, f"still 2 services, 5 backends: {st}")
 
         # Garbage on the control socket: an error reply, and the daemon stays up.
         c = socket.socket(socket.AF_UNIX)
@@ -241,7 +278,8 @@ def main():
         print("--- v6lbd log ---\n" + open(log.name).read()[-3000:])
         return 1
     print(f"daemon_test ({a.device}): health down/up, metrics, drain/weight, reload (bad and "
-          "good), SIGHUP, garbage input, SIGTERM: all good")
+          "good), SIGHUP (a weight and a backend applied, a bad config refused), garbage input, "
+          "SIGTERM: all good")
     return 0
 
 

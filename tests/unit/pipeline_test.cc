@@ -405,6 +405,7 @@ TEST_F(PipelineTest, BurstEqualsOneByOne) {
     b.push_back(a.back());
   }
   std::vector<Packet> burst;
+  burst.reserve(a.size());
   for (auto& f : a) burst.push_back({f.data(), uint16_t(f.size())});
   dp_.process(burst, 5);
   for (auto& f : b) {

@@ -22,8 +22,6 @@
 #include "v6lb/daemon/control_server.h"
 #include "v6lb/daemon/metrics_server.h"
 
-extern char** environ;
-
 namespace v6lb {
 namespace {
 
@@ -553,6 +551,7 @@ struct CtlResult {
 CtlResult run_ctl(ControlServer* srv, std::vector<std::string> args) {
   args.insert(args.begin(), V6LBCTL_PATH);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
@@ -613,7 +612,7 @@ TEST(V6lbctl, StatusJson) {
   json seen;
   srv->set_handler([&](const json& req) {
     seen = req;
-    return status;
+    return status;  // NOLINT(performance-no-automatic-move): a copy; the test keeps `status`
   });
   CtlResult r = run_ctl(srv.get(), {"--socket", srv->path(), "--json", "status"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -675,6 +674,13 @@ TEST(V6lbctl, RequestShapesAndTables) {
   EXPECT_NE(r.out.find("[2001:db8:c::1]:40000"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(1 of 3 flows"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(" 240s\n"), std::string::npos) << r.out;
+  // A flow left over from a removed backend: its slot and "removed", not "?:0" or "-:-".
+  reply = json::parse(R"({"ok":true,"flows":[{"client":"2001:db8:c::1","client_port":40000,
+      "vip":"2001:db8:f::1","vip_port":80,"protocol":"tcp","backend":null,"backend_port":null,
+      "backend_slot":7,"backend_removed":true,"expires_in_s":12}]})");
+  r = ctl({"flows"});
+  EXPECT_NE(r.out.find("removed (slot 7)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("-:-"), std::string::npos) << r.out;
 
   reply = json::parse(R"({"ok":true,"services":[{"name":"web","vip":"2001:db8:f::1",
       "protocol":"tcp","port":80,"scheduler":"maglev","backends_up":1,"backends_total":2,

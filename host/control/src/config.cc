@@ -127,7 +127,7 @@ class MapReader {
     for (auto it = v.node.begin(); it != v.node.end(); ++it) {
       YAML::Node key = it->first;  // a copy: the iterator yields a temporary pair
       if (!key.IsScalar()) fail(key.Mark(), "a key " + context_ + " must be a plain word");
-      std::string name = key.Scalar();
+      const std::string& name = key.Scalar();  // `key` lives to the end of the iteration
       if (const Entry* seen = find(name))
         fail(key.Mark(), "duplicate key " + quoted(name) + " " + context_ + " (first at line " +
                              std::to_string(line_of(seen->key_mark)) + ")");

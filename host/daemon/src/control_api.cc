@@ -157,8 +157,12 @@ json ControlApi::flows(const json& req) {
                    {"vip", k.dst.str()},
                    {"vip_port", k.dport},
                    {"protocol", k.proto == 6 ? "tcp" : "udp"},
-                   {"backend", b != be_by_slot.end() ? b->second->address.str() : "?"},
-                   {"backend_port", b != be_by_slot.end() ? b->second->port : 0},
+                   // A removed backend's leftover flows (its slot is quarantined until they
+                   // age out): no address, the slot, and that it was removed.
+                   {"backend", b != be_by_slot.end() ? json(b->second->address.str()) : json()},
+                   {"backend_port", b != be_by_slot.end() ? json(b->second->port) : json()},
+                   {"backend_slot", e.backend},
+                   {"backend_removed", b == be_by_slot.end()},
                    {"expires_in_s", double(int32_t(e.deadline - now)) / kTicksPerSecond}});
   }
   return {{"ok", true}, {"flows", out}};

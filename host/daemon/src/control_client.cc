@@ -193,12 +193,19 @@ void print_backends(std::string& out, const json& r) {
               {false, false, true, true, false, false, true, true});
 }
 
+// A flow of a backend removed from the config (left until it ages out) has no address: its slot.
+std::string flow_backend(const json& f) {
+  const auto it = f.find("backend_removed");
+  if (it != f.end() && it->is_boolean() && it->get<bool>())
+    return "removed (slot " + text(f, "backend_slot") + ")";
+  return endpoint(f, "backend", "backend_port");
+}
+
 void print_flows(std::string& out, const json& r) {
   std::vector<std::vector<std::string>> rows;
   for (const json& f : array(r, "flows")) {
     rows.push_back({text(f, "protocol"), endpoint(f, "client", "client_port"),
-                    endpoint(f, "vip", "vip_port"), endpoint(f, "backend", "backend_port"),
-                    expires(f)});
+                    endpoint(f, "vip", "vip_port"), flow_backend(f), expires(f)});
   }
   if (rows.empty()) {
     put_line(out, "no flows");

@@ -21,10 +21,8 @@ constexpr int kMaxEvents = 256;
 // "HTTP/1.1 200 " is all of the response a verdict needs.
 constexpr size_t kStatusLineLen = 13;
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+int64_t ns_of(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
 enum class Phase : uint8_t { kIdle, kConnecting, kSending, kReading };
@@ -227,7 +225,9 @@ struct HealthChecker::Impl {
   int64_t last_local_log = 0;
   uint64_t local_errors_logged = 0;
 
-  Impl() {
+  HealthClock clock;  // schedules, probe timeouts, the local-error log's rate
+
+  explicit Impl(HealthClock c) : clock(c ? std::move(c) : HealthClock(&health_clock_now)) {
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) error = std::string("epoll_create1: ") + std::strerror(errno);
   }
@@ -488,6 +488,10 @@ struct HealthChecker::Impl {
       return;
     }
     const int64_t end = now_ns() + int64_t(std::max(timeout_ms, 0)) * kNsPerMs;
+    // How long the caller lets poll() block is real time whatever the clock (a test's clock may
+    // stand still meanwhile): with the real clock this is the same bound as `end`.
+    const auto real_end =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
     const size_t changes_before = changes.size();
     for (;;) {
       int64_t now = now_ns();
@@ -500,9 +504,13 @@ struct HealthChecker::Impl {
       now = now_ns();
       // After the I/O: an answer that arrived by the deadline counts, even if we were late.
       run_timers(now);
-      if (changes.size() > changes_before || now >= end) return;
+      if (changes.size() > changes_before || now >= end ||
+          std::chrono::steady_clock::now() >= real_end)
+        return;
     }
   }
+
+  int64_t now_ns() const { return ns_of(clock()); }
 
   int next_timeout_ms() const {
     if (heap.empty()) return -1;
@@ -511,7 +519,11 @@ struct HealthChecker::Impl {
   }
 };
 
-HealthChecker::HealthChecker() : impl_(std::make_unique<Impl>()) {}
+std::chrono::steady_clock::time_point health_clock_now() {
+  return std::chrono::steady_clock::now();
+}
+
+HealthChecker::HealthChecker(HealthClock clock) : impl_(std::make_unique<Impl>(std::move(clock))) {}
 HealthChecker::~HealthChecker() = default;
 HealthChecker::HealthChecker(HealthChecker&&) noexcept = default;
 HealthChecker& HealthChecker::operator=(HealthChecker&&) noexcept = default;

@@ -128,6 +128,7 @@ inline void finish_rewrite(uint8_t* frame, const ParsedFrame& pf, const MacAddr&
 }  // namespace
 
 void Pipeline::process(std::span<Packet> burst, uint32_t now) {
+  now_ = now;
   while (!burst.empty()) {
     const size_t n = std::min(burst.size(), kMaxBurst);
     Work work[kMaxBurst];

@@ -111,7 +111,9 @@ bool DpdkDevice::Impl::open(const std::vector<std::string>& eal_args, std::strin
         uint64_t(nworkers) * (nworkers - 1) * opt.handoff_ring +
         uint64_t(nworkers) * opt.burst * (data_rxq + nworkers + 4) + 1024;
   }
-  pool.reset(rte_pktmbuf_pool_create("v6lb_mbufs", unsigned(n), 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+  // Every frame the card takes (kMaxFrameLen, jumbo frames included) fits one mbuf: the
+  // pipeline needs a frame in one piece, and the model and the card take the same frames.
+  pool.reset(rte_pktmbuf_pool_create("v6lb_mbufs", unsigned(n), 256, 0, dpdk::kMbufDataRoom,
                                      int(rte_socket_id())));
   if (!pool) {
     err = "cannot allocate " + std::to_string(n) + " mbufs: " + rte_strerror(rte_errno) +

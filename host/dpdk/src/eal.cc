@@ -28,7 +28,7 @@ bool eal_init(const std::vector<std::string>& eal_args, std::vector<std::string>
   static std::vector<std::string> storage;
   static std::vector<char*> argv;
   storage.clear();
-  storage.push_back("v6lb");
+  storage.emplace_back("v6lb");
   storage.insert(storage.end(), eal_args.begin(), eal_args.end());
   argv.clear();
   for (std::string& s : storage) argv.push_back(s.data());

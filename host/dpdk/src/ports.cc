@@ -2,11 +2,14 @@
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
 
 #include <algorithm>
 #include <charconv>
 
 namespace v6lb::dpdk {
+
+static_assert(kMbufHeadroom == RTE_PKTMBUF_HEADROOM, "kMbufDataRoom assumes DPDK's headroom");
 
 std::string port_name(uint16_t port) {
   char name[RTE_ETH_NAME_MAX_LEN] = {};
@@ -63,6 +66,17 @@ bool start_port(uint16_t port, const QueuePlan& q, rte_mempool* pool, std::strin
     conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_TCP |
                                         RTE_ETH_RSS_NONFRAG_IPV6_UDP | RTE_ETH_RSS_IP) &
                                        info.flow_type_rss_offloads;
+  }
+  // The MTU for frames of kMaxFrameLen bytes without the FCS (the card's limit, jumbo frames
+  // included), within what the port takes: its max_mtu, and max_rx_pktlen less its overhead
+  // (as ethdev reckons it). A port that takes no more than the default keeps its default.
+  {
+    const uint32_t overhead = info.max_mtu != UINT16_MAX && info.max_rx_pktlen > info.max_mtu
+                                  ? info.max_rx_pktlen - info.max_mtu
+                                  : RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+    uint32_t mtu = std::min<uint32_t>(kMaxFrameLen - RTE_ETHER_HDR_LEN, info.max_mtu);
+    if (info.max_rx_pktlen > overhead) mtu = std::min(mtu, info.max_rx_pktlen - overhead);
+    if (mtu > RTE_ETHER_MTU) conf.rxmode.mtu = mtu;
   }
   if (int rc = rte_eth_dev_configure(port, q.rx_queues, q.tx_queues, &conf); rc != 0)
     return fail("configure", rc);

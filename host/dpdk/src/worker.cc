@@ -200,13 +200,20 @@ void Worker::process(size_t nb, uint32_t now) {
   size_t k = 0;
   for (size_t i = 0; i < nb; ++i) {
     rte_mbuf* m = batch_[i];
-    if (m->nb_segs != 1) {  // the pipeline needs the frame in one piece
+    // A frame the card takes fits one mbuf (kMbufDataRoom). One longer than that comes in
+    // several: the pipeline drops it by its length alone (parse_frame reads no byte of a frame
+    // over kMaxFrameLen), counted as the model and the card count it; `oversize` says so too.
+    uint32_t len = m->data_len;
+    if (m->nb_segs != 1) {
       ctr_.oversize.add(1);
-      rte_pktmbuf_free(m);
-      continue;
+      len = std::min<uint32_t>(m->pkt_len, 65535);
+      if (len <= kMaxFrameLen) {  // segmented although it would fit: not a frame we can run
+        rte_pktmbuf_free(m);
+        continue;
+      }
     }
     batch_[k] = m;
-    pk_[k] = Packet{rte_pktmbuf_mtod(m, uint8_t*), m->data_len};
+    pk_[k] = Packet{rte_pktmbuf_mtod(m, uint8_t*), uint16_t(len)};
     ++k;
   }
   if (!k) return;

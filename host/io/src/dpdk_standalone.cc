@@ -133,13 +133,14 @@ int run_dpdk_standalone(const DpdkStandaloneOptions& o) {
   }
   if (!o.quiet && o.stats_path != "-") {
     std::fputs(stats_report(stats).c_str(), stdout);
+    const uint64_t lost = ds.total.tx_dropped + ds.total.punt_dropped + ds.total.host_dropped +
+                          ds.total.handoff_dropped + ds.total.oversize;
     std::printf(
         "dpdk: %llu received, %llu forwarded, %llu punted, %llu dropped by the pipeline, "
         "%llu lost in the DPDK layer\n",
         (unsigned long long)ds.total.rx_packets, (unsigned long long)ds.total.tx_packets,
         (unsigned long long)ds.total.punt_packets, (unsigned long long)ds.total.dropped,
-        (unsigned long long)(ds.total.tx_dropped + ds.total.punt_dropped + ds.total.host_dropped +
-                             ds.total.handoff_dropped + ds.total.oversize));
+        (unsigned long long)lost);
   }
   return 0;
 }

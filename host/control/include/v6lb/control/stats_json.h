@@ -24,6 +24,8 @@ struct DataPlaneStats {
   uint64_t flows_forward = 0;  // occupancy of each flow table
   uint64_t flows_reply = 0;
   uint64_t flow_capacity = 0;  // entries per direction
+
+  bool operator==(const DataPlaneStats&) const = default;
 };
 
 DataPlaneStats read_stats(const Pipeline& dp, const Plan& plan);

@@ -26,7 +26,9 @@
 // Not thread-safe: one thread calls everything. Nothing throws except std::bad_alloc.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,9 +80,16 @@ struct HealthStats {
   uint32_t up = 0, down = 0, unknown = 0;
 };
 
+// The time a checker schedules by: probe phases and intervals, probe timeouts. The real one is
+// health_clock_now; tests pass their own to drive time (the probes themselves stay real sockets).
+using HealthClock = std::function<std::chrono::steady_clock::time_point()>;
+std::chrono::steady_clock::time_point health_clock_now();
+
 class HealthChecker {
  public:
-  HealthChecker();
+  // An empty `clock` is the real one. poll(timeout_ms) blocks for at most timeout_ms of real
+  // time, whatever the clock says.
+  explicit HealthChecker(HealthClock clock = {});
   ~HealthChecker();
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;

@@ -34,6 +34,9 @@ struct FlowEntry {
            key[36] == k[36];
   }
   FlowKey flow_key() const;
+  // Every byte, the padding included (the tables keep it zero: entries start zeroed, and neither
+  // writes nor decode_flow() set it).
+  bool operator==(const FlowEntry&) const = default;
 };
 static_assert(sizeof(FlowEntry) == 48);
 

@@ -21,6 +21,7 @@ struct Ipv6Addr {
     return true;
   }
   friend bool operator==(const Ipv6Addr&, const Ipv6Addr&) = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
   friend auto operator<=>(const Ipv6Addr&, const Ipv6Addr&) = default;
 };
 
@@ -31,6 +32,7 @@ struct MacAddr {
   std::string str() const;
   bool is_multicast() const { return b[0] & 1; }
   friend bool operator==(const MacAddr&, const MacAddr&) = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): as above
   friend auto operator<=>(const MacAddr&, const MacAddr&) = default;
 };
 

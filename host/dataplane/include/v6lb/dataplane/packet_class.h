@@ -67,6 +67,8 @@ struct ServiceCounters {
   uint64_t new_flows = 0;
   uint64_t reply_packets = 0;  // backend -> client, rewritten to the VIP
   uint64_t reply_bytes = 0;
+
+  bool operator==(const ServiceCounters&) const = default;
 };
 
 struct BackendCounters {
@@ -75,6 +77,8 @@ struct BackendCounters {
   uint64_t reply_packets = 0;
   uint64_t reply_bytes = 0;
   uint64_t new_flows = 0;  // flows learned onto this backend
+
+  bool operator==(const BackendCounters&) const = default;
 };
 
 }  // namespace v6lb

@@ -32,6 +32,9 @@ class Pipeline final : public TableWriter {
 
   // Runs a burst in order; every packet sees the tables exactly as the earlier ones left them.
   void process(std::span<Packet> burst, uint32_t now);
+  // The tick of the newest process() or age() call: the pipeline's current time, which TICK_NOW
+  // reports (as the card's TICK_NOW reports the tick its pipeline runs on). 0 before the first.
+  uint32_t now() const { return now_; }
 
   // TableWriter
   Geometry geometry() const override { return geo_; }
@@ -57,7 +60,10 @@ class Pipeline final : public TableWriter {
   FlowTable& reply_flows() { return reply_; }
   const FlowTable& forward_flows() const { return fwd_; }
   const FlowTable& reply_flows() const { return reply_; }
-  uint64_t age(uint32_t now) { return fwd_.age(now) + reply_.age(now); }
+  uint64_t age(uint32_t now) {
+    now_ = now;
+    return fwd_.age(now) + reply_.age(now);
+  }
 
   // Set indices: forward by the full key's hash, reply by the client side only (address, port,
   // protocol) so the card can address both sets as soon as the header is parsed.
@@ -87,6 +93,7 @@ class Pipeline final : public TableWriter {
   std::vector<uint16_t> maglev_;  // [service][bank][M]
   std::vector<uint8_t> active_bank_;
   uint32_t valid_services_ = 0;
+  uint32_t now_ = 0;  // see now()
   FlowTable fwd_;
   FlowTable reply_;
   std::array<uint64_t, kNumCounters> counters_{};

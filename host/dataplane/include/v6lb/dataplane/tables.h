@@ -20,12 +20,16 @@ struct Geometry {
   uint32_t flow_sets = 1u << 14;  // power of two
   uint32_t flow_ways = 4;
   uint32_t reverse_entries = 4096;  // power of two
+
+  bool operator==(const Geometry&) const = default;
 };
 
 struct CardEntry {
   MacAddr mac;
   Ipv6Addr address;
   MacAddr router_mac;
+
+  bool operator==(const CardEntry&) const = default;
 };
 
 struct ServiceEntry {
@@ -35,6 +39,8 @@ struct ServiceEntry {
   uint16_t port = 0;
   Scheduler scheduler = Scheduler::kMaglev;
   uint32_t timeout_ticks = 0;  // idle timeout
+
+  bool operator==(const ServiceEntry&) const = default;
 };
 
 struct BackendEntry {
@@ -43,6 +49,8 @@ struct BackendEntry {
   uint16_t port = 0;
   MacAddr mac;  // next hop
   uint8_t service = 0;
+
+  bool operator==(const BackendEntry&) const = default;
 };
 
 // A backend's (address, port, protocol) that belongs to exactly one service: lets a reply be
@@ -56,6 +64,8 @@ struct ReverseEntry {
   uint8_t proto = 0;
   uint16_t backend = 0;
   uint8_t service = 0;
+
+  bool operator==(const ReverseEntry&) const = default;
 };
 
 // Time: one tick is one millisecond. Ticks are derived from capture timestamps as

@@ -54,7 +54,7 @@ struct DpdkWorkerStats {
   uint64_t host_packets = 0;     // received from the exception port (the host) and sent out
   uint64_t host_dropped = 0;     // ... but the data port's TX queue was full
   uint64_t dropped = 0;          // dropped by the pipeline (its counters say why)
-  uint64_t oversize = 0;         // frames longer than one mbuf (multi-segment): dropped
+  uint64_t oversize = 0;         // multi-segment frames (longer than the card's 10,240): dropped
   uint64_t control_msgs = 0;     // register writes and requests applied
 };
 

@@ -1,0 +1,113 @@
+// The daemon's answers on the model device, driven through Daemon::handle (what the control
+// socket serves) with no sockets in between: what `v6lbctl flows` shows for flow entries.
+#include "v6lb/daemon/daemon.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace v6lb {
+namespace {
+
+using nlohmann::json;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "v6lb-daemon-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string config_text(const TempDir& dir, bool second_backend) {
+  std::string c =
+      "card: { mac: \"02:00:00:00:00:01\", address: \"2001:db8:ff::1\", router_mac: "
+      "\"02:00:00:00:00:fe\" }\n"
+      "daemon: { control_socket: \"" +
+      dir / "ctl.sock" +
+      "\" }\n"
+      "tables: { flow_table_size: 4096 }\n"
+      "services:\n"
+      "  - name: web\n"
+      "    vip: \"2001:db8::100\"\n"
+      "    protocol: tcp\n"
+      "    port: 80\n"
+      "    health_check: { type: none }\n"
+      "    backends:\n"
+      "      - { address: \"2001:db8:1::10\", port: 8080 }\n";
+  if (second_backend) c += "      - { address: \"2001:db8:1::11\", port: 8080 }\n";
+  return c;
+}
+
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+FlowEntry flow_to(uint32_t service, uint32_t backend, uint8_t client) {
+  FlowEntry e{};
+  FlowKey k;
+  k.src = *Ipv6Addr::parse("2001:db8:c::" + std::to_string(client));
+  k.dst = *Ipv6Addr::parse("2001:db8::100");
+  k.sport = 40000;
+  k.dport = 80;
+  k.proto = 6;
+  k.to_bytes(e.key);
+  e.valid = 1;
+  e.backend = uint16_t(backend);
+  e.service = uint8_t(service);
+  e.deadline = 60000;
+  return e;
+}
+
+// The flows of a backend that a reload removed stay in the table until they age out (their slot
+// is quarantined meanwhile). They show the slot and that the backend was removed, not "?:0".
+TEST(DaemonFlows, FlowOfARemovedBackendShowsItsSlotAndRemoved) {
+  TempDir dir;
+  const std::string cfg = dir / "lb.yaml";
+  write_file(cfg, config_text(dir, true));
+  DaemonOptions o;
+  o.config_path = cfg;
+  o.device = "model";
+  o.metrics = "off";  // no HTTP listener
+  Daemon d(o);
+  std::string err;
+  ASSERT_TRUE(d.start(err)) << err;
+  const SlotMap slots = d.tables().recover_slots(d.config());
+  const uint32_t svc = slots.services.at("web");
+  const uint32_t kept = slots.backends.at({"web", *Ipv6Addr::parse("2001:db8:1::10"), 8080});
+  const uint32_t gone = slots.backends.at({"web", *Ipv6Addr::parse("2001:db8:1::11"), 8080});
+
+  write_file(cfg, config_text(dir, false));
+  ASSERT_TRUE(d.reload(err)) << err;
+  d.tables().write_flow(FlowDirection::kForward, 0, flow_to(svc, kept, 1));
+  d.tables().write_flow(FlowDirection::kForward, 1, flow_to(svc, gone, 2));
+
+  const json r = d.handle({{"cmd", "flows"}});
+  ASSERT_TRUE(r.at("ok").get<bool>()) << r.dump();
+  ASSERT_EQ(r.at("flows").size(), 2u) << r.dump();
+  const json& a = r["flows"][0];
+  const json& b = r["flows"][1];
+  EXPECT_EQ(a.at("backend"), "2001:db8:1::10") << a.dump();
+  EXPECT_EQ(a.at("backend_port"), 8080) << a.dump();
+  EXPECT_EQ(a.at("backend_slot"), kept) << a.dump();
+  EXPECT_EQ(a.at("backend_removed"), false) << a.dump();
+  EXPECT_TRUE(b.at("backend").is_null()) << b.dump();
+  EXPECT_TRUE(b.at("backend_port").is_null()) << b.dump();
+  EXPECT_EQ(b.at("backend_slot"), gone) << b.dump();
+  EXPECT_EQ(b.at("backend_removed"), true) << b.dump();
+  EXPECT_EQ(b.at("client"), "2001:db8:c::2") << b.dump();
+}
+
+}  // namespace
+}  // namespace v6lb
