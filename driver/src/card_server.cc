@@ -57,22 +57,37 @@ void CardServer::drop_client(const char* why) {
   spdlog::info("v6lb-card: daemon detached ({})", why);
   client_.reset();
   in_.clear();
+  out_.clear();
+  out_off_ = 0;
 }
 
+// Replies are collected and sent once per slice: one 4-byte send per read made one socket buffer
+// per reply, and ~280 of those (a few hundred bytes of overhead each) fill a Unix socket's send
+// budget, so a walk of the flow table (512 reads a batch) had the card wait for the daemon in
+// every batch, and a daemon descheduled for a second lost its card.
 void CardServer::reply(const void* data, size_t len) {
   auto* p = static_cast<const uint8_t*>(data);
-  while (len > 0 && client_) {
-    const ssize_t r = ::send(client_.get(), p, len, MSG_NOSIGNAL);
+  out_.insert(out_.end(), p, p + len);
+}
+
+bool CardServer::flush() {
+  while (client_ && out_off_ < out_.size()) {
+    const ssize_t r = ::send(client_.get(), out_.data() + out_off_, out_.size() - out_off_,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
     if (r > 0) {
-      p += r;
-      len -= size_t(r);
-    } else if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-      pollfd pf{client_.get(), POLLOUT, 0};
-      if (::poll(&pf, 1, 1000) <= 0) return drop_client("not reading its replies");
+      out_off_ += size_t(r);
+    } else if (r < 0 && errno == EINTR) {
+      continue;
+    } else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return true;  // the daemon reads them later: write_fd() says when to try again
     } else {
-      return drop_client("send failed");
+      drop_client("send failed");
+      return false;
     }
   }
+  out_.clear();
+  out_off_ = 0;
+  return bool(client_);
 }
 
 void CardServer::run() {
@@ -94,10 +109,13 @@ void CardServer::run() {
 }
 
 bool CardServer::busy() const {
-  return client_ && in_.size() >= sizeof(RemoteHeader);
+  return client_ && out_off_ == out_.size() && in_.size() >= sizeof(RemoteHeader);
 }
 
 void CardServer::serve() {
+  // Replies the daemon has not taken yet come first; until they are gone, its further requests
+  // wait in its socket (the daemon reads its replies only after sending a batch).
+  if (!flush() || out_off_ < out_.size()) return;
   uint8_t buf[65536];
   for (;;) {
     const ssize_t r = ::recv(client_.get(), buf, sizeof buf, 0);
@@ -152,6 +170,7 @@ void CardServer::serve() {
     }
   }
   if (client_) in_.erase(in_.begin(), in_.begin() + long(pos));
+  if (!flush()) return;
   // A closed connection: detach once everything it sent is applied.
   if (client_) {
     char c;

@@ -155,7 +155,7 @@ class Lab:
         while time.monotonic() - t0 < 120:
             if self.daemon.poll() is not None:
                 fail("v6lbd exited: " + open(os.path.join(LAB, "v6lbd.log")).read()[-2000:])
-            r = self.ctl_json("status")
+            r = self.ctl_json("status", quiet=True)
             if r and r.get("ok"):
                 self.report.setdefault("daemon_start_s", []).append(round(time.monotonic() - t0, 2))
                 return
@@ -163,6 +163,10 @@ class Lab:
         fail("v6lbd did not answer within 120 s")
 
     def stop_daemon(self):
+        if self.daemon and self.daemon.poll() is not None:
+            # Died on its own (lost its card, say): a restart must not hide that.
+            fail(f"v6lbd exited {self.daemon.returncode} before it was stopped: " +
+                 open(os.path.join(LAB, "v6lbd.log")).read()[-2000:])
         if self.daemon and self.daemon.poll() is None:
             self.daemon.send_signal(signal.SIGTERM)
             try:
@@ -182,13 +186,26 @@ class Lab:
                 except subprocess.TimeoutExpired:
                     p.kill()
 
-    def ctl_json(self, *args):
-        r = in_ns("lan", [os.path.join(self.bin, "v6lbctl"), "--socket", self.ctl, "--json"] +
-                  list(args), timeout=30)
+    def ctl_json(self, *args, quiet=False):
+        # v6lbctl's reply, or None when there is none (not JSON). A failed call says why on
+        # stderr (v6lbctl's message, its exit status, how long it took) unless `quiet` (the
+        # polls for a daemon that is still starting).
+        cmd = " ".join(args)
+        t0 = time.monotonic()
         try:
-            return json.loads(r.stdout)
+            r = in_ns("lan", [os.path.join(self.bin, "v6lbctl"), "--socket", self.ctl, "--json",
+                              "--timeout", "30"] + list(args), timeout=40)
+        except subprocess.TimeoutExpired:
+            fail(f"v6lbctl {cmd}: no exit within 40 s")
+        took = time.monotonic() - t0
+        try:
+            j = json.loads(r.stdout)
         except ValueError:
-            return None
+            j = None
+        if not quiet and (r.returncode != 0 or j is None):
+            print(f"  v6lbctl {cmd}: exit {r.returncode} after {took:.1f} s: "
+                  f"{r.stderr.strip()[:1000]}", file=sys.stderr, flush=True)
+        return j
 
     def wait_health(self, addr, state, limit):
         t0 = time.monotonic()
@@ -289,7 +306,13 @@ class Lab:
         if self.a.mode == "card":
             # The flow table, before and after: a restarted daemon must not touch it.
             def flows():
-                r = self.ctl_json("flows", "--limit", "1000000") or {}
+                t0 = time.monotonic()
+                r = self.ctl_json("flows", "--limit", "1000000")
+                # No answer or an error is not an empty table: say what it was.
+                if not r or not r.get("ok") or not isinstance(r.get("flows"), list):
+                    fail(f"longlived: v6lbctl flows failed after {time.monotonic() - t0:.1f} s: {r}")
+                print(f"  flows: {len(r['flows'])} entries in {time.monotonic() - t0:.1f} s",
+                      flush=True)
                 # The down backend's entries are being removed meanwhile: leave them out.
                 return sorted((f["client"], f["client_port"], f["vip_port"], f["backend"])
                               for f in r.get("flows", []) if f["backend"] != BACKENDS[victim])

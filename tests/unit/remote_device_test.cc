@@ -4,10 +4,15 @@
 // stale socket file is replaced and a live one is never stolen.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstring>
 #include <thread>
+#include <vector>
 
 #include "v6lb/driver/card_server.h"
 #include "v6lb/driver/card_tables.h"
@@ -163,6 +168,56 @@ TEST(RemoteDevice, ACardThatGoesAwayIsAnErrorNotAHang) {
       std::runtime_error);
   EXPECT_FALSE(RemoteDevice::connect(path, err));
   EXPECT_NE(err.find("v6lb-card"), std::string::npos) << err;
+}
+
+// A daemon that sends a batch of reads and takes a while to read the answers (descheduled, busy)
+// is slow, not gone: the card keeps it, and every answer arrives, in order. (The card used to send
+// each 4-byte answer on its own, ~280 of which fill a Unix socket, then drop a daemon that had not
+// read for a second: a flow-table walk under load lost its card.)
+TEST(CardServer, KeepsADaemonThatReadsItsRepliesLate) {
+  ModelDevice served(small());
+  const std::string path = sock_path("slow");
+  CardThread card(path, served);
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::memcpy(sa.sun_path, path.c_str(), path.size());
+  ASSERT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  auto recv_exact = [&](void* p, size_t n) {
+    auto* b = static_cast<uint8_t*>(p);
+    while (n > 0) {
+      pollfd pf{fd.get(), POLLIN, 0};
+      if (::poll(&pf, 1, 5000) <= 0) return false;
+      const ssize_t r = ::recv(fd.get(), b, n, 0);
+      if (r <= 0) return false;
+      b += r;
+      n -= size_t(r);
+    }
+    return true;
+  };
+  const RemoteHeader hello{'N', {}, 0, 0};
+  ASSERT_EQ(::send(fd.get(), &hello, sizeof hello, MSG_NOSIGNAL), ssize_t(sizeof hello));
+  uint32_t len = 0;
+  ASSERT_TRUE(recv_exact(&len, sizeof len));
+  std::string name(len, '\0');
+  ASSERT_TRUE(recv_exact(name.data(), len));
+  constexpr size_t kReads = 2048;  // a flow walk's batch is 512 reads, the driver's chunk 4096 ops
+  std::vector<RemoteHeader> reqs;
+  for (size_t i = 0; i < kReads; ++i)
+    reqs.push_back(i % 2 ? RemoteHeader{'R', {}, regs::ID, 0} : RemoteHeader{'R', {}, regs::VERSION, 0});
+  const auto bytes = reqs.size() * sizeof(RemoteHeader);
+  ASSERT_EQ(::send(fd.get(), reqs.data(), bytes, MSG_NOSIGNAL), ssize_t(bytes));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // not reading meanwhile
+  std::vector<uint32_t> got(kReads);
+  ASSERT_TRUE(recv_exact(got.data(), 4 * kReads)) << "the card dropped a slow daemon";
+  for (size_t i = 0; i < kReads; ++i)
+    ASSERT_EQ(got[i], i % 2 ? regs::ID_MAGIC : served.read32(regs::VERSION)) << i;
+  const RemoteHeader id{'R', {}, regs::ID, 0};
+  ASSERT_EQ(::send(fd.get(), &id, sizeof id, MSG_NOSIGNAL), ssize_t(sizeof id));
+  uint32_t v = 0;
+  ASSERT_TRUE(recv_exact(&v, sizeof v));
+  EXPECT_EQ(v, regs::ID_MAGIC);
+  ::unlink(path.c_str());
 }
 
 TEST(CardServer, ReplacesAStaleSocketNeverALiveOne) {

@@ -65,6 +65,7 @@ int run_card_process(CardProcessOptions opts) {
     for (;;) {
       std::vector<pollfd> pfds{{sigfd.get(), POLLIN, 0}};
       for (int fd : server->fds()) pfds.push_back({fd, POLLIN, 0});
+      if (const int fd = server->write_fd(); fd >= 0) pfds.push_back({fd, POLLOUT, 0});
       if (dev.pump)
         for (int fd : dev.pump->fds()) pfds.push_back({fd, POLLIN, 0});
       int timeout = dev.pump ? dev.pump->next_timeout_ms() : -1;

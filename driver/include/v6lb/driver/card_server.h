@@ -25,18 +25,24 @@ class CardServer {
   bool attached() const { return bool(client_); }
   // Requests are waiting in the buffer (run() serves a slice at a time): call run() again soon.
   bool busy() const;
+  // Replies are waiting for the daemon to read them (it is slow, not gone: a card does not drop
+  // its driver for that). Requests wait meanwhile; also wait for the client fd to be writable.
+  int write_fd() const { return client_ && out_off_ < out_.size() ? client_.get() : -1; }
   uint64_t sessions() const { return sessions_; }
 
  private:
   CardServer(std::string path, Device& dev) : path_(std::move(path)), dev_(dev) {}
   void serve();
   void reply(const void* data, size_t len);
+  bool flush();  // sends what `out_` holds without blocking; false: the client was dropped
   void drop_client(const char* why);
 
   std::string path_;
   Device& dev_;
   UniqueFd listen_, client_;
   std::vector<uint8_t> in_;
+  std::vector<uint8_t> out_;  // replies of the current slice, sent in one go
+  size_t out_off_ = 0;
   uint64_t sessions_ = 0;
 };
 
