@@ -24,7 +24,7 @@
 //     (cnt_value), which loads CNT_LO/CNT_HI; it may answer in the pulse cycle itself. Reads of
 //     CNT_LO/CNT_HI wait until the snapshot has arrived (at most SNAP_TIMEOUT cycles; after that
 //     they return the previous snapshot rather than hang the bus).
-//   - CNT_CLEAR: a write with bit 0 set pulses cnt_clear for one cycle.
+//   - CNT_CLEAR: a write with CLEAR set pulses cnt_clear for one cycle.
 //   - ro inputs: tick_now (TICK_NOW), tbl_busy/tbl_error (TBL_STATUS); CAP_* from the parameters.
 //
 // Portable subset: Verilog-2001 + logic/always_ff/always_comb; synchronous active-high reset.
@@ -254,7 +254,8 @@ module v6lb_axil_regs #(
                     tbl_cmd       <= merge(tbl_cmd, w_data_q, bm, `V6LB_REG_TBL_CMD_MASK);
                     tbl_cmd_valid <= 1'b1;
                 end
-                if (wa == `V6LB_REG_CNT_CLEAR && w_strb_q[0] && w_data_q[0])
+                if (wa == `V6LB_REG_CNT_CLEAR && w_strb_q[`V6LB_CNT_CLEAR_CLEAR_LSB / 8] &&
+                    w_data_q[`V6LB_CNT_CLEAR_CLEAR_LSB])
                     cnt_clear <= 1'b1;
             end
         end

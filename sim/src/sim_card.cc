@@ -47,6 +47,10 @@ class SimCardImpl final : public SimCard {
 
   explicit SimCardImpl(const SimOptions& o) : opts_(o), rng_(o.seed) {
     ctx_ = std::make_unique<VerilatedContext>();
+    // Verilator 5.006 registers and erases a model's scopes (the RTL's $error/assertions have
+    // them) in the calling thread's current context, not the model's: make it this card's, here
+    // and in the destructor, or a card outliving another one erases into a freed context.
+    Verilated::threadContextp(ctx_.get());
     top_ = std::make_unique<V>(ctx_.get());
 #if V6LB_SIM_TRACE
     if (!o.fst_path.empty()) {
@@ -76,7 +80,9 @@ class SimCardImpl final : public SimCard {
 #if V6LB_SIM_TRACE
     if (trace_) trace_->close();
 #endif
+    Verilated::threadContextp(ctx_.get());
     top_->final();
+    top_.reset();
   }
 
   void write32(uint32_t addr, uint32_t value) override {
