@@ -26,11 +26,11 @@
 #include <thread>
 #include <vector>
 
-#include "v6lb/driver/card_tables.h"
 #include "v6lb/base/cli.h"
-#include "v6lb/dpdk/dpdk_device.h"
 #include "v6lb/dataplane/maglev.h"
 #include "v6lb/dataplane/packet_class.h"
+#include "v6lb/dpdk/dpdk_device.h"
+#include "v6lb/driver/card_tables.h"
 
 using namespace v6lb;
 using Clock = std::chrono::steady_clock;
@@ -134,9 +134,10 @@ int main(int argc, char** argv) {
   uint32_t workers = 1;
   std::string handoff_full = "wait";
   std::string aging_opt = "1", hit_only_opt = "0";
-  CLI::App app{"The DPDK data plane on one worker core (net_null or net_ring): hit path and new "
-               "flows with 1 M live flows.",
-               "dpdk_bench"};
+  CLI::App app{
+      "The DPDK data plane on one worker core (net_null or net_ring): hit path and new "
+      "flows with 1 M live flows.",
+      "dpdk_bench"};
   v6lb::cli::setup(app);
   namespace cli = v6lb::cli;
   app.add_option("--vdev", vdev, "where frames come from")
@@ -171,8 +172,7 @@ int main(int argc, char** argv) {
       ->type_name("MODE")
       ->check(cli::one_of({"wait", "drop"}))
       ->default_str(handoff_full);
-  app.add_option("--hit-only", hit_only_opt,
-                 "for profiling: no new-flow passes and their pauses")
+  app.add_option("--hit-only", hit_only_opt, "for profiling: no new-flow passes and their pauses")
       ->type_name("0|1")
       ->check(cli::one_of({"0", "1"}))
       ->default_str(hit_only_opt);
@@ -273,8 +273,12 @@ int main(int argc, char** argv) {
                    vip14, pps / 1e6, dev->read32(0x48));
     return pps;
   };
-  auto learned = [&] { return t.read_counter(CounterKind::kGlobal, uint32_t(Counter::kFlowsLearned)); };
-  auto full = [&] { return t.read_counter(CounterKind::kGlobal, uint32_t(Counter::kFlowTableFull)); };
+  auto learned = [&] {
+    return t.read_counter(CounterKind::kGlobal, uint32_t(Counter::kFlowsLearned));
+  };
+  auto full = [&] {
+    return t.read_counter(CounterKind::kGlobal, uint32_t(Counter::kFlowTableFull));
+  };
 
   std::printf(
       "dpdk data plane, %u worker(s), %u RX queue(s), net_%s, %u flows, %u-byte TCP frames, "

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "v6lb/driver/card_tables.h"
 #include "v6lb/base/cli.h"
-#include "v6lb/dataplane/net_types.h"
 #include "v6lb/control/program.h"
+#include "v6lb/dataplane/net_types.h"
+#include "v6lb/driver/card_tables.h"
 #include "v6lb/driver/sim_device.h"
 
 using namespace v6lb;
@@ -79,9 +79,10 @@ std::vector<uint8_t> frame(size_t len, uint32_t i, uint8_t flags) {
 
 int main(int argc, char** argv) {
   uint32_t n = 20000;
-  CLI::App app{"The card's pipeline on the Verilated RTL at DATA_WIDTH 512: cycles per frame, "
-               "latency, the simulation's speed.",
-               "rtl_bench"};
+  CLI::App app{
+      "The card's pipeline on the Verilated RTL at DATA_WIDTH 512: cycles per frame, "
+      "latency, the simulation's speed.",
+      "rtl_bench"};
   v6lb::cli::setup(app);
   app.add_option("--frames", n, "frames per measurement")
       ->type_name("N")
@@ -106,10 +107,11 @@ int main(int argc, char** argv) {
     write_maglev_hitless(tables, plan.services[0].slot, plan.services[0].maglev);
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("Maglev table load (M=%u) through the registers: %llu register writes, %llu "
-                "simulated cycles, %.0f ms wall in simulation\n",
-                tables.geometry().maglev_size, (unsigned long long)(dev.register_writes() - w0),
-                (unsigned long long)(card.cycles() - c0), ms);
+    std::printf(
+        "Maglev table load (M=%u) through the registers: %llu register writes, %llu "
+        "simulated cycles, %.0f ms wall in simulation\n",
+        tables.geometry().maglev_size, (unsigned long long)(dev.register_writes() - w0),
+        (unsigned long long)(card.cycles() - c0), ms);
   }
 
   // Latency: one frame into an idle pipeline, first beat in to first beat out.
@@ -138,7 +140,8 @@ int main(int argc, char** argv) {
   for (size_t size : {64, 78, 128, 256, 512, 1024, 1518}) {
     const size_t len = size - 4;  // no FCS on the stream
     for (int pass = 0; pass < 2; ++pass) {
-      const uint64_t learned0 = tables.read_counter(CounterKind::kGlobal, regs::CNT_GLOBAL_FLOWS_LEARNED);
+      const uint64_t learned0 =
+          tables.read_counter(CounterKind::kGlobal, regs::CNT_GLOBAL_FLOWS_LEARNED);
       const uint64_t beats0 = card.beats_in();
       for (uint32_t i = 0; i < n; ++i)
         card.send(frame(len, flow_base + i, pass ? 0x10 : 0x02), tick);
@@ -156,7 +159,8 @@ int main(int argc, char** argv) {
       // that row measures the drop path.
       const size_t out = card.take_forwarded().size();
       const size_t want = len >= 74 ? n : 0;
-      const uint64_t learned = tables.read_counter(CounterKind::kGlobal, regs::CNT_GLOBAL_FLOWS_LEARNED) - learned0;
+      const uint64_t learned =
+          tables.read_counter(CounterKind::kGlobal, regs::CNT_GLOBAL_FLOWS_LEARNED) - learned0;
       const double bpc = double(beats_total) / cyc, ppc = double(n) / cyc;
       const double line = 100e3 / ((size + 20) * 8.0);  // Mpps at 100 Gb/s incl. preamble+IFG
       if (pass == 0)

@@ -14,9 +14,12 @@ namespace {
 namespace r = regs;
 
 constexpr uint32_t kOpWrite = r::TBL_CMD_OP_WRITE, kOpRead = r::TBL_CMD_OP_READ;
-constexpr uint32_t kTableService = r::TBL_CMD_TABLE_SERVICE, kTableBackend = r::TBL_CMD_TABLE_BACKEND,
-                   kTableMaglev = r::TBL_CMD_TABLE_MAGLEV, kTableReverse = r::TBL_CMD_TABLE_REVERSE;
-constexpr uint32_t cmd(uint32_t table, uint32_t op) { return r::TBL_CMD_TABLE(table) | r::TBL_CMD_OP(op); }
+constexpr uint32_t kTableService = r::TBL_CMD_TABLE_SERVICE,
+                   kTableBackend = r::TBL_CMD_TABLE_BACKEND, kTableMaglev = r::TBL_CMD_TABLE_MAGLEV,
+                   kTableReverse = r::TBL_CMD_TABLE_REVERSE;
+constexpr uint32_t cmd(uint32_t table, uint32_t op) {
+  return r::TBL_CMD_TABLE(table) | r::TBL_CMD_OP(op);
+}
 // The word of a flow entry that says whether it holds a flow and whose (VALID, SERVICE, BACKEND).
 static_assert(r::TBL_FLOW_VALID_WORD == r::TBL_FLOW_SERVICE_WORD &&
               r::TBL_FLOW_VALID_WORD == r::TBL_FLOW_BACKEND_WORD);
@@ -31,7 +34,8 @@ CardTables::CardTables(Device& dev) : dev_(dev) {
                                 dev_.name(), id, r::ID_RESET));
   const uint32_t version = dev_.read32(r::VERSION);
   if (r::VERSION_MAJOR_GET(version) != r::MAP_VERSION_MAJOR)
-    throw CardError(dev_.name() + ": register map version " + std::to_string(r::VERSION_MAJOR_GET(version)) + "." +
+    throw CardError(dev_.name() + ": register map version " +
+                    std::to_string(r::VERSION_MAJOR_GET(version)) + "." +
                     std::to_string(r::VERSION_MINOR_GET(version)) + ", this driver knows " +
                     std::to_string(r::MAP_VERSION_MAJOR) + ".x");
   data_width_ = dev_.read32(r::CAP_DATA_WIDTH);

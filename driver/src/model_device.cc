@@ -95,24 +95,36 @@ uint64_t ModelDevice::counter(uint32_t sel) const {
       if (index >= g.services) return 0;
       const ServiceCounters& c = dp_->service_counters(index);
       switch (field) {
-        case r::CNT_SERVICE_PACKETS: return c.packets;
-        case r::CNT_SERVICE_BYTES: return c.bytes;
-        case r::CNT_SERVICE_NEW_FLOWS: return c.new_flows;
-        case r::CNT_SERVICE_REPLY_PACKETS: return c.reply_packets;
-        case r::CNT_SERVICE_REPLY_BYTES: return c.reply_bytes;
-        default: return 0;
+        case r::CNT_SERVICE_PACKETS:
+          return c.packets;
+        case r::CNT_SERVICE_BYTES:
+          return c.bytes;
+        case r::CNT_SERVICE_NEW_FLOWS:
+          return c.new_flows;
+        case r::CNT_SERVICE_REPLY_PACKETS:
+          return c.reply_packets;
+        case r::CNT_SERVICE_REPLY_BYTES:
+          return c.reply_bytes;
+        default:
+          return 0;
       }
     }
     case r::CNT_SEL_KIND_BACKEND: {
       if (index >= g.backends) return 0;
       const BackendCounters& c = dp_->backend_counters(index);
       switch (field) {
-        case r::CNT_BACKEND_PACKETS: return c.packets;
-        case r::CNT_BACKEND_BYTES: return c.bytes;
-        case r::CNT_BACKEND_REPLY_PACKETS: return c.reply_packets;
-        case r::CNT_BACKEND_REPLY_BYTES: return c.reply_bytes;
-        case r::CNT_BACKEND_NEW_FLOWS: return c.new_flows;
-        default: return 0;
+        case r::CNT_BACKEND_PACKETS:
+          return c.packets;
+        case r::CNT_BACKEND_BYTES:
+          return c.bytes;
+        case r::CNT_BACKEND_REPLY_PACKETS:
+          return c.reply_packets;
+        case r::CNT_BACKEND_REPLY_BYTES:
+          return c.reply_bytes;
+        case r::CNT_BACKEND_NEW_FLOWS:
+          return c.new_flows;
+        default:
+          return 0;
       }
     }
     default:  // CNT_SEL_KIND_FLOW_OCC

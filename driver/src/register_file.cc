@@ -73,7 +73,8 @@ uint32_t RegisterFile::read(uint32_t off, const Geometry& g, uint32_t tick_now) 
   }
   if (in_array(off, r::CARD_ADDR, 4)) return card_addr_[(off - r::CARD_ADDR) / 4];
   if (in_array(off, r::TBL_DATA, r::TBL_DATA_COUNT)) return data_[(off - r::TBL_DATA) / 4];
-  if (in_array(off, r::ACTIVE_BANK, r::ACTIVE_BANK_COUNT)) return banks_[(off - r::ACTIVE_BANK) / 4];
+  if (in_array(off, r::ACTIVE_BANK, r::ACTIVE_BANK_COUNT))
+    return banks_[(off - r::ACTIVE_BANK) / 4];
   return 0;
 }
 

@@ -92,15 +92,16 @@ TableWords encode_reverse(const ReverseEntry& e) {
 TableWords encode_maglev(std::span<const uint16_t> entries) {
   TableWords w{};
   for (size_t k = 0; k < entries.size(); ++k)
-    w[r::TBL_MAGLEV_ENTRY_WORD + k / kMaglevPerWord] |= r::TBL_MAGLEV_ENTRY(entries[k])
-                                                        << (r::TBL_MAGLEV_ENTRY_STRIDE * (k % kMaglevPerWord));
+    w[r::TBL_MAGLEV_ENTRY_WORD + k / kMaglevPerWord] |=
+        r::TBL_MAGLEV_ENTRY(entries[k]) << (r::TBL_MAGLEV_ENTRY_STRIDE * (k % kMaglevPerWord));
   return w;
 }
 
 void decode_maglev(const TableWords& w, std::span<uint16_t> entries) {
   for (size_t k = 0; k < entries.size(); ++k)
-    entries[k] = uint16_t(r::TBL_MAGLEV_ENTRY_GET(w[r::TBL_MAGLEV_ENTRY_WORD + k / kMaglevPerWord] >>
-                                                  (r::TBL_MAGLEV_ENTRY_STRIDE * (k % kMaglevPerWord))));
+    entries[k] =
+        uint16_t(r::TBL_MAGLEV_ENTRY_GET(w[r::TBL_MAGLEV_ENTRY_WORD + k / kMaglevPerWord] >>
+                                         (r::TBL_MAGLEV_ENTRY_STRIDE * (k % kMaglevPerWord))));
 }
 
 ReverseEntry decode_reverse(const TableWords& w) {

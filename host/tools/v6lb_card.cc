@@ -7,8 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "v6lb/io/card_process.h"
 #include "v6lb/base/cli.h"
+#include "v6lb/io/card_process.h"
 
 int main(int argc, char** argv) {
   namespace cli = v6lb::cli;
@@ -16,12 +16,14 @@ int main(int argc, char** argv) {
   std::string level = "info";
   const int own = cli::split_passthrough(argc, argv, o.device.eal_args);
 
-  CLI::App app{"Plays the card: holds a data plane and serves its registers on PATH to "
-               "`v6lbd --device card:PATH`.",
-               "v6lb-card"};
+  CLI::App app{
+      "Plays the card: holds a data plane and serves its registers on PATH to "
+      "`v6lbd --device card:PATH`.",
+      "v6lb-card"};
   cli::setup(app, "[-- DPDK EAL ARGS]");
-  app.footer("--device dpdk: everything after \"--\" is DPDK's EAL arguments (docs/DPDK.md).\n"
-             "Exit status: 0 after SIGTERM/SIGINT, 2 a usage error or the card could not open.");
+  app.footer(
+      "--device dpdk: everything after \"--\" is DPDK's EAL arguments (docs/DPDK.md).\n"
+      "Exit status: 0 after SIGTERM/SIGINT, 2 a usage error or the card could not open.");
   app.add_option("--device", o.device.spec, "the data plane: model|sim|sim512|dpdk")
       ->type_name("SPEC")
       ->required();

@@ -15,9 +15,10 @@ int main(int argc, char** argv) {
   v6lb::DpdkStandaloneOptions o;
   const int own = cli::split_passthrough(argc, argv, o.eal_args);
 
-  CLI::App app{"The software data plane on DPDK ports: programs the tables from the config, "
-               "forwards until SIGINT/SIGTERM or --idle-exit, then prints the counters.",
-               "v6lb-dpdk"};
+  CLI::App app{
+      "The software data plane on DPDK ports: programs the tables from the config, "
+      "forwards until SIGINT/SIGTERM or --idle-exit, then prints the counters.",
+      "v6lb-dpdk"};
   cli::setup(app, "-- EAL ARGS [-- DATA-PLANE OPTIONS]");
   app.footer(
       "Everything after \"--\" is DPDK's EAL arguments (argv[0] is supplied); a second \"--\" "

@@ -11,12 +11,14 @@ int main(int argc, char** argv) {
   namespace cli = v6lb::cli;
   v6lb::ReplayOptions o;
 
-  CLI::App app{"Runs a capture through the data plane, programmed from the config as the daemon "
-               "programs a card, and writes what it forwards and punts.",
-               "v6lb-replay"};
+  CLI::App app{
+      "Runs a capture through the data plane, programmed from the config as the daemon "
+      "programs a card, and writes what it forwards and punts.",
+      "v6lb-replay"};
   cli::setup(app);
-  app.footer("Exit status: 0 ok, 2 a usage error, a bad config (file:line:column: problem) or an "
-             "unreadable or unwritable capture.");
+  app.footer(
+      "Exit status: 0 ok, 2 a usage error, a bad config (file:line:column: problem) or an "
+      "unreadable or unwritable capture.");
   app.add_option("--config", o.config, "the YAML config (docs/CONFIG.md)")
       ->type_name("FILE")
       ->required();

@@ -17,13 +17,15 @@ int main(int argc, char** argv) {
   std::string level = "info";
   const int own = cli::split_passthrough(argc, argv, o.eal_args);
 
-  CLI::App app{"The v6lb daemon: programs the data plane from the config, checks the backends' "
-               "health, answers v6lbctl and Prometheus.",
-               "v6lbd"};
+  CLI::App app{
+      "The v6lb daemon: programs the data plane from the config, checks the backends' "
+      "health, answers v6lbctl and Prometheus.",
+      "v6lbd"};
   cli::setup(app, "[-- DPDK EAL ARGS]");
-  app.footer("--device dpdk: everything after \"--\" is DPDK's EAL arguments, and a second \"--\" "
-             "among them starts the data plane's options (docs/DPDK.md).\n"
-             "Exit status: 0 after SIGTERM/SIGINT, 2 a usage error or the daemon could not start.");
+  app.footer(
+      "--device dpdk: everything after \"--\" is DPDK's EAL arguments, and a second \"--\" "
+      "among them starts the data plane's options (docs/DPDK.md).\n"
+      "Exit status: 0 after SIGTERM/SIGINT, 2 a usage error or the daemon could not start.");
   app.add_option("--config", o.config_path, "the YAML config (docs/CONFIG.md)")
       ->type_name("FILE")
       ->required();

@@ -294,7 +294,8 @@ bool SimCard::can_trace() {
 
 std::unique_ptr<SimCard> SimCard::create(const SimOptions& opts) {
   if (!opts.fst_path.empty() && !can_trace())
-    throw std::invalid_argument("sim: this build has no FST tracing (configure with -DV6LB_SIM_TRACE=ON)");
+    throw std::invalid_argument(
+        "sim: this build has no FST tracing (configure with -DV6LB_SIM_TRACE=ON)");
   if (opts.data_width == 64) return std::make_unique<SimCardImpl<Vv6lb_top64>>(opts);
   if (opts.data_width == 512) return std::make_unique<SimCardImpl<Vv6lb_top512>>(opts);
   throw std::invalid_argument("sim: DATA_WIDTH must be 64 or 512");

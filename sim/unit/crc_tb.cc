@@ -1,5 +1,5 @@
-// hw/rtl/v6lb_crc32c_key.sv against crc32c_portable() (host/dataplane/src/crc32c.cc): known vectors,
-// single-bit keys (each key bit reaches the CRC through its own XOR tree) and random keys.
+// hw/rtl/v6lb_crc32c_key.sv against crc32c_portable() (host/dataplane/src/crc32c.cc): known
+// vectors, single-bit keys (each key bit reaches the CRC through its own XOR tree) and random keys.
 //
 // Usage: rtl_crc_tb [random_keys] [seed]
 

@@ -1,10 +1,10 @@
-// Differential test of hw/rtl/v6lb_parser.sv against parse_frame() (host/dataplane/src/packet_parser.cc):
-// directed frames of every class, every truncation of several valid frames, and random frames
-// (VLAN, 0-6 extension headers, Routing headers with random Segments Left, TCP/UDP/ICMPv6/other,
-// hop limits, MACs, card address, truncations, payload-length lies, oversized frames, garbage
-// after the frame's end). Frames go
-// in one per clock (with a phase of random bubbles and a reset); every output is compared in
-// order, with the sequence number carried in out_meta.
+// Differential test of hw/rtl/v6lb_parser.sv against parse_frame()
+// (host/dataplane/src/packet_parser.cc): directed frames of every class, every truncation of
+// several valid frames, and random frames (VLAN, 0-6 extension headers, Routing headers with random
+// Segments Left, TCP/UDP/ICMPv6/other, hop limits, MACs, card address, truncations, payload-length
+// lies, oversized frames, garbage after the frame's end). Frames go in one per clock (with a phase
+// of random bubbles and a reset); every output is compared in order, with the sequence number
+// carried in out_meta.
 //
 // Usage: rtl_parser_tb [random_frames] [seed]
 
@@ -42,9 +42,9 @@ const MacAddr kCardMac = *MacAddr::parse("02:00:00:00:00:01");
 const Ipv6Addr kCardAddr = *Ipv6Addr::parse("2001:db8:ff::1");
 const ParserConfig kCfg{kCardMac, kCardAddr};
 
-const char* const kClassNames[] = {"L4",        "OtherProto", "Malformed", "NotIpv6",
-                                   "WrongMac",  "PuntLocal",  "PuntFragment",
-                                   "PuntExtHeaders", "PuntIcmp", "PuntHopLimit"};
+const char* const kClassNames[] = {"L4",       "OtherProto",  "Malformed",    "NotIpv6",
+                                   "WrongMac", "PuntLocal",   "PuntFragment", "PuntExtHeaders",
+                                   "PuntIcmp", "PuntHopLimit"};
 
 struct Expect {
   uint32_t seq;
@@ -115,10 +115,14 @@ class Bench {
     e.seq = seq_++;
     uint8_t win[kWindow];
     for (unsigned i = 0; i < kWindow; ++i) {
-      if (i < f.size()) win[i] = f[i];
-      else if (fill == Fill::kOriginal && orig && i < orig->size()) win[i] = (*orig)[i];
-      else if (fill == Fill::kOnes) win[i] = 0xFF;
-      else win[i] = uint8_t(rng_());
+      if (i < f.size())
+        win[i] = f[i];
+      else if (fill == Fill::kOriginal && orig && i < orig->size())
+        win[i] = (*orig)[i];
+      else if (fill == Fill::kOnes)
+        win[i] = 0xFF;
+      else
+        win[i] = uint8_t(rng_());
     }
     for (unsigned w = 0; w < kWindow / 4; ++w)
       top_.in_window[w] = uint32_t(win[4 * w]) | uint32_t(win[4 * w + 1]) << 8 |
@@ -200,8 +204,9 @@ class Bench {
     ++checked_;
     std::string diff;
     auto cmp = [&](const char* name, unsigned got, unsigned want) {
-      if (got != want) diff += std::string(" ") + name + "=" + std::to_string(got) +
-                               " (want " + std::to_string(want) + ")";
+      if (got != want)
+        diff += std::string(" ") + name + "=" + std::to_string(got) + " (want " +
+                std::to_string(want) + ")";
     };
     cmp("latency", unsigned(cycle_ - t_in), kLatency);
     cmp("meta", top_.out_meta, e.seq);
@@ -456,8 +461,10 @@ std::vector<Directed> directed_frames() {
         s.proto = proto;
         s.vlan = vl;
         s.payload_len = 20;
-        if (k <= 20) s.ext = {{60, uint8_t(k - 1)}};
-        else s.ext = {{0, 19}, {60, uint8_t(k - 21)}};
+        if (k <= 20)
+          s.ext = {{60, uint8_t(k - 1)}};
+        else
+          s.ext = {{0, 19}, {60, uint8_t(k - 21)}};
         auto f = build_frame(s);
         add("edge vlan=" + std::to_string(vl) + " proto=" + std::to_string(proto) +
                 " k=" + std::to_string(k),
@@ -530,21 +537,36 @@ std::vector<uint8_t> random_frame(std::mt19937_64& rng, std::string& tag) {
   FrameSpec s;
   s.vlan = r(4) == 0;
   switch (r(40)) {
-    case 0: s.ethertype = 0x0800; break;
-    case 1: s.ethertype = 0x8100; break;
-    case 2: s.ethertype = uint16_t(rng()); break;
-    default: break;
+    case 0:
+      s.ethertype = 0x0800;
+      break;
+    case 1:
+      s.ethertype = 0x8100;
+      break;
+    case 2:
+      s.ethertype = uint16_t(rng());
+      break;
+    default:
+      break;
   }
   switch (r(10)) {
-    case 0: case 1: s.dst_mac.b = {0x33, 0x33, 0, 0, 0, uint8_t(rng())}; break;
-    case 2: s.dst_mac.b = {0x02, 0, 0, 0, 0, 0x02}; break;
+    case 0:
+    case 1:
+      s.dst_mac.b = {0x33, 0x33, 0, 0, 0, uint8_t(rng())};
+      break;
+    case 2:
+      s.dst_mac.b = {0x02, 0, 0, 0, 0, 0x02};
+      break;
     case 3:
       for (auto& b : s.dst_mac.b) b = uint8_t(rng());
       break;
-    default: break;  // card MAC
+    default:
+      break;  // card MAC
   }
-  if (r(8) == 0) s.dst = kCardAddr;
-  else if (r(2)) for (auto& b : s.dst.b) b = uint8_t(rng());
+  if (r(8) == 0)
+    s.dst = kCardAddr;
+  else if (r(2))
+    for (auto& b : s.dst.b) b = uint8_t(rng());
   for (auto& b : s.src.b) b = uint8_t(rng());
   static const uint8_t hops[] = {0, 1, 2, 64, 255};
   s.hop_limit = r(2) ? hops[r(5)] : uint8_t(rng());
@@ -559,17 +581,28 @@ std::vector<uint8_t> random_frame(std::mt19937_64& rng, std::string& tag) {
     s.ext.push_back(e);
   }
   switch (r(20)) {
-    case 0: case 1: s.proto = 58; break;
-    case 2: case 3: s.proto = uint8_t(rng()); break;
-    case 4: s.proto = types[r(4)]; break;  // an extension type right after the chain
-    default: s.proto = r(2) ? 6 : 17; break;
+    case 0:
+    case 1:
+      s.proto = 58;
+      break;
+    case 2:
+    case 3:
+      s.proto = uint8_t(rng());
+      break;
+    case 4:
+      s.proto = types[r(4)];
+      break;  // an extension type right after the chain
+    default:
+      s.proto = r(2) ? 6 : 17;
+      break;
   }
   s.sport = uint16_t(rng());
   s.dport = uint16_t(rng());
   s.tcp_flags = uint8_t(rng());
   const unsigned psel = unsigned(r(100));
-  s.payload_len = psel < 60 ? unsigned(r(64)) : psel < 97 ? unsigned(r(1500)) :
-                  unsigned(kMaxFrame - 300 + r(800));
+  s.payload_len = psel < 60   ? unsigned(r(64))
+                  : psel < 97 ? unsigned(r(1500))
+                              : unsigned(kMaxFrame - 300 + r(800));
   s.payload_seed = uint8_t(rng());
   s.pad_to = r(4) ? 60 : unsigned(r(300));
   std::vector<uint8_t> f = build_frame(s);
@@ -692,8 +725,7 @@ int main(int argc, char** argv) {
       const auto full = with_segments_left(spec, sl);
       for (size_t len = 0; len <= full.size(); ++len) {
         std::vector<uint8_t> f(full.begin(), full.begin() + len);
-        b.push(f, "trunc " + name + " len=" + std::to_string(len), Bench::Fill::kOriginal,
-               &full);
+        b.push(f, "trunc " + name + " len=" + std::to_string(len), Bench::Fill::kOriginal, &full);
         b.push(f, "trunc " + name + " len=" + std::to_string(len) + " (random)");
       }
     }

@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "v6lb/control/stats_json.h"
 #include "v6lb/dataplane/flow_table.h"
 #include "v6lb/dataplane/packet_class.h"
-#include "v6lb/control/stats_json.h"
 #include "v6lb/dataplane/tables.h"
 
 namespace v6lb {

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "v6lb/driver/card_tables.h"
 #include "v6lb/control/config.h"
-#include "v6lb/dpdk/dpdk_device.h"
-#include "v6lb/driver/model_device.h"
 #include "v6lb/control/program.h"
 #include "v6lb/control/slot_recovery.h"
+#include "v6lb/dpdk/dpdk_device.h"
+#include "v6lb/driver/card_tables.h"
+#include "v6lb/driver/model_device.h"
 #include "v6lb/driver/table_words.h"
 #include "v6lb_print.h"
 #include "v6lb_regs.h"
@@ -179,11 +179,15 @@ int main(int argc, char** argv) {
   }
 
   // Occupancy is summed over the workers: idx.size() entries per direction.
-  check(d.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD) == idx.size() && d.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_REPLY) == idx.size(),
-        "occupancy: " + std::to_string(d.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD)) + ", want " +
-            std::to_string(idx.size()));
+  check(
+      d.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD) == idx.size() &&
+          d.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_REPLY) == idx.size(),
+      "occupancy: " +
+          std::to_string(d.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD)) +
+          ", want " + std::to_string(idx.size()));
   for (uint32_t c = 0; c < kNumCounters; ++c)
-    check(d.read_counter(CounterKind::kGlobal, c) == 0, "counter " + std::to_string(c) + " not zero");
+    check(d.read_counter(CounterKind::kGlobal, c) == 0,
+          "counter " + std::to_string(c) + " not zero");
 
   // A hitless flip: a new table in the inactive bank, then the bank register.
   std::vector<uint16_t> t(geo.maglev_size, uint16_t(plan.services[0].backends[0].slot));

@@ -43,13 +43,15 @@ int main(int argc, char** argv) {
       r->v6lb_top__DOT__in_flight = 65;
       break;
     case 2:
-      r->v6lb_top__DOT__dec_fifo__DOT__wr_ptr = (r->v6lb_top__DOT__dec_fifo__DOT__rd_ptr + 64) & 0x7F;
+      r->v6lb_top__DOT__dec_fifo__DOT__wr_ptr =
+          (r->v6lb_top__DOT__dec_fifo__DOT__rd_ptr + 64) & 0x7F;
       r->v6lb_top__DOT__in_flight = 64;
       r->v6lb_top__DOT__lookup__DOT__d_valid = 1;
       r->v6lb_top__DOT__d_valid = 1;
       break;
     case 3:
-      r->v6lb_top__DOT__dec_fifo__DOT__wr_ptr = (r->v6lb_top__DOT__dec_fifo__DOT__rd_ptr + 3) & 0x7F;
+      r->v6lb_top__DOT__dec_fifo__DOT__wr_ptr =
+          (r->v6lb_top__DOT__dec_fifo__DOT__rd_ptr + 3) & 0x7F;
       r->v6lb_top__DOT__in_flight = 0;
       break;
     case 4: {
@@ -64,7 +66,8 @@ int main(int argc, char** argv) {
   top->eval();
   for (int i = 0; i < 3 && !ctx->gotFinish(); ++i) clock();
   const bool fired = ctx->gotError();
-  std::printf("assert_fire_tb: case %d: %s\n", which, fired ? "an assertion fired" : "no assertion fired");
+  std::printf("assert_fire_tb: case %d: %s\n", which,
+              fired ? "an assertion fired" : "no assertion fired");
   top->final();
   delete top;
   delete ctx;

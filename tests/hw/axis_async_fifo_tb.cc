@@ -69,11 +69,12 @@ int main(int argc, char** argv) {
     frames.push_back(fr);
   }
 
-  // Expected output: in mode 0 every beat; in modes 1/2 frames without tuser (mode 2 may drop more).
+  // Expected output: in mode 0 every beat; in modes 1/2 frames without tuser (mode 2 may drop
+  // more).
   std::deque<std::pair<int, int>> out;  // (frame, beat) seen, for checking
   size_t send_f = 0, send_b = 0;
-  int got_f = 0;          // next frame index expected (modes 1/2 may skip)
-  int got_b = 0;          // next beat within the current frame
+  int got_f = 0;  // next frame index expected (modes 1/2 may skip)
+  int got_b = 0;  // next beat within the current frame
   long drops = 0, delivered = 0, beats_out = 0;
   bool out_in_frame_ready_run = false;  // reader ready since the frame's first beat
   bool prev_m_accept_mid = false;
@@ -82,7 +83,9 @@ int main(int argc, char** argv) {
   const double s_half = s_period / 2.0, m_half = m_period / 2.0;
   double t_s = 0, t_m = 0.37 * m_period;
   bool s_clk = false, m_clk = false;
-  auto jitter = [&](double h) { return h * (0.9 + 0.2 * std::uniform_real_distribution<double>(0, 1)(rng)); };
+  auto jitter = [&](double h) {
+    return h * (0.9 + 0.2 * std::uniform_real_distribution<double>(0, 1)(rng));
+  };
 
   // Reset both domains together.
   dut.s_rst = 1;
@@ -120,7 +123,8 @@ int main(int argc, char** argv) {
       if (s_clk) {
         // sample the handshake before the edge
         const bool accept = dut.s_axis_tvalid && dut.s_axis_tready && !dut.s_rst;
-        if (TB_MODE == 2 && !dut.s_rst && !dut.s_axis_tready) return fail("mode 2 stalled the writer");
+        if (TB_MODE == 2 && !dut.s_rst && !dut.s_axis_tready)
+          return fail("mode 2 stalled the writer");
         dut.s_clk = 1;
         dut.eval();
         if (dut.s_drop) ++drops;
@@ -142,7 +146,8 @@ int main(int argc, char** argv) {
       m_clk = !m_clk;
       if (m_clk) {
         const bool accept = dut.m_axis_tvalid && dut.m_axis_tready && !dut.m_rst;
-        Beat b{dut.m_axis_tdata, uint8_t(dut.m_axis_tkeep), bool(dut.m_axis_tlast), bool(dut.m_axis_tuser)};
+        Beat b{dut.m_axis_tdata, uint8_t(dut.m_axis_tkeep), bool(dut.m_axis_tlast),
+               bool(dut.m_axis_tuser)};
         // no underrun inside a frame while the reader stays ready (store and forward modes)
         if (TB_MODE != 0 && prev_m_accept_mid && out_in_frame_ready_run && !dut.m_axis_tvalid)
           return fail("underrun: gap inside a frame at the output", got_f, got_b);
@@ -162,7 +167,8 @@ int main(int argc, char** argv) {
             got_f = f;
             out_in_frame_ready_run = true;
           }
-          if (f != got_f || i != got_b) return fail("beat out of order", f * 1000L + i, got_f * 1000L + got_b);
+          if (f != got_f || i != got_b)
+            return fail("beat out of order", f * 1000L + i, got_f * 1000L + got_b);
           const Beat& want = frames[f][i];
           if (want.data != b.data || want.keep != b.keep || want.last != b.last)
             return fail("corrupted beat", f, i);
@@ -180,7 +186,8 @@ int main(int argc, char** argv) {
         }
         if (++m_edges == 8) dut.m_rst = 0;
         // reader: phases of mostly-ready and mostly-stalled
-        if (m_edges % 97 == 0) m_ready_p = TB_MODE == 2 ? (chance(0.5) ? 0.2 : 1.0) : (chance(0.5) ? 0.3 : 0.95);
+        if (m_edges % 97 == 0)
+          m_ready_p = TB_MODE == 2 ? (chance(0.5) ? 0.2 : 1.0) : (chance(0.5) ? 0.3 : 0.95);
         const bool ready = !dut.m_rst && chance(m_ready_p);
         if (!ready) out_in_frame_ready_run = false;
         dut.m_axis_tready = ready;
@@ -211,9 +218,12 @@ int main(int argc, char** argv) {
     return fail("mode 1 counts (delivered, drops)", delivered, drops);
   if (TB_MODE == 2 && (delivered + drops != n_frames || drops < bad))
     return fail("mode 2 counts (delivered, drops)", delivered, drops);
-  if (TB_MODE == 2 && drops == bad) return fail("mode 2 never overflowed: the test is too gentle", drops);
-  std::printf("mode %d seed %u: %d frames sent, %ld delivered, %ld dropped (%ld with tuser), %ld beats out, "
-              "%d write / %d read clocks\n",
-              TB_MODE, seed, n_frames, delivered, drops, bad, beats_out, s_edges, m_edges);
+  if (TB_MODE == 2 && drops == bad)
+    return fail("mode 2 never overflowed: the test is too gentle", drops);
+  std::printf(
+      "mode %d seed %u: %d frames sent, %ld delivered, %ld dropped (%ld with tuser), %ld beats "
+      "out, "
+      "%d write / %d read clocks\n",
+      TB_MODE, seed, n_frames, delivered, drops, bad, beats_out, s_edges, m_edges);
   return 0;
 }

@@ -55,14 +55,15 @@ bool axil_read(uint32_t addr, uint32_t& data) {
 }
 
 std::vector<uint8_t> icmpv6_frame(int n) {
-  std::vector<uint8_t> f = {0x33, 0x33, 0x00, 0x00, 0x00, 0x01,   // multicast destination MAC
-                            0x02, 0x00, 0x00, 0x00, 0x00, 0x02,   // source MAC
-                            0x86, 0xDD,                           // IPv6
+  std::vector<uint8_t> f = {0x33, 0x33, 0x00, 0x00, 0x00, 0x01,  // multicast destination MAC
+                            0x02, 0x00, 0x00, 0x00, 0x00, 0x02,  // source MAC
+                            0x86, 0xDD,                          // IPv6
                             0x60, 0x00, 0x00, 0x00, 0x00, 0x00, 58, 255};
   const int payload = 8 + 4 * n;
   f[18] = uint8_t(payload >> 8);
   f[19] = uint8_t(payload);
-  for (int i = 0; i < 16; ++i) f.push_back(i == 0 ? 0xFE : i == 1 ? 0x80 : i == 15 ? uint8_t(n) : 0);
+  for (int i = 0; i < 16; ++i)
+    f.push_back(i == 0 ? 0xFE : i == 1 ? 0x80 : i == 15 ? uint8_t(n) : 0);
   for (int i = 0; i < 16; ++i) f.push_back(i == 0 ? 0xFF : i == 1 ? 0x02 : i == 15 ? 1 : 0);
   f.push_back(128);  // echo request
   f.push_back(0);
@@ -152,11 +153,14 @@ int main(int argc, char** argv) {
     if (fi == in.size() && got_punt.size() == want_punt.size() && c > 2000) break;
   }
   if (tx_beats) return fail("frames left on tx_axis", tx_beats);
-  if (got_punt.size() != want_punt.size()) return fail("punted frames", long(got_punt.size()), want_punt.size());
+  if (got_punt.size() != want_punt.size())
+    return fail("punted frames", long(got_punt.size()), want_punt.size());
   for (size_t i = 0; i < want_punt.size(); ++i)
     if (got_punt[i] != want_punt[i]) return fail("punted frame differs", long(i));
-  std::printf("v6lb_krnl: ID and CAP_* through s_axi_control; %zu frames in, %zu punted byte-exact, "
-              "0 on tx_axis; %lu clocks\n", in.size(), got_punt.size(), (unsigned long)cycles);
+  std::printf(
+      "v6lb_krnl: ID and CAP_* through s_axi_control; %zu frames in, %zu punted byte-exact, "
+      "0 on tx_axis; %lu clocks\n",
+      in.size(), got_punt.size(), (unsigned long)cycles);
   delete dut;
   return 0;
 }

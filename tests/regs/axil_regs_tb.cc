@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "Vv6lb_axil_regs.h"
-#include "verilated.h"
 #include "v6lb_regs.h"
+#include "verilated.h"
 
 namespace r = v6lb::regs;
 
@@ -25,15 +25,15 @@ namespace {
 
 int g_failures = 0;
 
-#define CHECK(cond, ...)                                                              \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      ++g_failures;                                                                   \
-      std::fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond);   \
-      std::fprintf(stderr, __VA_ARGS__);                                              \
-      std::fprintf(stderr, "\n");                                                     \
-      if (g_failures > 20) std::exit(1);                                              \
-    }                                                                                 \
+#define CHECK(cond, ...)                                                            \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
+      ++g_failures;                                                                 \
+      std::fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
+      std::fprintf(stderr, __VA_ARGS__);                                            \
+      std::fprintf(stderr, "\n");                                                   \
+      if (g_failures > 20) std::exit(1);                                            \
+    }                                                                               \
   } while (0)
 
 constexpr uint32_t OKAY = 0, SLVERR = 2;
@@ -41,10 +41,14 @@ constexpr uint32_t OKAY = 0, SLVERR = 2;
 enum class Order { kAwFirst, kWFirst, kTogether, kRandom };
 const char* order_name(Order o) {
   switch (o) {
-    case Order::kAwFirst: return "aw-first";
-    case Order::kWFirst: return "w-first";
-    case Order::kTogether: return "together";
-    default: return "random";
+    case Order::kAwFirst:
+      return "aw-first";
+    case Order::kWFirst:
+      return "w-first";
+    case Order::kTogether:
+      return "together";
+    default:
+      return "random";
   }
 }
 
@@ -165,8 +169,8 @@ class Tb {
     while (c.b < ws.size() || c.r < rs.size()) {
       step(ws, rs, c);
       if (++guard > 100000 + 100 * int(ws.size() + rs.size())) {
-        CHECK(false, "transactions did not complete (%zu/%zu writes, %zu/%zu reads)", c.b, ws.size(), c.r,
-              rs.size());
+        CHECK(false, "transactions did not complete (%zu/%zu writes, %zu/%zu reads)", c.b,
+              ws.size(), c.r, rs.size());
         std::exit(1);
       }
     }
@@ -243,7 +247,8 @@ class Tb {
     WriteTxn* w_t = c.w < ws.size() ? &ws[c.w] : nullptr;
     ReadTxn* ar_t = c.ar < rs.size() ? &rs[c.ar] : nullptr;
     // Master side: valids (held until their handshake), junk on idle buses, random readies.
-    bool aw_v = aw_t && aw_t->t_aw >= aw_t->aw_delay && (aw_t->order != Order::kWFirst || aw_t->w_done);
+    bool aw_v =
+        aw_t && aw_t->t_aw >= aw_t->aw_delay && (aw_t->order != Order::kWFirst || aw_t->w_done);
     bool w_v = w_t && w_t->t_w >= w_t->w_delay && (w_t->order != Order::kAwFirst || w_t->aw_done);
     bool ar_v = ar_t && ar_t->t_ar >= ar_t->ar_delay;
     WriteTxn* w = aw_t;  // for the address
@@ -285,11 +290,13 @@ class Tb {
 
     // Protocol monitors (before the edge).
     if (prev_bvalid_ && !prev_bready_) {
-      CHECK(x.s_axil_bvalid, "BVALID dropped without BREADY (cycle %llu)", (unsigned long long)cycle_);
+      CHECK(x.s_axil_bvalid, "BVALID dropped without BREADY (cycle %llu)",
+            (unsigned long long)cycle_);
       CHECK(x.s_axil_bresp == prev_bresp_, "BRESP changed while BVALID held");
     }
     if (prev_rvalid_ && !prev_rready_) {
-      CHECK(x.s_axil_rvalid, "RVALID dropped without RREADY (cycle %llu)", (unsigned long long)cycle_);
+      CHECK(x.s_axil_rvalid, "RVALID dropped without RREADY (cycle %llu)",
+            (unsigned long long)cycle_);
       CHECK(x.s_axil_rdata == prev_rdata_ && x.s_axil_rresp == prev_rresp_,
             "RDATA/RRESP changed while RVALID held");
     }
@@ -389,7 +396,8 @@ class Tb {
     }
     if (eng_.read_op && (cmd_seen ? eng_.left <= 1 : eng_.busy && eng_.left == 1)) {
       eng_.rdata_now = true;
-      for (int i = 0; i < 16; ++i) eng_.rdata[i] = eng_.seq * 0x01010101u + uint32_t(i) * 0x10000001u;
+      for (int i = 0; i < 16; ++i)
+        eng_.rdata[i] = eng_.seq * 0x01010101u + uint32_t(i) * 0x10000001u;
     }
   }
 
@@ -468,13 +476,16 @@ void test_reset_and_ro(Tb& tb) {
     uint32_t v = tb.read(w.off, &resp);
     CHECK(resp == OKAY, "%s: read response %u", w.name.c_str(), resp);
     if (w.reg->has_reset)
-      CHECK(v == w.reg->reset, "%s: reset value 0x%08X, expected 0x%08X", w.name.c_str(), v, w.reg->reset);
+      CHECK(v == w.reg->reset, "%s: reset value 0x%08X, expected 0x%08X", w.name.c_str(), v,
+            w.reg->reset);
     if (w.off == r::CTRL) CHECK(v == r::CTRL_RESET, "CTRL reset");
-    if (w.off == r::TICK_DIV) CHECK(v == r::TICK_DIV_RESET && v == 300000u, "TICK_DIV reset 0x%08X", v);
+    if (w.off == r::TICK_DIV)
+      CHECK(v == r::TICK_DIV_RESET && v == 300000u, "TICK_DIV reset 0x%08X", v);
     if (w.off == r::TICK_NOW) CHECK(v == 0xCAFEF00Du, "TICK_NOW 0x%08X", v);
     if (w.off == r::TBL_STATUS) CHECK(v == 0, "TBL_STATUS 0x%08X after reset", v);
     if (w.name.rfind("CAP_", 0) == 0)
-      CHECK(v == expected_cap(w.off), "%s = %u, expected %u", w.name.c_str(), v, expected_cap(w.off));
+      CHECK(v == expected_cap(w.off), "%s = %u, expected %u", w.name.c_str(), v,
+            expected_cap(w.off));
     uint32_t port;
     if (tb.port_word(w.off, &port) && w.reg->has_reset)
       CHECK(port == w.reg->reset, "%s: output port after reset 0x%08X", w.name.c_str(), port);
@@ -515,11 +526,13 @@ void test_unmapped(Tb& tb) {
     uint32_t v = tb.read(byte_addr, &resp);
     if (!reg) {
       ++unmapped;
-      CHECK(resp == SLVERR && v == 0, "read 0x%04X: resp %u data 0x%08X, expected SLVERR/0", byte_addr, resp, v);
+      CHECK(resp == SLVERR && v == 0, "read 0x%04X: resp %u data 0x%08X, expected SLVERR/0",
+            byte_addr, resp, v);
       uint32_t wresp = tb.write(byte_addr, tb.rnd32(), 0xF);
       CHECK(wresp == SLVERR, "write 0x%04X: resp %u, expected SLVERR", byte_addr, wresp);
     } else {
-      CHECK(resp == OKAY, "read 0x%04X (%.*s): resp %u", byte_addr, int(reg->name.size()), reg->name.data(), resp);
+      CHECK(resp == OKAY, "read 0x%04X (%.*s): resp %u", byte_addr, int(reg->name.size()),
+            reg->name.data(), resp);
     }
   }
   CHECK(unmapped > 100, "too few unmapped addresses tried (%d)", unmapped);
@@ -538,17 +551,20 @@ void test_rw_round_trips(Tb& tb) {
         uint32_t resp = tb.write(w.off, val, 0xF, o);
         CHECK(resp == OKAY, "%s write (%s): resp %u", w.name.c_str(), order_name(o), resp);
         uint32_t got = tb.read(w.off);
-        CHECK(got == (val & w.reg->mask), "%s (%s, delays %d): wrote 0x%08X read 0x%08X mask 0x%08X",
-              w.name.c_str(), order_name(o), int(delays), val, got, w.reg->mask);
+        CHECK(got == (val & w.reg->mask),
+              "%s (%s, delays %d): wrote 0x%08X read 0x%08X mask 0x%08X", w.name.c_str(),
+              order_name(o), int(delays), val, got, w.reg->mask);
         uint32_t port;
-        if (tb.port_word(w.off, &port)) CHECK(port == got, "%s: port 0x%08X register 0x%08X", w.name.c_str(), port, got);
+        if (tb.port_word(w.off, &port))
+          CHECK(port == got, "%s: port 0x%08X register 0x%08X", w.name.c_str(), port, got);
         // Partial strobes.
         uint8_t strb = uint8_t(tb.rnd(0, 15));
         uint32_t val2 = tb.rnd32();
         tb.write(w.off, val2, strb, o);
         uint32_t exp = merge(got, val2, strb, w.reg->mask);
         got = tb.read(w.off);
-        CHECK(got == exp, "%s strobe 0x%X: read 0x%08X expected 0x%08X", w.name.c_str(), strb, got, exp);
+        CHECK(got == exp, "%s strobe 0x%X: read 0x%08X expected 0x%08X", w.name.c_str(), strb, got,
+              exp);
       }
     }
   }
@@ -590,10 +606,12 @@ void test_tbl_cmd(Tb& tb) {
       CHECK(r::TBL_STATUS_BUSY_GET(tb.read(r::TBL_STATUS)) == 1, "BUSY while the engine works");
       tb.random_delays = true;
     }
-    CHECK(eng.log.size() == n + 1, "iteration %d: %zu commands seen, expected 1", iter, eng.log.size() - n);
+    CHECK(eng.log.size() == n + 1, "iteration %d: %zu commands seen, expected 1", iter,
+          eng.log.size() - n);
     if (eng.log.size() < n + 1) continue;
     const auto& c = eng.log[n];
-    CHECK(c.cmd == (cmd & r::TBL_CMD_MASK), "tbl_cmd 0x%08X expected 0x%08X", c.cmd, cmd & r::TBL_CMD_MASK);
+    CHECK(c.cmd == (cmd & r::TBL_CMD_MASK), "tbl_cmd 0x%08X expected 0x%08X", c.cmd,
+          cmd & r::TBL_CMD_MASK);
     CHECK(c.index == index && c.sel == sel, "tbl_index/tbl_sel at the pulse");
     for (int i = 0; i < 16; ++i) CHECK(c.data[i] == data[i], "tbl_data word %d at the pulse", i);
     uint32_t st = wait_idle();
@@ -608,7 +626,8 @@ void test_tbl_cmd(Tb& tb) {
           CHECK(tb.m().tbl_data[i] == exp, "tbl_data port word %d after a read command", i);
         }
       } else {
-        for (int i = 0; i < 16; ++i) CHECK(tb.read(r::at(r::TBL_DATA, i)) == data[i], "TBL_DATA_%d kept", i);
+        for (int i = 0; i < 16; ++i)
+          CHECK(tb.read(r::at(r::TBL_DATA, i)) == data[i], "TBL_DATA_%d kept", i);
       }
     } else {
       wait_idle();
@@ -633,7 +652,8 @@ void test_counters(Tb& tb) {
   for (int iter = 0; iter < 300; ++iter) {
     cnt.gen = uint64_t(iter) * 7 + 1;
     cnt.delay_max = iter % 5 == 0 ? 0 : 20;
-    uint32_t sel = r::CNT_SEL_INDEX(tb.rnd32()) | r::CNT_SEL_FIELD(tb.rnd(0, 4)) | r::CNT_SEL_KIND(tb.rnd(0, 3));
+    uint32_t sel = r::CNT_SEL_INDEX(tb.rnd32()) | r::CNT_SEL_FIELD(tb.rnd(0, 4)) |
+                   r::CNT_SEL_KIND(tb.rnd(0, 3));
     int writes = cnt.sel_writes;
     tb.write(r::CNT_SEL, sel | (tb.rnd32() & ~r::CNT_SEL_MASK), 0xF, Order(iter % 4));
     uint64_t exp = CounterBlock::value_of(sel, cnt.gen);
@@ -645,8 +665,8 @@ void test_counters(Tb& tb) {
       hi = tb.read(r::CNT_HI);
       lo = tb.read(r::CNT_LO);
     }
-    CHECK(((uint64_t(hi) << 32) | lo) == exp, "iteration %d: CNT = 0x%08X%08X expected 0x%016llX", iter, hi, lo,
-          (unsigned long long)exp);
+    CHECK(((uint64_t(hi) << 32) | lo) == exp, "iteration %d: CNT = 0x%08X%08X expected 0x%016llX",
+          iter, hi, lo, (unsigned long long)exp);
     CHECK(tb.read(r::CNT_SEL) == sel, "CNT_SEL reads back");
     tb.idle(1);
     CHECK(cnt.sel_writes == writes + 1, "cnt_sel_write pulses: %d", cnt.sel_writes - writes);
@@ -670,8 +690,8 @@ void test_counters(Tb& tb) {
   uint32_t lo = tb.read(r::CNT_LO, &resp);
   uint64_t waited = tb.cycles() - t0;
   CHECK(resp == OKAY && lo == lo_before, "snapshot timeout: resp %u", resp);
-  CHECK(waited + 10 >= TB_SNAP_TIMEOUT && waited < TB_SNAP_TIMEOUT + 50, "waited %llu cycles for a mute counter block",
-        (unsigned long long)waited);
+  CHECK(waited + 10 >= TB_SNAP_TIMEOUT && waited < TB_SNAP_TIMEOUT + 50,
+        "waited %llu cycles for a mute counter block", (unsigned long long)waited);
   cnt.mute = false;
 }
 
@@ -703,7 +723,8 @@ void test_random(Tb& tb, int n_ops) {
         while (!eligible_write(*w));
         w_off = w->off;
       }
-      wt = tb.make_write(w_off | uint32_t(tb.rnd(0, 3)), tb.rnd32(), uint8_t(tb.rnd(0, 15)), Order(tb.rnd(0, 3)));
+      wt = tb.make_write(w_off | uint32_t(tb.rnd(0, 3)), tb.rnd32(), uint8_t(tb.rnd(0, 15)),
+                         Order(tb.rnd(0, 3)));
     }
     uint32_t r_off = 0, r_exp = 0, r_exp_resp = OKAY;
     if (do_r) {
@@ -715,28 +736,33 @@ void test_random(Tb& tb, int n_ops) {
         do w = &words[tb.rnd(0, int(words.size()) - 1)];
         while (!stable_read(*w) || (do_w && w->off == w_off));
         r_off = w->off;
-        r_exp = w->off == r::CAP_DATA_WIDTH || w->name.rfind("CAP_", 0) == 0 ? expected_cap(w->off) : ref[w->off];
+        r_exp = w->off == r::CAP_DATA_WIDTH || w->name.rfind("CAP_", 0) == 0 ? expected_cap(w->off)
+                                                                             : ref[w->off];
       }
       rt = tb.make_read(r_off);
     }
     tb.run(do_w ? &wt : nullptr, do_r ? &rt : nullptr);
     if (do_w) {
-      CHECK(wt.resp == w_exp_resp, "op %d: write 0x%04X resp %u expected %u", i, wt.addr, wt.resp, w_exp_resp);
+      CHECK(wt.resp == w_exp_resp, "op %d: write 0x%04X resp %u expected %u", i, wt.addr, wt.resp,
+            w_exp_resp);
       if (w_exp_resp == OKAY) {
         const r::RegInfo* reg = find_reg(w_off);
         ref[w_off] = merge(ref[w_off], wt.data, wt.strb, reg->mask);
       }
     }
     if (do_r) {
-      CHECK(rt.resp == r_exp_resp, "op %d: read 0x%04X resp %u expected %u", i, r_off, rt.resp, r_exp_resp);
-      CHECK(rt.data == r_exp, "op %d: read 0x%04X = 0x%08X expected 0x%08X", i, r_off, rt.data, r_exp);
+      CHECK(rt.resp == r_exp_resp, "op %d: read 0x%04X resp %u expected %u", i, r_off, rt.resp,
+            r_exp_resp);
+      CHECK(rt.data == r_exp, "op %d: read 0x%04X = 0x%08X expected 0x%08X", i, r_off, rt.data,
+            r_exp);
     }
   }
   for (const Word& w : words) {
     if (w.reg->access != r::Access::kRw || w.off == r::CNT_SEL) continue;
     CHECK(tb.read(w.off) == ref[w.off], "%s after random traffic", w.name.c_str());
     uint32_t port;
-    if (tb.port_word(w.off, &port)) CHECK(port == ref[w.off], "%s port after random traffic", w.name.c_str());
+    if (tb.port_word(w.off, &port))
+      CHECK(port == ref[w.off], "%s port after random traffic", w.name.c_str());
   }
 }
 
@@ -770,14 +796,16 @@ void test_pipelined(Tb& tb, int rounds) {
     }
     tb.run_pipelined(ws, rs);
     for (int i = 0; i < k; ++i) {
-      CHECK(ws[i].resp == exp_resp[i], "round %d write %d (0x%04X): resp %u expected %u", round, i, ws[i].addr,
-            ws[i].resp, exp_resp[i]);
+      CHECK(ws[i].resp == exp_resp[i], "round %d write %d (0x%04X): resp %u expected %u", round, i,
+            ws[i].addr, ws[i].resp, exp_resp[i]);
       if (exp_resp[i] == OKAY)
-        ref[ws[i].addr] = merge(ref[ws[i].addr], ws[i].data, ws[i].strb, find_reg(ws[i].addr)->mask);
+        ref[ws[i].addr] =
+            merge(ref[ws[i].addr], ws[i].data, ws[i].strb, find_reg(ws[i].addr)->mask);
     }
     for (size_t i = 0; i < rs.size(); ++i)
-      CHECK(rs[i].data == exp_data[i] && rs[i].resp == OKAY, "round %d read %zu (0x%04X) = 0x%08X expected 0x%08X",
-            round, i, rs[i].addr, rs[i].data, exp_data[i]);
+      CHECK(rs[i].data == exp_data[i] && rs[i].resp == OKAY,
+            "round %d read %zu (0x%04X) = 0x%08X expected 0x%08X", round, i, rs[i].addr, rs[i].data,
+            exp_data[i]);
     // Read everything back, pipelined, including unmapped addresses.
     rs.clear();
     exp_data.clear();
@@ -796,8 +824,8 @@ void test_pipelined(Tb& tb, int rounds) {
     tb.run_pipelined(none, rs);
     for (size_t i = 0; i < rs.size(); ++i)
       CHECK(rs[i].data == exp_data[i] && rs[i].resp == exp_rresp[i],
-            "round %d read-back %zu (0x%04X) = 0x%08X/%u expected 0x%08X/%u", round, i, rs[i].addr, rs[i].data,
-            rs[i].resp, exp_data[i], exp_rresp[i]);
+            "round %d read-back %zu (0x%04X) = 0x%08X/%u expected 0x%08X/%u", round, i, rs[i].addr,
+            rs[i].data, rs[i].resp, exp_data[i], exp_rresp[i]);
   }
 }
 

@@ -10,12 +10,12 @@
 #include <tuple>
 
 #include "frame_builder.h"
-#include "v6lb/driver/card_tables.h"
+#include "v6lb/control/program.h"
+#include "v6lb/control/stats_json.h"
 #include "v6lb/dataplane/crc32c.h"
 #include "v6lb/dataplane/pipeline.h"
-#include "v6lb/control/program.h"
+#include "v6lb/driver/card_tables.h"
 #include "v6lb/driver/sim_device.h"
-#include "v6lb/control/stats_json.h"
 #include "v6lb_print.h"
 
 namespace v6lb {
@@ -508,7 +508,8 @@ TEST(RtlTables, AgingEngineChangesNothingVisible) {
   h.stats.flows_reply = m.stats.flows_reply;
   expect_same(m, h);
   // Let the engine sweep at a time when everything has expired: the occupancy falls to zero.
-  const uint64_t before = tables.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD);
+  const uint64_t before =
+      tables.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD);
   EXPECT_GT(before, 0u);
   FrameSpec late;
   late.dport = 9;  // no service: only moves the card's notion of time

@@ -5,11 +5,11 @@
 #include <random>
 
 #include "frame_builder.h"
-#include "v6lb/driver/card_tables.h"
-#include "v6lb/driver/model_device.h"
 #include "v6lb/control/program.h"
 #include "v6lb/control/slot_recovery.h"
 #include "v6lb/control/stats_json.h"
+#include "v6lb/driver/card_tables.h"
+#include "v6lb/driver/model_device.h"
 #include "v6lb/driver/sim_device.h"
 #include "v6lb_print.h"
 #include "v6lb_regs.h"

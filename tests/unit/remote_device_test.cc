@@ -2,6 +2,8 @@
 // standing in for v6lb-card), programmed through RemoteDevice, must end up exactly as a
 // ModelDevice programmed directly; a second daemon is refused, a dead card is an error, a
 // stale socket file is replaced and a live one is never stolen.
+#include "v6lb/driver/remote_device.h"
+
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,11 +16,10 @@
 #include <thread>
 #include <vector>
 
+#include "v6lb/control/program.h"
 #include "v6lb/driver/card_server.h"
 #include "v6lb/driver/card_tables.h"
 #include "v6lb/driver/model_device.h"
-#include "v6lb/control/program.h"
-#include "v6lb/driver/remote_device.h"
 #include "v6lb_regs.h"
 
 namespace v6lb {
@@ -204,7 +205,8 @@ TEST(CardServer, KeepsADaemonThatReadsItsRepliesLate) {
   constexpr size_t kReads = 2048;  // a flow walk's batch is 512 reads, the driver's chunk 4096 ops
   std::vector<RemoteHeader> reqs;
   for (size_t i = 0; i < kReads; ++i)
-    reqs.push_back(i % 2 ? RemoteHeader{'R', {}, regs::ID, 0} : RemoteHeader{'R', {}, regs::VERSION, 0});
+    reqs.push_back(i % 2 ? RemoteHeader{'R', {}, regs::ID, 0}
+                         : RemoteHeader{'R', {}, regs::VERSION, 0});
   const auto bytes = reqs.size() * sizeof(RemoteHeader);
   ASSERT_EQ(::send(fd.get(), reqs.data(), bytes, MSG_NOSIGNAL), ssize_t(bytes));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // not reading meanwhile

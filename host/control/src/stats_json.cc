@@ -28,7 +28,9 @@ DataPlaneStats read_stats(CardTables& card, const Plan& plan) {
   for (size_t i = 0; i < kNumCounters; ++i)
     st.global[i] = card.read_counter(CounterKind::kGlobal, uint32_t(i));
   for (const PlannedService& ps : plan.services) {
-    auto sc = [&](uint32_t field) { return card.read_counter(CounterKind::kService, ps.slot, field); };
+    auto sc = [&](uint32_t field) {
+      return card.read_counter(CounterKind::kService, ps.slot, field);
+    };
     st.services.push_back({.packets = sc(r::CNT_SERVICE_PACKETS),
                            .bytes = sc(r::CNT_SERVICE_BYTES),
                            .new_flows = sc(r::CNT_SERVICE_NEW_FLOWS),
@@ -36,7 +38,9 @@ DataPlaneStats read_stats(CardTables& card, const Plan& plan) {
                            .reply_bytes = sc(r::CNT_SERVICE_REPLY_BYTES)});
     std::vector<BackendCounters> bcs;
     for (const PlannedBackend& pb : ps.backends) {
-      auto bc = [&](uint32_t field) { return card.read_counter(CounterKind::kBackend, pb.slot, field); };
+      auto bc = [&](uint32_t field) {
+        return card.read_counter(CounterKind::kBackend, pb.slot, field);
+      };
       bcs.push_back({.packets = bc(r::CNT_BACKEND_PACKETS),
                      .bytes = bc(r::CNT_BACKEND_BYTES),
                      .reply_packets = bc(r::CNT_BACKEND_REPLY_PACKETS),

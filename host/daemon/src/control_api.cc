@@ -86,15 +86,17 @@ json ControlApi::services() {
     if (!sc) continue;
     size_t up = 0;
     for (const auto& pb : ps.backends) up += pb.entry.valid;
-    out.push_back({{"name", sc->name},
-                   {"vip", sc->vip.str()},
-                   {"protocol", to_string(sc->protocol)},
-                   {"port", sc->port},
-                   {"scheduler", to_string(sc->scheduler)},
-                   {"backends_up", up},
-                   {"backends_total", ps.backends.size()},
-                   {"packets", t.read_counter(CounterKind::kService, ps.slot, regs::CNT_SERVICE_PACKETS)},
-                   {"new_flows", t.read_counter(CounterKind::kService, ps.slot, regs::CNT_SERVICE_NEW_FLOWS)}});
+    out.push_back(
+        {{"name", sc->name},
+         {"vip", sc->vip.str()},
+         {"protocol", to_string(sc->protocol)},
+         {"port", sc->port},
+         {"scheduler", to_string(sc->scheduler)},
+         {"backends_up", up},
+         {"backends_total", ps.backends.size()},
+         {"packets", t.read_counter(CounterKind::kService, ps.slot, regs::CNT_SERVICE_PACKETS)},
+         {"new_flows",
+          t.read_counter(CounterKind::kService, ps.slot, regs::CNT_SERVICE_NEW_FLOWS)}});
   }
   return {{"ok", true}, {"services", out}};
 }
@@ -111,14 +113,15 @@ json ControlApi::backends(const json& req) {
       const uint32_t weight = st.weight_override.value_or(b.weight);
       std::string state(to_string(st.health));
       if (!st.down() && weight == 0) state = "draining";
-      out.push_back({{"service", s.name},
-                     {"address", b.address.str()},
-                     {"port", b.port},
-                     {"weight", weight},
-                     {"state", state},
-                     {"health_reason", st.reason},
-                     {"packets", t.read_counter(CounterKind::kBackend, slot, regs::CNT_BACKEND_PACKETS)},
-                     {"flows", t.read_counter(CounterKind::kBackend, slot, regs::CNT_BACKEND_NEW_FLOWS)}});
+      out.push_back(
+          {{"service", s.name},
+           {"address", b.address.str()},
+           {"port", b.port},
+           {"weight", weight},
+           {"state", state},
+           {"health_reason", st.reason},
+           {"packets", t.read_counter(CounterKind::kBackend, slot, regs::CNT_BACKEND_PACKETS)},
+           {"flows", t.read_counter(CounterKind::kBackend, slot, regs::CNT_BACKEND_NEW_FLOWS)}});
     }
   }
   if (!only.empty() && out.empty())
@@ -177,8 +180,7 @@ json ControlApi::set_weight(const json& req, std::optional<uint32_t> weight, boo
   if (!a) return {{"ok", false}, {"error", "bad IPv6 address '" + addr + "'"}};
   const uint64_t port = req["port"].get<uint64_t>();
   std::string err;
-  if (!d_.set_weight(svc, *a, port, weight, clear, err))
-    return {{"ok", false}, {"error", err}};
+  if (!d_.set_weight(svc, *a, port, weight, clear, err)) return {{"ok", false}, {"error", err}};
   return {{"ok", true}};
 }
 

@@ -145,14 +145,15 @@ void print_status(std::string& out, const json& r) {
   appendf(out, "uptime     %s\n", duration(number(r, "uptime_s")).c_str());
   appendf(out, "services   %s\n", text(r, "services").c_str());
   appendf(out, "backends   %s\n", text(r, "backends").c_str());
-  appendf(out, "flows      %s forward, %s reply, capacity %s each\n", text(flows, "forward").c_str(),
-              text(flows, "reply").c_str(), text(flows, "capacity").c_str());
+  appendf(out, "flows      %s forward, %s reply, capacity %s each\n",
+          text(flows, "forward").c_str(), text(flows, "reply").c_str(),
+          text(flows, "capacity").c_str());
   if (const json& link = object(r, "link"); !link.empty()) {  // older daemons omit it
     appendf(out, "link       %s\n", text(link, "state").c_str());
     if (link.contains("rx_frames"))
       appendf(out, "mac        rx %s frames (%s dropped), tx %s frames\n",
-                  text(link, "rx_frames").c_str(), text(link, "rx_drops").c_str(),
-                  text(link, "tx_frames").c_str());
+              text(link, "rx_frames").c_str(), text(link, "rx_drops").c_str(),
+              text(link, "tx_frames").c_str());
   }
   // Whatever else a newer daemon reports is still worth seeing.
   for (const auto& [k, v] : r.items()) {
@@ -174,8 +175,8 @@ void print_services(std::string& out, const json& r) {
     put_line(out, "no services");
     return;
   }
-  print_table(out, {"NAME", "VIP", "PORT", "PROTO", "SCHEDULER", "UP", "PACKETS", "NEW FLOWS"}, rows,
-              {false, false, true, false, false, true, true, true});
+  print_table(out, {"NAME", "VIP", "PORT", "PROTO", "SCHEDULER", "UP", "PACKETS", "NEW FLOWS"},
+              rows, {false, false, true, false, false, true, true, true});
 }
 
 void print_backends(std::string& out, const json& r) {
@@ -189,8 +190,8 @@ void print_backends(std::string& out, const json& r) {
     put_line(out, "no backends");
     return;
   }
-  print_table(out, {"SERVICE", "ADDRESS", "PORT", "WEIGHT", "STATE", "HEALTH", "PACKETS", "FLOWS"}, rows,
-              {false, false, true, true, false, false, true, true});
+  print_table(out, {"SERVICE", "ADDRESS", "PORT", "WEIGHT", "STATE", "HEALTH", "PACKETS", "FLOWS"},
+              rows, {false, false, true, true, false, false, true, true});
 }
 
 // A flow of a backend removed from the config (left until it ages out) has no address: its slot.
@@ -215,17 +216,17 @@ void print_flows(std::string& out, const json& r) {
   }
   if (r.contains("total") && number(r, "total") > rows.size()) {
     appendf(out, "(%zu of %llu flows; --limit N to see more)\n", rows.size(),
-                (unsigned long long)number(r, "total"));
+            (unsigned long long)number(r, "total"));
   }
 }
 
 // The layout of v6lb::stats_report, so `v6lbctl stats` reads like v6lb-replay's summary.
 void print_stats(std::string& out, const json& r) {
   for (const json& svc : array(r, "services")) {
-    appendf(out, "service %s [%s]:%s/%s (%s): %s packets, %s new flows\n", text(svc, "name").c_str(),
-                text(svc, "vip").c_str(), text(svc, "port").c_str(), text(svc, "protocol").c_str(),
-                text(svc, "scheduler").c_str(), text(svc, "packets").c_str(),
-                text(svc, "new_flows").c_str());
+    appendf(out, "service %s [%s]:%s/%s (%s): %s packets, %s new flows\n",
+            text(svc, "name").c_str(), text(svc, "vip").c_str(), text(svc, "port").c_str(),
+            text(svc, "protocol").c_str(), text(svc, "scheduler").c_str(),
+            text(svc, "packets").c_str(), text(svc, "new_flows").c_str());
     uint64_t total_flows = 0, total_weight = 0;
     for (const json& b : array(svc, "backends")) {
       total_flows += number(b, "flows");
@@ -236,12 +237,12 @@ void print_stats(std::string& out, const json& r) {
           total_flows ? 100.0 * double(number(b, "flows")) / double(total_flows) : 0;
       const double want =
           total_weight ? 100.0 * double(number(b, "weight")) / double(total_weight) : 0;
-      appendf(out, 
-          "  [%s]:%s weight %s: %s flows (%.1f%%, weight share %.1f%%), %s packets, %s "
-          "replies\n",
-          text(b, "address").c_str(), text(b, "port").c_str(), text(b, "weight").c_str(),
-          text(b, "flows").c_str(), share, want, text(b, "packets").c_str(),
-          text(b, "reply_packets").c_str());
+      appendf(out,
+              "  [%s]:%s weight %s: %s flows (%.1f%%, weight share %.1f%%), %s packets, %s "
+              "replies\n",
+              text(b, "address").c_str(), text(b, "port").c_str(), text(b, "weight").c_str(),
+              text(b, "flows").c_str(), share, want, text(b, "packets").c_str(),
+              text(b, "reply_packets").c_str());
     }
   }
   put_line(out, "counters:");
@@ -251,7 +252,7 @@ void print_stats(std::string& out, const json& r) {
   }
   const json& ft = object(r, "flow_table");
   appendf(out, "flow table: %s forward, %s reply entries of %s each\n", text(ft, "forward").c_str(),
-              text(ft, "reply").c_str(), text(ft, "capacity").c_str());
+          text(ft, "reply").c_str(), text(ft, "capacity").c_str());
 }
 
 void print_done(std::string& out, const json& req, const json& r) {
@@ -320,7 +321,8 @@ json control_call(const std::string& socket, const json& request, int timeout_s)
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw ControlTransportError("reading from " + socket + ": " + std::strerror(errno));
     if (n == 0) {
-      if (reply.empty()) throw ControlTransportError("v6lbd closed the connection without replying");
+      if (reply.empty())
+        throw ControlTransportError("v6lbd closed the connection without replying");
       break;  // a last line without '\n' is still a reply
     }
     reply.append(buf, size_t(n));
@@ -336,7 +338,6 @@ json control_call(const std::string& socket, const json& request, int timeout_s)
     throw ControlTransportError(std::string("reply from v6lbd is not JSON: ") + e.what());
   }
 }
-
 
 std::string control_reply_text(const json& request, const json& r) {
   std::string out;

@@ -356,7 +356,8 @@ bool Daemon::set_weight(const std::string& service, const Ipv6Addr& address, uin
         program(cfg_);
         return true;
       }
-    err = "service '" + service + "' has no backend [" + address.str() + "]:" + std::to_string(port);
+    err =
+        "service '" + service + "' has no backend [" + address.str() + "]:" + std::to_string(port);
     return false;
   }
   err = "no service named '" + service + "'";

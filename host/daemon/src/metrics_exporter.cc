@@ -1,11 +1,11 @@
 #include "v6lb/daemon/metrics_exporter.h"
 
+#include <iterator>
+
 #include "v6lb/control/stats_json.h"
 #include "v6lb/daemon/daemon.h"
 #include "v6lb/daemon/metrics_server.h"
 #include "v6lb/driver/cmac_link.h"
-
-#include <iterator>
 
 namespace v6lb {
 namespace {
@@ -19,9 +19,11 @@ struct GlobalFamily {
   const char* reason;  // nullptr: no label
 };
 constexpr GlobalFamily kGlobalFamilies[] = {
-    {Counter::kRxPackets, "v6lb_received_packets_total", "Frames the data plane received.", nullptr},
+    {Counter::kRxPackets, "v6lb_received_packets_total", "Frames the data plane received.",
+     nullptr},
     {Counter::kRxBytes, "v6lb_received_bytes_total", "Bytes of the frames received.", nullptr},
-    {Counter::kFwdPackets, "v6lb_forwarded_packets_total", "Frames forwarded (rewritten).", nullptr},
+    {Counter::kFwdPackets, "v6lb_forwarded_packets_total", "Frames forwarded (rewritten).",
+     nullptr},
     {Counter::kFwdBytes, "v6lb_forwarded_bytes_total", "Bytes of the frames forwarded.", nullptr},
     {Counter::kPuntLocal, "v6lb_punted_packets_total", "Frames punted to the host, by reason.",
      "local"},
@@ -68,8 +70,8 @@ std::string MetricsExporter::render() {
     t.counter("v6lb_service_new_flows_total", "Flows learned.", l, uint64_t(c.new_flows));
     t.counter("v6lb_service_reply_packets_total", "Backend replies rewritten to the VIP.", l,
               c.reply_packets);
-    t.counter("v6lb_service_reply_bytes_total", "Bytes of the backend replies rewritten to the VIP.",
-              l, c.reply_bytes);
+    t.counter("v6lb_service_reply_bytes_total",
+              "Bytes of the backend replies rewritten to the VIP.", l, c.reply_bytes);
     for (size_t bi = 0; bi < s.backends.size(); ++bi) {
       const BackendConfig& b = s.backends[bi];
       const BackendCounters& bc = st.backends[si][bi];
@@ -80,8 +82,7 @@ std::string MetricsExporter::render() {
       backend += "]:";
       backend += std::to_string(b.port);
       const PromText::Labels bl = {{"service", s.name}, {"backend", backend}};
-      t.counter("v6lb_backend_packets_total", "Packets forwarded to the backend.", bl,
-                bc.packets);
+      t.counter("v6lb_backend_packets_total", "Packets forwarded to the backend.", bl, bc.packets);
       t.counter("v6lb_backend_bytes_total", "Bytes forwarded to the backend.", bl,
                 uint64_t(bc.bytes));
       t.counter("v6lb_backend_new_flows_total", "Flows learned onto the backend.", bl,

@@ -128,15 +128,18 @@ std::vector<Device::ExtraCounter> DpdkDevice::extra_counters() const {
   };
   for (const DpdkWorkerStats& w : s.workers)
     for (const Field& f : kWorker)
-      out.push_back({std::string("v6lb_dpdk_worker_") + f.family + "_total", f.help,
-                     {{"lcore", std::to_string(w.lcore)}}, w.*f.value});
+      out.push_back({std::string("v6lb_dpdk_worker_") + f.family + "_total",
+                     f.help,
+                     {{"lcore", std::to_string(w.lcore)}},
+                     w.*f.value});
   struct PortField {
     const char* family;
     const char* help;
     uint64_t DpdkPortStats::*value;
   };
   static constexpr PortField kPort[] = {
-      {"rx_packets", "Frames the port received (rte_eth_stats ipackets).", &DpdkPortStats::ipackets},
+      {"rx_packets", "Frames the port received (rte_eth_stats ipackets).",
+       &DpdkPortStats::ipackets},
       {"tx_packets", "Frames the port sent (opackets).", &DpdkPortStats::opackets},
       {"rx_missed_packets", "Frames the port dropped for want of room (imissed).",
        &DpdkPortStats::imissed},
@@ -146,8 +149,10 @@ std::vector<Device::ExtraCounter> DpdkDevice::extra_counters() const {
   };
   for (const DpdkPortStats& p : s.ports)
     for (const PortField& f : kPort)
-      out.push_back({std::string("v6lb_dpdk_port_") + f.family + "_total", f.help,
-                     {{"role", p.role}, {"port", p.name}}, p.*f.value});
+      out.push_back({std::string("v6lb_dpdk_port_") + f.family + "_total",
+                     f.help,
+                     {{"role", p.role}, {"port", p.name}},
+                     p.*f.value});
   return out;
 }
 

@@ -76,13 +76,15 @@ void Worker::apply(const ControlMsg& m) {
       }
       break;
     case MsgKind::kCommand:
-      for (uint32_t i = 0; i < r::TBL_DATA_COUNT; ++i) md_.write32(r::at(r::TBL_DATA, i), m.data[i]);
+      for (uint32_t i = 0; i < r::TBL_DATA_COUNT; ++i)
+        md_.write32(r::at(r::TBL_DATA, i), m.data[i]);
       md_.write32(r::TBL_INDEX, m.value);
       md_.write32(r::TBL_SEL, m.sel);
       md_.write32(r::TBL_CMD, m.offset);
       if (m.seq) {
         Reply::Slot& a = reply_.slot(m.seq);
-        for (uint32_t i = 0; i < r::TBL_DATA_COUNT; ++i) a.data[i] = md_.read32(r::at(r::TBL_DATA, i));
+        for (uint32_t i = 0; i < r::TBL_DATA_COUNT; ++i)
+          a.data[i] = md_.read32(r::at(r::TBL_DATA, i));
         a.status = md_.read32(r::TBL_STATUS);
       }
       break;

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "control_msg.h"
+#include "v6lb/dataplane/packet_parser.h"
 #include "v6lb/dpdk/dpdk_device.h"
 #include "v6lb/driver/model_device.h"
-#include "v6lb/dataplane/packet_parser.h"
 
 struct rte_mbuf;
 struct rte_ring;

@@ -13,8 +13,8 @@
 #include <variant>
 #include <vector>
 
-#include "v6lb/driver/card_server.h"
 #include "v6lb/control/config.h"
+#include "v6lb/driver/card_server.h"
 #include "v6lb/driver/unique_fd.h"
 
 namespace v6lb {
@@ -86,9 +86,8 @@ int run_card_process(CardProcessOptions opts) {
   }
   if (dev.pump) {
     const auto s = dev.pump->stats();
-    spdlog::info("v6lb-card: rx {} tx {} punted {} host-tx {} dropped {} tx-errors {}",
-                 s.rx_frames, s.tx_frames, s.punted_frames, s.host_tx_frames, s.dropped_frames,
-                 s.tx_errors);
+    spdlog::info("v6lb-card: rx {} tx {} punted {} host-tx {} dropped {} tx-errors {}", s.rx_frames,
+                 s.tx_frames, s.punted_frames, s.host_tx_frames, s.dropped_frames, s.tx_errors);
   }
   return 0;
 }

@@ -79,8 +79,7 @@ bool open_device(const DeviceOptions& o, OpenedDevice& out, std::string& err) {
       if (d.model)
         d.pump = TapPump::for_model(*d.model, o.tap, o.exception_tap, err);
       else
-        d.pump = TapPump::for_sim(static_cast<SimDevice&>(*d.device), o.tap,
-                                  o.exception_tap, err);
+        d.pump = TapPump::for_sim(static_cast<SimDevice&>(*d.device), o.tap, o.exception_tap, err);
       if (!d.pump) return false;
     }
   } catch (const std::exception& e) {

@@ -10,11 +10,11 @@
 #include <iostream>
 #include <string>
 
-#include "v6lb/driver/card_tables.h"
 #include "v6lb/control/config.h"
-#include "v6lb/dpdk/dpdk_device.h"
 #include "v6lb/control/program.h"
 #include "v6lb/control/stats_json.h"
+#include "v6lb/dpdk/dpdk_device.h"
+#include "v6lb/driver/card_tables.h"
 
 namespace v6lb {
 namespace {

@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "v6lb/driver/card_tables.h"
 #include "v6lb/control/config.h"
-#include "v6lb/io/pcap_io.h"
-#include "v6lb/dataplane/pipeline.h"
 #include "v6lb/control/program.h"
-#include "v6lb/driver/sim_device.h"
 #include "v6lb/control/stats_json.h"
+#include "v6lb/dataplane/pipeline.h"
+#include "v6lb/driver/card_tables.h"
+#include "v6lb/driver/sim_device.h"
+#include "v6lb/io/pcap_io.h"
 
 namespace v6lb {
 namespace {

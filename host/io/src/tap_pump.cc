@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "v6lb/driver/model_device.h"
 #include "v6lb/dataplane/pipeline.h"
+#include "v6lb/driver/model_device.h"
 #include "v6lb/driver/sim_device.h"
 
 namespace v6lb {
@@ -101,8 +101,8 @@ uint32_t TapPump::now_tick() const {
 int TapPump::next_timeout_ms() const {
   if (!sim_) return -1;
   const auto due = last_idle_clock_ + std::chrono::milliseconds(100);
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      due - std::chrono::steady_clock::now());
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(due - std::chrono::steady_clock::now());
   return left.count() < 0 ? 0 : int(left.count());
 }
 

@@ -6,8 +6,8 @@
 
 #include <memory>
 
-#include "v6lb/driver/device.h"
 #include "v6lb/dataplane/pipeline.h"
+#include "v6lb/driver/device.h"
 #include "v6lb/driver/register_file.h"
 
 namespace v6lb {

@@ -14,8 +14,9 @@
 namespace v6lb {
 
 using TableWords = std::array<uint32_t, 16>;
-inline constexpr size_t kServiceWords = regs::TBL_SERVICE_WORDS, kBackendWords = regs::TBL_BACKEND_WORDS,
-                        kFlowWords = regs::TBL_FLOW_WORDS, kReverseWords = regs::TBL_REVERSE_WORDS;
+inline constexpr size_t kServiceWords = regs::TBL_SERVICE_WORDS,
+                        kBackendWords = regs::TBL_BACKEND_WORDS, kFlowWords = regs::TBL_FLOW_WORDS,
+                        kReverseWords = regs::TBL_REVERSE_WORDS;
 static_assert(regs::TBL_DATA_COUNT == std::tuple_size_v<TableWords>);
 
 TableWords encode_service(const ServiceEntry& s);

@@ -49,9 +49,8 @@ class Formatter : public CLI::Formatter {
     std::string out = "usage: " + name;
     if (!app->get_options([](const CLI::Option* o) { return o->nonpositional(); }).empty())
       out += " [OPTIONS]";
-    for (const CLI::Option* o : app->get_options([](const CLI::Option* o) {
-           return o->get_positional();
-         }))
+    for (const CLI::Option* o :
+         app->get_options([](const CLI::Option* o) { return o->get_positional(); }))
       out += " " + make_option_usage(o);
     if (!app->get_subcommands({}).empty())
       out += app->get_require_subcommand_min() ? " COMMAND [ARGS]" : " [COMMAND [ARGS]]";
@@ -167,8 +166,8 @@ inline CLI::Validator one_of(std::vector<std::string> words) {
 
 // The log levels the daemons take: spdlog's names (warning, err, critical and off too).
 inline CLI::Validator log_level() {
-  CLI::Validator v = one_of({"trace", "debug", "info", "warn", "warning", "error", "err",
-                             "critical", "off"});
+  CLI::Validator v =
+      one_of({"trace", "debug", "info", "warn", "warning", "error", "err", "critical", "off"});
   v.description("one of trace|debug|info|warn|error");
   return v;
 }
@@ -188,8 +187,7 @@ inline int split_passthrough(int argc, char** argv, std::vector<std::string>& re
 // A usage error found after parsing (a combination of options): reported like parse()'s.
 inline int usage_error(const CLI::App& app, const std::string& what) {
   const std::string& tool = app.get_name();
-  std::fprintf(stderr, "%s: %s\n(%s --help for usage)\n", tool.c_str(), what.c_str(),
-               tool.c_str());
+  std::fprintf(stderr, "%s: %s\n(%s --help for usage)\n", tool.c_str(), what.c_str(), tool.c_str());
   return kUsageExit;
 }
 

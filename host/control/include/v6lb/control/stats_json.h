@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "v6lb/control/config.h"
-#include "v6lb/dataplane/packet_class.h"
 #include "v6lb/control/program.h"
+#include "v6lb/dataplane/packet_class.h"
 #include "v6lb/driver/card_tables.h"
 
 namespace v6lb {

@@ -39,9 +39,9 @@ std::optional<std::string> canonical_ipv6(std::string s);
 
 struct ControlClientOptions {
   std::string socket = kDefaultControlSocket;
-  bool json = false;           // print the reply as JSON, as the daemon sent it
-  int timeout_s = 30;          // for the reply
-  nlohmann::json request;      // {"cmd":..., ...}
+  bool json = false;       // print the reply as JSON, as the daemon sent it
+  int timeout_s = 30;      // for the reply
+  nlohmann::json request;  // {"cmd":..., ...}
 };
 
 // v6lbctl after its command line: sends the request, prints the reply on stdout (JSON or

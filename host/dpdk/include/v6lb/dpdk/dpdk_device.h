@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "v6lb/driver/device.h"
 #include "v6lb/dataplane/tables.h"
+#include "v6lb/driver/device.h"
 
 namespace v6lb {
 

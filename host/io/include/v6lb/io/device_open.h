@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "v6lb/dataplane/tables.h"
 #include "v6lb/driver/device.h"
 #include "v6lb/io/packet_pump.h"
-#include "v6lb/dataplane/tables.h"
 
 namespace v6lb {
 

@@ -10,12 +10,12 @@
 namespace v6lb {
 
 struct PumpStats {
-  uint64_t rx_frames = 0;         // frames read from the port
-  uint64_t tx_frames = 0;         // frames the data plane forwarded back out of the port
-  uint64_t punted_frames = 0;     // frames handed to the host (exception port)
-  uint64_t host_tx_frames = 0;    // frames the host sent out through the port
-  uint64_t dropped_frames = 0;    // dropped by the data plane
-  uint64_t tx_errors = 0;         // writes the kernel refused (a full TAP queue)
+  uint64_t rx_frames = 0;       // frames read from the port
+  uint64_t tx_frames = 0;       // frames the data plane forwarded back out of the port
+  uint64_t punted_frames = 0;   // frames handed to the host (exception port)
+  uint64_t host_tx_frames = 0;  // frames the host sent out through the port
+  uint64_t dropped_frames = 0;  // dropped by the data plane
+  uint64_t tx_errors = 0;       // writes the kernel refused (a full TAP queue)
 };
 
 class PacketPump {

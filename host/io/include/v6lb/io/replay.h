@@ -8,14 +8,14 @@
 namespace v6lb {
 
 struct ReplayOptions {
-  std::string config;          // the YAML config
+  std::string config;            // the YAML config
   std::string engine = "model";  // model | rtl
-  std::string in, out;         // capture in; forwarded frames out
-  std::string punt;            // punted frames (optional)
-  std::string stats;           // counters as JSON (optional)
-  int data_width = 64;         // rtl: 64 | 512
-  std::string trace;           // rtl: FST waveform (a build with -DV6LB_SIM_TRACE=ON)
-  bool quiet = false;          // no report on stdout
+  std::string in, out;           // capture in; forwarded frames out
+  std::string punt;              // punted frames (optional)
+  std::string stats;             // counters as JSON (optional)
+  int data_width = 64;           // rtl: 64 | 512
+  std::string trace;             // rtl: FST waveform (a build with -DV6LB_SIM_TRACE=ON)
+  bool quiet = false;            // no report on stdout
 };
 
 // Runs the replay. Errors are printed as "v6lb-replay: ..." on stderr (a config error as

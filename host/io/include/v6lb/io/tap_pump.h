@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "v6lb/io/packet_pump.h"
 #include "v6lb/driver/unique_fd.h"
+#include "v6lb/io/packet_pump.h"
 
 namespace v6lb {
 
@@ -55,7 +55,8 @@ class TapPump final : public PacketPump {
   ModelDevice* model_ = nullptr;
   SimDevice* sim_ = nullptr;
   UniqueFd port_, exception_;
-  std::vector<std::array<uint8_t, kFrameBuf>> bufs_ = std::vector<std::array<uint8_t, kFrameBuf>>(kBurst);
+  std::vector<std::array<uint8_t, kFrameBuf>> bufs_ =
+      std::vector<std::array<uint8_t, kFrameBuf>>(kBurst);
   std::array<size_t, kBurst> lens_{};
   std::chrono::steady_clock::time_point start_, last_idle_clock_;
   PumpStats stats_;
