@@ -1,5 +1,7 @@
 // The daemon's answers on the model device, driven through Daemon::handle (what the control
 // socket serves) with no sockets in between: what `v6lbctl flows` shows for flow entries.
+#include "v6lb/control/slot_recovery.h"
+#include "v6lb/daemon/control_api.h"
 #include "v6lb/daemon/daemon.h"
 
 #include <gtest/gtest.h>
@@ -83,7 +85,7 @@ TEST(DaemonFlows, FlowOfARemovedBackendShowsItsSlotAndRemoved) {
   Daemon d(o);
   std::string err;
   ASSERT_TRUE(d.start(err)) << err;
-  const SlotMap slots = d.tables().recover_slots(d.config());
+  const SlotMap slots = recover_slots(d.tables(), d.config());
   const uint32_t svc = slots.services.at("web");
   const uint32_t kept = slots.backends.at({"web", *Ipv6Addr::parse("2001:db8:1::10"), 8080});
   const uint32_t gone = slots.backends.at({"web", *Ipv6Addr::parse("2001:db8:1::11"), 8080});
@@ -93,7 +95,7 @@ TEST(DaemonFlows, FlowOfARemovedBackendShowsItsSlotAndRemoved) {
   d.tables().write_flow(FlowDirection::kForward, 0, flow_to(svc, kept, 1));
   d.tables().write_flow(FlowDirection::kForward, 1, flow_to(svc, gone, 2));
 
-  const json r = d.handle({{"cmd", "flows"}});
+  const json r = ControlApi(d).handle({{"cmd", "flows"}});
   ASSERT_TRUE(r.at("ok").get<bool>()) << r.dump();
   ASSERT_EQ(r.at("flows").size(), 2u) << r.dump();
   const json& a = r["flows"][0];
