@@ -514,6 +514,8 @@ TEST(MetricsServer, SlowAndOversizedRequests) {
   asio::io_context io;
   auto srv = open_metrics(io);
   EXPECT_EQ(http(io, *srv, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 1).status, 200);
+  // Bare LF line ends arriving a byte at a time, a CRLF mixed in.
+  EXPECT_EQ(http(io, *srv, "GET /metrics HTTP/1.1\nHost: x\r\nAccept: */*\n\n", 1).status, 200);
   const std::string huge = "GET /metrics HTTP/1.1\r\nX: " + std::string(20000, 'h') + "\r\n\r\n";
   EXPECT_EQ(http(io, *srv, huge).status, 431);
 }
