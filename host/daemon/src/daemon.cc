@@ -466,7 +466,9 @@ bool Daemon::poll_once(int timeout_ms) {
   if (failed_) return false;
   io_.restart();
   io_.run_one_for(std::chrono::milliseconds(std::max(timeout_ms, 0)));
-  io_.poll();
+  // Bounded: a sweep of the flow purger posts its next slice as it goes.
+  for (int i = 0; i < 1000 && !failed_ && io_.poll_one() > 0; ++i) {
+  }
   return !failed_;
 }
 

@@ -69,7 +69,7 @@ class Daemon {
   void stop();
 
   // Runs the loop for one handler, waiting up to timeout_ms for it, then whatever else is ready
-  // (for tests; run() is the daemon's own loop). False once the device failed (logged); run()
+  // (at most 1000 handlers; for tests, run() is the daemon's own loop). False once the device failed (logged); run()
   // would then return 1.
   bool poll_once(int timeout_ms);
 
