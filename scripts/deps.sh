@@ -7,6 +7,7 @@ V6LB_PACKAGES=(
   build-essential cmake pkg-config git
   libyaml-cpp-dev libspdlog-dev libfmt-dev libpcap-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+  libboost-dev
   tshark python3-scapy python3-yaml
   verilator iverilog yosys
   clang-tidy clang-format

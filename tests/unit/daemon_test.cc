@@ -1,7 +1,5 @@
 // The daemon's answers on the model device, driven through Daemon::handle (what the control
 // socket serves) with no sockets in between: what `v6lbctl flows` shows for flow entries.
-#include "v6lb/control/slot_recovery.h"
-#include "v6lb/daemon/control_api.h"
 #include "v6lb/daemon/daemon.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +9,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "v6lb/control/slot_recovery.h"
+#include "v6lb/daemon/control_api.h"
 
 namespace v6lb {
 namespace {

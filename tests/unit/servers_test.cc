@@ -1,18 +1,20 @@
 // The control socket, the metrics endpoint and v6lbctl, over real sockets. Everything runs in one
-// thread: the test plays the client and calls the server's poll() whenever it would wait, exactly
-// as the daemon's event loop does, so no test depends on thread timing.
+// thread: the test plays the client and runs the servers' io_context whenever it would wait,
+// exactly as the daemon's event loop does, so no test depends on thread timing.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -29,6 +31,16 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kDeadline = std::chrono::seconds(10);
+
+// One turn of the daemon's loop: waits up to `ms` for a handler to be ready, then runs it and
+// whatever else is ready (at most 1000, so a server that keeps posting work fails rather than
+// hangs). Returns how many handlers ran.
+size_t run_loop(asio::io_context& io, int ms) {
+  io.restart();
+  size_t n = ms > 0 ? io.run_one_for(std::chrono::milliseconds(ms)) : 0;
+  for (int i = 0; i < 1000 && io.poll_one() > 0; ++i) ++n;
+  return n;
+}
 
 class TempDir {
  public:
@@ -58,8 +70,7 @@ UniqueFd connect_unix(const std::string& path) {
 
 // Sends everything, letting the server run whenever the socket is full. Returns false if the
 // server closed the connection first.
-template <typename Server>
-bool send_all(Server& srv, int fd, std::string_view data, size_t chunk = SIZE_MAX) {
+bool send_all(asio::io_context& io, int fd, std::string_view data, size_t chunk = SIZE_MAX) {
   const auto deadline = Clock::now() + kDeadline;
   size_t off = 0;
   while (off < data.size() && Clock::now() < deadline) {
@@ -67,9 +78,9 @@ bool send_all(Server& srv, int fd, std::string_view data, size_t chunk = SIZE_MA
                              MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       off += size_t(n);
-      srv.poll(0);
+      run_loop(io, 0);
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      srv.poll(10);
+      run_loop(io, 10);
     } else {
       return false;
     }
@@ -83,8 +94,7 @@ struct Received {
 };
 
 // Reads until `lines` newlines arrived or the server closed the connection.
-template <typename Server>
-Received receive(Server& srv, int fd, size_t lines = SIZE_MAX) {
+Received receive(asio::io_context& io, int fd, size_t lines = SIZE_MAX) {
   Received r;
   size_t seen = 0;
   const auto deadline = Clock::now() + kDeadline;
@@ -98,26 +108,26 @@ Received receive(Server& srv, int fd, size_t lines = SIZE_MAX) {
       r.eof = true;  // ECONNRESET counts: the server closed with our input unread
       break;
     } else {
-      srv.poll(10);
+      run_loop(io, 10);
     }
   }
   return r;
 }
 
-json ask(ControlServer& srv, const std::string& request_line) {
+json ask(asio::io_context& io, ControlServer& srv, const std::string& request_line) {
   UniqueFd fd = connect_unix(srv.path());
   EXPECT_TRUE(fd);
-  EXPECT_TRUE(send_all(srv, fd.get(), request_line));
-  const Received r = receive(srv, fd.get(), 1);
+  EXPECT_TRUE(send_all(io, fd.get(), request_line));
+  const Received r = receive(io, fd.get(), 1);
   return json::parse(r.data);
 }
 
 json echo_handler(const json& req) { return {{"ok", true}, {"echo", req}}; }
 
-std::unique_ptr<ControlServer> open_control(const TempDir& dir,
+std::unique_ptr<ControlServer> open_control(asio::io_context& io, const TempDir& dir,
                                             const std::string& name = "ctl.sock") {
   std::string err;
-  auto srv = ControlServer::open(dir / name, err);
+  auto srv = ControlServer::open(io, dir / name, err);
   EXPECT_TRUE(srv) << err;
   if (srv) srv->set_handler(echo_handler);
   return srv;
@@ -128,35 +138,39 @@ std::unique_ptr<ControlServer> open_control(const TempDir& dir,
 
 TEST(ControlServer, JsonRoundTrip) {
   TempDir dir;
-  auto srv = open_control(dir);
-  const json reply = ask(*srv, R"({"cmd":"status","n":[1,2,3],"s":"\u00e9"})"
-                               "\n");
+  asio::io_context io;
+  auto srv = open_control(io, dir);
+  const json reply = ask(io, *srv,
+                         R"({"cmd":"status","n":[1,2,3],"s":"\u00e9"})"
+                         "\n");
   EXPECT_EQ(reply["ok"], true);
   EXPECT_EQ(reply["echo"], json::parse(R"({"cmd":"status","n":[1,2,3],"s":"é"})"));
 }
 
 TEST(ControlServer, GarbageIsAnsweredAndServingContinues) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   UniqueFd fd = connect_unix(srv->path());
-  ASSERT_TRUE(send_all(*srv, fd.get(), "this is not json\n"));
-  const json bad = json::parse(receive(*srv, fd.get(), 1).data);
+  ASSERT_TRUE(send_all(io, fd.get(), "this is not json\n"));
+  const json bad = json::parse(receive(io, fd.get(), 1).data);
   EXPECT_EQ(bad["ok"], false);
   EXPECT_TRUE(bad["error"].get<std::string>().starts_with("bad json: ")) << bad;
   EXPECT_EQ(bad["error"].get<std::string>().find("[json.exception"), std::string::npos) << bad;
 
   // The same connection still works, and so does the next client.
-  ASSERT_TRUE(send_all(*srv, fd.get(), "{\"cmd\":\"a\"}\n"));
-  EXPECT_EQ(json::parse(receive(*srv, fd.get(), 1).data)["echo"]["cmd"], "a");
-  EXPECT_EQ(ask(*srv, "{\"cmd\":\"b\"}\n")["echo"]["cmd"], "b");
+  ASSERT_TRUE(send_all(io, fd.get(), "{\"cmd\":\"a\"}\n"));
+  EXPECT_EQ(json::parse(receive(io, fd.get(), 1).data)["echo"]["cmd"], "a");
+  EXPECT_EQ(ask(io, *srv, "{\"cmd\":\"b\"}\n")["echo"]["cmd"], "b");
 }
 
 TEST(ControlServer, RequestNeedsCmdString) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   for (const char* line : {"{}\n", "[1,2]\n", "{\"cmd\":5}\n", "\"status\"\n", "null\n",
                            "{\"command\":\"status\"}\n"}) {
-    const json reply = ask(*srv, line);
+    const json reply = ask(io, *srv, line);
     EXPECT_EQ(reply, json::parse(R"({"ok":false,"error":"request needs a \"cmd\" string"})"))
         << line;
   }
@@ -164,27 +178,29 @@ TEST(ControlServer, RequestNeedsCmdString) {
 
 TEST(ControlServer, RequestTooLargeClosesTheConnection) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   UniqueFd fd = connect_unix(srv->path());
   const std::string big = "{\"cmd\":\"x\",\"pad\":\"" + std::string(100 * 1024, 'a') + "\"}\n";
-  send_all(*srv, fd.get(), big);  // may fail part way: the server hangs up after its reply
-  const Received r = receive(*srv, fd.get());
+  send_all(io, fd.get(), big);  // may fail part way: the server hangs up after its reply
+  const Received r = receive(io, fd.get());
   EXPECT_TRUE(r.eof);
   EXPECT_EQ(json::parse(r.data.substr(0, r.data.find('\n'))),
             json::parse(R"({"ok":false,"error":"request too large"})"));
-  EXPECT_EQ(ask(*srv, "{\"cmd\":\"next\"}\n")["echo"]["cmd"], "next");
+  EXPECT_EQ(ask(io, *srv, "{\"cmd\":\"next\"}\n")["echo"]["cmd"], "next");
 
   // Exactly the limit is fine.
   const std::string head = "{\"cmd\":\"x\",\"pad\":\"", tail = "\"}";
   const std::string fits =
       head + std::string(ControlServer::kMaxRequestBytes - head.size() - tail.size(), 'b') + tail;
   ASSERT_EQ(fits.size(), ControlServer::kMaxRequestBytes);
-  EXPECT_EQ(ask(*srv, fits + "\n")["ok"], true);
+  EXPECT_EQ(ask(io, *srv, fits + "\n")["ok"], true);
 }
 
 TEST(ControlServer, ManyConcurrentClients) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   constexpr int kClients = 200;
   std::vector<UniqueFd> fds;
   for (int i = 0; i < kClients; ++i) {
@@ -192,38 +208,40 @@ TEST(ControlServer, ManyConcurrentClients) {
     ASSERT_TRUE(fds.back()) << i;
     // Interleave half of each request now, the rest later, so all are in flight at once.
     const std::string req = json{{"cmd", "ping"}, {"i", i}}.dump() + "\n";
-    ASSERT_TRUE(send_all(*srv, fds.back().get(), req.substr(0, req.size() / 2)));
+    ASSERT_TRUE(send_all(io, fds.back().get(), req.substr(0, req.size() / 2)));
   }
   EXPECT_EQ(srv->num_clients(), size_t(kClients));
   for (int i = kClients - 1; i >= 0; --i) {
     const std::string req = json{{"cmd", "ping"}, {"i", i}}.dump() + "\n";
-    ASSERT_TRUE(send_all(*srv, fds[i].get(), req.substr(req.size() / 2)));
+    ASSERT_TRUE(send_all(io, fds[i].get(), req.substr(req.size() / 2)));
   }
   for (int i = 0; i < kClients; ++i) {
-    const json reply = json::parse(receive(*srv, fds[i].get(), 1).data);
+    const json reply = json::parse(receive(io, fds[i].get(), 1).data);
     EXPECT_EQ(reply["echo"]["i"], i);
   }
   fds.clear();
-  for (int i = 0; i < 10 && srv->num_clients() > 0; ++i) srv->poll(10);
+  for (int i = 0; i < 10 && srv->num_clients() > 0; ++i) run_loop(io, 10);
   EXPECT_EQ(srv->num_clients(), 0u);
 }
 
 TEST(ControlServer, RequestSentOneByteAtATime) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   UniqueFd fd = connect_unix(srv->path());
-  ASSERT_TRUE(send_all(*srv, fd.get(), "{\"cmd\":\"slow\",\"x\":\"\\n\"}\r\n", 1));
-  const json reply = json::parse(receive(*srv, fd.get(), 1).data);
+  ASSERT_TRUE(send_all(io, fd.get(), "{\"cmd\":\"slow\",\"x\":\"\\n\"}\r\n", 1));
+  const json reply = json::parse(receive(io, fd.get(), 1).data);
   EXPECT_EQ(reply["echo"], json::parse(R"({"cmd":"slow","x":"\n"})"));
 }
 
 TEST(ControlServer, PipelinedRequestsAnsweredInOrder) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   UniqueFd fd = connect_unix(srv->path());
   ASSERT_TRUE(
-      send_all(*srv, fd.get(), "{\"cmd\":\"1\"}\n\n{\"cmd\":\"2\"}\nnope\n{\"cmd\":\"3\"}\n"));
-  const Received r = receive(*srv, fd.get(), 4);
+      send_all(io, fd.get(), "{\"cmd\":\"1\"}\n\n{\"cmd\":\"2\"}\nnope\n{\"cmd\":\"3\"}\n"));
+  const Received r = receive(io, fd.get(), 4);
   std::vector<json> replies;
   for (size_t pos = 0, nl; (nl = r.data.find('\n', pos)) != std::string::npos; pos = nl + 1) {
     replies.push_back(json::parse(r.data.substr(pos, nl - pos)));
@@ -237,12 +255,13 @@ TEST(ControlServer, PipelinedRequestsAnsweredInOrder) {
 
 TEST(ControlServer, LargeReplyIsWrittenAcrossManyPolls) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   const std::string payload(6 << 20, 'z');  // far beyond a socket buffer
   srv->set_handler([&](const json&) { return json{{"ok", true}, {"data", payload}}; });
   UniqueFd fd = connect_unix(srv->path());
-  ASSERT_TRUE(send_all(*srv, fd.get(), "{\"cmd\":\"big\"}\n{\"cmd\":\"big\"}\n"));
-  const Received r = receive(*srv, fd.get(), 2);
+  ASSERT_TRUE(send_all(io, fd.get(), "{\"cmd\":\"big\"}\n{\"cmd\":\"big\"}\n"));
+  const Received r = receive(io, fd.get(), 2);
   const std::string one = "{\"data\":\"" + payload + "\",\"ok\":true}\n";
   ASSERT_EQ(r.data.size(), 2 * one.size());  // not EXPECT_EQ on the data: megabytes of output
   EXPECT_TRUE(r.data == one + one);
@@ -250,53 +269,58 @@ TEST(ControlServer, LargeReplyIsWrittenAcrossManyPolls) {
 
 TEST(ControlServer, HandlerExceptionBecomesErrorReply) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   srv->set_handler([](const json& req) -> json {
     if (req["cmd"] == "int") throw 42;
     throw std::runtime_error("no such service 'web'");
   });
-  EXPECT_EQ(ask(*srv, "{\"cmd\":\"x\"}\n"),
+  EXPECT_EQ(ask(io, *srv, "{\"cmd\":\"x\"}\n"),
             json::parse(R"({"ok":false,"error":"no such service 'web'"})"));
-  EXPECT_EQ(ask(*srv, "{\"cmd\":\"int\"}\n")["ok"], false);
+  EXPECT_EQ(ask(io, *srv, "{\"cmd\":\"int\"}\n")["ok"], false);
 }
 
 TEST(ControlServer, NoHandlerMeansNotReady) {
   TempDir dir;
+  asio::io_context io;
   std::string err;
-  auto srv = ControlServer::open(dir / "ctl.sock", err);
+  auto srv = ControlServer::open(io, dir / "ctl.sock", err);
   ASSERT_TRUE(srv) << err;
-  EXPECT_EQ(ask(*srv, "{\"cmd\":\"x\"}\n"), json::parse(R"({"ok":false,"error":"not ready"})"));
+  EXPECT_EQ(ask(io, *srv, "{\"cmd\":\"x\"}\n"), json::parse(R"({"ok":false,"error":"not ready"})"));
 }
 
 TEST(ControlServer, LastRequestWithoutNewlineAnsweredAtEof) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   UniqueFd fd = connect_unix(srv->path());
-  ASSERT_TRUE(send_all(*srv, fd.get(), "{\"cmd\":\"eof\"}"));
+  ASSERT_TRUE(send_all(io, fd.get(), "{\"cmd\":\"eof\"}"));
   ::shutdown(fd.get(), SHUT_WR);
-  const Received r = receive(*srv, fd.get());
+  const Received r = receive(io, fd.get());
   EXPECT_TRUE(r.eof);
   EXPECT_EQ(json::parse(r.data)["echo"]["cmd"], "eof");
 }
 
 TEST(ControlServer, HostileJsonDoesNotCrash) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   const size_t depth = 30000;
-  EXPECT_EQ(ask(*srv, std::string(depth, '[') + std::string(depth, ']') + "\n")["ok"], false);
-  EXPECT_EQ(ask(*srv, std::string(60000, '[') + "\n")["ok"], false);
+  EXPECT_EQ(ask(io, *srv, std::string(depth, '[') + std::string(depth, ']') + "\n")["ok"], false);
+  EXPECT_EQ(ask(io, *srv, std::string(60000, '[') + "\n")["ok"], false);
   // Invalid UTF-8 ends up in the parser's message; the reply must still be valid JSON.
-  const json reply = ask(*srv, "{\"cmd\":\"\xff\xfe\"}\n");
+  const json reply = ask(io, *srv, "{\"cmd\":\"\xff\xfe\"}\n");
   EXPECT_EQ(reply["ok"], false);
-  EXPECT_EQ(ask(*srv, std::string("\0\0\0\n", 4))["ok"], false);
+  EXPECT_EQ(ask(io, *srv, std::string("\0\0\0\n", 4))["ok"], false);
 }
 
 TEST(ControlServer, SocketFileModeAndParentDirectory) {
   TempDir dir;
   const std::string path = dir / "run/v6lb/v6lbd.sock";
+  asio::io_context io;
   std::string err;
   {
-    auto srv = ControlServer::open(path, err);
+    auto srv = ControlServer::open(io, path, err);
     ASSERT_TRUE(srv) << err;
     struct stat st {};
     ASSERT_EQ(::lstat(path.c_str(), &st), 0);
@@ -304,7 +328,7 @@ TEST(ControlServer, SocketFileModeAndParentDirectory) {
     EXPECT_EQ(st.st_mode & 07777, 0660u);
 
     // A second daemon must not steal the socket of a running one.
-    EXPECT_FALSE(ControlServer::open(path, err));
+    EXPECT_FALSE(ControlServer::open(io, path, err));
     EXPECT_NE(err.find("already serving"), std::string::npos) << err;
   }
   EXPECT_FALSE(std::filesystem::exists(path)) << "the destructor removes its socket";
@@ -312,6 +336,7 @@ TEST(ControlServer, SocketFileModeAndParentDirectory) {
 
 TEST(ControlServer, StaleSocketIsReplacedButOtherFilesAreNot) {
   TempDir dir;
+  asio::io_context io;
   const std::string path = dir / "ctl.sock";
   {
     // What a crashed daemon leaves behind: a bound socket file nobody listens on.
@@ -323,36 +348,78 @@ TEST(ControlServer, StaleSocketIsReplacedButOtherFilesAreNot) {
   }
   ASSERT_TRUE(std::filesystem::exists(path));
   std::string err;
-  auto srv = ControlServer::open(path, err);
+  auto srv = ControlServer::open(io, path, err);
   ASSERT_TRUE(srv) << err;
   srv->set_handler(echo_handler);
-  EXPECT_EQ(ask(*srv, "{\"cmd\":\"x\"}\n")["ok"], true);
+  EXPECT_EQ(ask(io, *srv, "{\"cmd\":\"x\"}\n")["ok"], true);
 
   const std::string file = dir / "not-a-socket";
   {
     std::FILE* f = std::fopen(file.c_str(), "w");
     std::fclose(f);
   }
-  EXPECT_FALSE(ControlServer::open(file, err));
+  EXPECT_FALSE(ControlServer::open(io, file, err));
   EXPECT_NE(err.find("not a socket"), std::string::npos) << err;
   EXPECT_TRUE(std::filesystem::exists(file));
 
-  EXPECT_FALSE(ControlServer::open(dir / std::string(200, 'p'), err));
+  EXPECT_FALSE(ControlServer::open(io, dir / std::string(200, 'p'), err));
 }
 
-TEST(ControlServer, FdBecomesReadableForTheOwnersLoop) {
+TEST(ControlServer, ServedByTheOwnersLoop) {
   TempDir dir;
-  auto srv = open_control(dir);
-  pollfd pfd{srv->fd(), POLLIN, 0};
-  EXPECT_EQ(::poll(&pfd, 1, 0), 0);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
+  EXPECT_EQ(run_loop(io, 0), 0u) << "nothing to do without a client";
   UniqueFd fd = connect_unix(srv->path());
-  EXPECT_EQ(::poll(&pfd, 1, 1000), 1);
-  srv->poll(0);  // accept
+  EXPECT_EQ(srv->num_clients(), 0u) << "nothing happens outside the loop";
+  EXPECT_GT(run_loop(io, 1000), 0u);  // the loop wakes up and accepts
+  EXPECT_EQ(srv->num_clients(), 1u);
   ASSERT_EQ(::send(fd.get(), "{\"cmd\":\"x\"}\n", 12, MSG_NOSIGNAL), 12);
-  EXPECT_EQ(::poll(&pfd, 1, 1000), 1);
-  srv->poll(0);  // answer
   char buf[256];
+  EXPECT_LT(::recv(fd.get(), buf, sizeof buf, MSG_DONTWAIT), 0) << "no answer outside the loop";
+  EXPECT_GT(run_loop(io, 1000), 0u);  // wakes up again and answers
   EXPECT_GT(::recv(fd.get(), buf, sizeof buf, MSG_DONTWAIT), 0);
+}
+
+// Out of descriptors, accept fails with EMFILE while the listening socket stays readable:
+// accepting again at once would spin. The server pauses for a second instead, then takes the
+// client the kernel kept in its backlog.
+TEST(ControlServer, OutOfDescriptorsPausesAccepting) {
+  TempDir dir;
+  asio::io_context io;
+  auto srv = open_control(io, dir);
+  UniqueFd fd = connect_unix(srv->path());
+  ASSERT_TRUE(fd);
+
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
+  std::vector<UniqueFd> hog;
+  {
+    // Lower the limit to just above what is open, then fill every free descriptor below it.
+    UniqueFd probe(::dup(0));
+    ASSERT_TRUE(probe);
+    rlimit low = old;
+    low.rlim_cur = rlim_t(probe.get()) + 1;
+    probe.reset();
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    for (int d; (d = ::dup(0)) >= 0;) hog.emplace_back(d);
+    ASSERT_EQ(errno, EMFILE);
+  }
+  size_t handlers = 0;
+  const auto until = Clock::now() + std::chrono::milliseconds(500);
+  while (Clock::now() < until) handlers += run_loop(io, 10);
+  hog.clear();
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old), 0);
+  EXPECT_EQ(srv->num_clients(), 0u);
+  EXPECT_LT(handlers, 10u) << "the server spun on a client it could not accept";
+
+  // Descriptors are back: within the pause plus a little, the waiting client is served.
+  const auto back = Clock::now();
+  for (int i = 0; i < 200 && srv->num_clients() == 0; ++i) run_loop(io, 10);
+  EXPECT_EQ(srv->num_clients(), 1u);
+  EXPECT_LT(Clock::now() - back, std::chrono::milliseconds(1500));
+  ASSERT_TRUE(send_all(io, fd.get(), "{\"cmd\":\"late\"}\n"));
+  EXPECT_EQ(json::parse(receive(io, fd.get(), 1).data)["echo"]["cmd"], "late");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,13 +447,14 @@ struct HttpResponse {
   }
 };
 
-HttpResponse http(MetricsServer& srv, std::string_view request, size_t chunk = SIZE_MAX) {
+HttpResponse http(asio::io_context& io, MetricsServer& srv, std::string_view request,
+                  size_t chunk = SIZE_MAX) {
   UniqueFd fd = connect_tcp(srv);
   EXPECT_TRUE(fd);
   // The connect completes once the server accepts; sending before that just waits in the socket.
-  for (int i = 0; i < 10; ++i) srv.poll(1);
-  EXPECT_TRUE(send_all(srv, fd.get(), request, chunk));
-  const Received r = receive(srv, fd.get());
+  for (int i = 0; i < 10; ++i) run_loop(io, 1);
+  EXPECT_TRUE(send_all(io, fd.get(), request, chunk));
+  const Received r = receive(io, fd.get());
   EXPECT_TRUE(r.eof) << "the server closes after each response";
   HttpResponse resp;
   const size_t end = r.data.find("\r\n\r\n");
@@ -397,72 +465,81 @@ HttpResponse http(MetricsServer& srv, std::string_view request, size_t chunk = S
   return resp;
 }
 
-std::unique_ptr<MetricsServer> open_metrics(const std::string& listen = "[::1]:0") {
+std::unique_ptr<MetricsServer> open_metrics(asio::io_context& io,
+                                            const std::string& listen = "[::1]:0") {
   std::string err;
-  auto srv = MetricsServer::open(listen, err);
+  auto srv = MetricsServer::open(io, listen, err);
   EXPECT_TRUE(srv) << err;
   if (srv) srv->set_handler([] { return std::string("v6lb_up 1\n"); });
   return srv;
 }
 
 TEST(MetricsServer, GetMetrics) {
-  auto srv = open_metrics();
+  asio::io_context io;
+  auto srv = open_metrics(io);
   ASSERT_NE(srv->port(), 0);
   EXPECT_EQ(srv->address(), "[::1]:" + std::to_string(srv->port()));
   const HttpResponse r =
-      http(*srv, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n");
+      http(io, *srv, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n");
   EXPECT_EQ(r.status, 200) << r.head;
   EXPECT_TRUE(r.header("Content-Type").starts_with("text/plain; version=0.0.4")) << r.head;
   EXPECT_EQ(r.header("Content-Length"), "10");
   EXPECT_EQ(r.header("Connection"), "close");
   EXPECT_EQ(r.body, "v6lb_up 1\n");
-  for (int i = 0; i < 10 && srv->num_clients() > 0; ++i) srv->poll(10);
+  for (int i = 0; i < 10 && srv->num_clients() > 0; ++i) run_loop(io, 10);
   EXPECT_EQ(srv->num_clients(), 0u);
 }
 
 TEST(MetricsServer, RoutingAndMethods) {
-  auto srv = open_metrics();
-  EXPECT_EQ(http(*srv, "GET /other HTTP/1.1\r\nHost: x\r\n\r\n").status, 404);
-  EXPECT_EQ(http(*srv, "GET / HTTP/1.0\r\n\r\n").status, 404);
-  EXPECT_EQ(http(*srv, "GET /metrics?name[]=x HTTP/1.1\r\n\r\n").status, 200);
-  const HttpResponse post = http(*srv, "POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+  asio::io_context io;
+  auto srv = open_metrics(io);
+  EXPECT_EQ(http(io, *srv, "GET /other HTTP/1.1\r\nHost: x\r\n\r\n").status, 404);
+  EXPECT_EQ(http(io, *srv, "GET / HTTP/1.0\r\n\r\n").status, 404);
+  EXPECT_EQ(http(io, *srv, "GET /metrics?name[]=x HTTP/1.1\r\n\r\n").status, 200);
+  const HttpResponse post =
+      http(io, *srv, "POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
   EXPECT_EQ(post.status, 405);
   EXPECT_EQ(post.header("Allow"), "GET, HEAD");
-  EXPECT_EQ(http(*srv, "DELETE /metrics HTTP/1.1\r\n\r\n").status, 405);
-  const HttpResponse head = http(*srv, "HEAD /metrics HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(http(io, *srv, "DELETE /metrics HTTP/1.1\r\n\r\n").status, 405);
+  const HttpResponse head = http(io, *srv, "HEAD /metrics HTTP/1.1\r\n\r\n");
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.header("Content-Length"), "10");
   EXPECT_EQ(head.body, "");
-  EXPECT_EQ(http(*srv, "garbage\r\n\r\n").status, 400);
-  EXPECT_EQ(http(*srv, "GET /metrics HTTP/2.0\r\n\r\n").status, 505);
-  EXPECT_EQ(http(*srv, "GET /metrics HTTP/1.1\n\n").status, 200);  // bare LF line ends
+  EXPECT_EQ(http(io, *srv, "garbage\r\n\r\n").status, 400);
+  EXPECT_EQ(http(io, *srv, "GET /metrics HTTP/2.0\r\n\r\n").status, 505);
+  EXPECT_EQ(http(io, *srv, "GET /metrics HTTP/1.1\n\n").status, 200);  // bare LF line ends
 }
 
 TEST(MetricsServer, SlowAndOversizedRequests) {
-  auto srv = open_metrics();
-  EXPECT_EQ(http(*srv, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 1).status, 200);
+  asio::io_context io;
+  auto srv = open_metrics(io);
+  EXPECT_EQ(http(io, *srv, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 1).status, 200);
+  // Bare LF line ends arriving a byte at a time, a CRLF mixed in.
+  EXPECT_EQ(http(io, *srv, "GET /metrics HTTP/1.1\nHost: x\r\nAccept: */*\n\n", 1).status, 200);
   const std::string huge = "GET /metrics HTTP/1.1\r\nX: " + std::string(20000, 'h') + "\r\n\r\n";
-  EXPECT_EQ(http(*srv, huge).status, 431);
+  EXPECT_EQ(http(io, *srv, huge).status, 431);
 }
 
 TEST(MetricsServer, RenderFailureIs500) {
-  auto srv = open_metrics();
+  asio::io_context io;
+  auto srv = open_metrics(io);
   srv->set_handler([]() -> std::string { throw std::runtime_error("device gone"); });
-  EXPECT_EQ(http(*srv, "GET /metrics HTTP/1.1\r\n\r\n").status, 500);
-  EXPECT_EQ(http(*srv, "GET /metrics HTTP/1.1\r\n\r\n").status, 500);
+  EXPECT_EQ(http(io, *srv, "GET /metrics HTTP/1.1\r\n\r\n").status, 500);
+  EXPECT_EQ(http(io, *srv, "GET /metrics HTTP/1.1\r\n\r\n").status, 500);
 }
 
 TEST(MetricsServer, Ipv4AndBindErrors) {
-  auto v4 = open_metrics("127.0.0.1:0");
+  asio::io_context io;
+  auto v4 = open_metrics(io, "127.0.0.1:0");
   ASSERT_TRUE(v4);
   UniqueFd fd = connect_tcp(*v4, false);
-  for (int i = 0; i < 10; ++i) v4->poll(1);
-  ASSERT_TRUE(send_all(*v4, fd.get(), "GET /metrics HTTP/1.1\r\n\r\n"));
-  EXPECT_TRUE(receive(*v4, fd.get()).data.starts_with("HTTP/1.1 200 OK\r\n"));
+  for (int i = 0; i < 10; ++i) run_loop(io, 1);
+  ASSERT_TRUE(send_all(io, fd.get(), "GET /metrics HTTP/1.1\r\n\r\n"));
+  EXPECT_TRUE(receive(io, fd.get()).data.starts_with("HTTP/1.1 200 OK\r\n"));
 
-  auto v6 = open_metrics();
+  auto v6 = open_metrics(io);
   std::string err;
-  EXPECT_FALSE(MetricsServer::open("[::1]:" + std::to_string(v6->port()), err));
+  EXPECT_FALSE(MetricsServer::open(io, "[::1]:" + std::to_string(v6->port()), err));
   EXPECT_NE(err.find("Address already in use"), std::string::npos) << err;
 }
 
@@ -548,7 +625,8 @@ struct CtlResult {
   std::string out, err;
 };
 
-CtlResult run_ctl(ControlServer* srv, std::vector<std::string> args) {
+// With `io`, runs the loop (serving a ControlServer on it) while v6lbctl runs.
+CtlResult run_ctl(asio::io_context* io, std::vector<std::string> args) {
   args.insert(args.begin(), V6LBCTL_PATH);
   std::vector<char*> argv;
   argv.reserve(args.size() + 1);
@@ -579,8 +657,8 @@ CtlResult run_ctl(ControlServer* srv, std::vector<std::string> args) {
   const auto deadline = Clock::now() + kDeadline;
   int status = 0;
   while (true) {
-    if (srv)
-      srv->poll(5);
+    if (io)
+      run_loop(*io, 5);
     else
       ::usleep(5000);
     drain(out_r.get(), r.out);
@@ -601,7 +679,8 @@ CtlResult run_ctl(ControlServer* srv, std::vector<std::string> args) {
 
 TEST(V6lbctl, StatusJson) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   const json status = {{"ok", true},
                        {"device", "sim"},
                        {"config", "/etc/v6lb/lb.yaml"},
@@ -614,12 +693,12 @@ TEST(V6lbctl, StatusJson) {
     seen = req;
     return status;  // NOLINT(performance-no-automatic-move): a copy; the test keeps `status`
   });
-  CtlResult r = run_ctl(srv.get(), {"--socket", srv->path(), "--json", "status"});
+  CtlResult r = run_ctl(&io, {"--socket", srv->path(), "--json", "status"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out), status);
   EXPECT_EQ(seen, json({{"cmd", "status"}}));
 
-  r = run_ctl(srv.get(), {"status", "--socket=" + srv->path()});
+  r = run_ctl(&io, {"status", "--socket=" + srv->path()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("device     sim\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("uptime     1d 2h 3m 4s\n"), std::string::npos) << r.out;
@@ -628,7 +707,8 @@ TEST(V6lbctl, StatusJson) {
 
 TEST(V6lbctl, RequestShapesAndTables) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   json seen;
   json reply = {{"ok", true}};
   srv->set_handler([&](const json& req) {
@@ -637,7 +717,7 @@ TEST(V6lbctl, RequestShapesAndTables) {
   });
   auto ctl = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {"--socket", srv->path()});
-    return run_ctl(srv.get(), args);
+    return run_ctl(&io, args);
   };
 
   EXPECT_EQ(ctl({"weight", "web", "[2001:DB8:0::1]", "8080", "7"}).exit_code, 0);
@@ -702,7 +782,8 @@ TEST(V6lbctl, RequestShapesAndTables) {
 
 TEST(V6lbctl, UsageErrors) {
   TempDir dir;
-  auto srv = open_control(dir);
+  asio::io_context io;
+  auto srv = open_control(io, dir);
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{},
                                              {"frobnicate"},
@@ -719,7 +800,7 @@ TEST(V6lbctl, UsageErrors) {
     std::vector<std::string> full = args;
     full.insert(full.begin(), {"--socket", srv->path()});
     if (!args.empty() && args[0] == "--socket") full = args;
-    const CtlResult r = run_ctl(srv.get(), full);
+    const CtlResult r = run_ctl(&io, full);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.err;
     EXPECT_TRUE(r.err.starts_with("v6lbctl: ")) << r.err;
   }

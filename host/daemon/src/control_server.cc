@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,10 +19,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr uint64_t kListenerId = 0;
-constexpr int kMaxEvents = 64;
-constexpr int kMaxAcceptsPerPoll = 64;  // then let clients run; epoll reports the rest again
-constexpr int kMaxReadsPerEvent = 16;   // likewise, so one chatty client cannot starve others
+constexpr int kMaxAcceptsPerPoll =
+    64;                                // then let clients run; the listener comes back for the rest
+constexpr int kMaxReadsPerEvent = 16;  // likewise, so one chatty client cannot starve others
 constexpr size_t kReadChunk = 64 * 1024;
 
 json error_reply(std::string message) { return json{{"ok", false}, {"error", std::move(message)}}; }
@@ -56,7 +54,8 @@ bool socket_is_live(const sockaddr_un& sa) {
 
 }  // namespace
 
-std::unique_ptr<ControlServer> ControlServer::open(const std::string& path, std::string& err) {
+std::unique_ptr<ControlServer> ControlServer::open(asio::io_context& io, const std::string& path,
+                                                   std::string& err) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof sa.sun_path) {
@@ -92,17 +91,17 @@ std::unique_ptr<ControlServer> ControlServer::open(const std::string& path, std:
     }
   }
 
-  std::unique_ptr<ControlServer> srv(new ControlServer());
+  std::unique_ptr<ControlServer> srv(new ControlServer(io));
   srv->path_ = path;
-  srv->listen_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!srv->listen_) {
+  UniqueFd listen_fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!listen_fd) {
     err = "socket: " + errno_text(errno);
     return nullptr;
   }
   // bind() creates the file with the umask applied; narrowing the umask around it closes the
   // window in which a world-connectable socket would exist before the chmod below.
   const mode_t old_mask = ::umask(0117);
-  const int bound = ::bind(srv->listen_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  const int bound = ::bind(listen_fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa);
   const int bind_errno = errno;
   ::umask(old_mask);
   if (bound != 0) {
@@ -116,22 +115,20 @@ std::unique_ptr<ControlServer> ControlServer::open(const std::string& path, std:
   }
   srv->dev_ = st.st_dev;
   srv->ino_ = st.st_ino;
-  if (::listen(srv->listen_.get(), SOMAXCONN) != 0) {
+  if (::listen(listen_fd.get(), SOMAXCONN) != 0) {
     err = "cannot listen on " + path + ": " + errno_text(errno);
     return nullptr;  // the destructor unlinks the file: dev_/ino_ are set
   }
-  srv->epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
-  if (!srv->epoll_) {
-    err = "epoll_create1: " + errno_text(errno);
+  try {
+    ControlServer* s = srv.get();
+    srv->listener_ =
+        std::make_unique<Listener>(io, std::move(listen_fd), "control socket", kMaxAcceptsPerPoll,
+                                   [s](UniqueFd fd) { s->add_client(std::move(fd)); });
+  } catch (const std::exception& e) {  // the io_context refused the descriptor
+    err = std::string("control socket: ") + e.what();
     return nullptr;
   }
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = kListenerId;
-  if (::epoll_ctl(srv->epoll_.get(), EPOLL_CTL_ADD, srv->listen_.get(), &ev) != 0) {
-    err = "epoll_ctl: " + errno_text(errno);
-    return nullptr;
-  }
+  srv->listener_->start();
   return srv;
 }
 
@@ -145,50 +142,43 @@ ControlServer::~ControlServer() {
   }
 }
 
-void ControlServer::poll(int timeout_ms) {
-  if (!listening_ && clients_.size() < kMaxClients &&
-      std::chrono::steady_clock::now() >= resume_at_) {
-    set_listening(true);
-  }
-  epoll_event events[kMaxEvents];
-  const int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, timeout_ms);
-  for (int i = 0; i < n; ++i) {
-    const uint64_t id = events[i].data.u64;
-    try {
-      if (id == kListenerId) {
-        accept_clients();
-      } else {
-        on_client_event(id, events[i].events);
-      }
-    } catch (...) {
-      // Only allocation failure gets here. Losing one connection beats losing the daemon.
-      if (id != kListenerId) close_client(id);
-    }
-  }
+void ControlServer::add_client(UniqueFd fd) {
+  const uint64_t id = next_id_++;
+  Client& c = clients_.try_emplace(id, io_, std::move(fd)).first->second;
+  c.want_read = true;
+  wait(id, c, /*write=*/false);
+  // The kernel backlog holds further clients until one of ours leaves.
+  listener_->set_full(clients_.size() >= kMaxClients);
 }
 
-void ControlServer::accept_clients() {
-  for (int i = 0; i < kMaxAcceptsPerPoll && listening_; ++i) {
-    if (clients_.size() >= kMaxClients) {
-      // The kernel backlog holds further clients until one of ours leaves.
-      resume_at_ = {};
-      set_listening(false);
-      return;
-    }
-    AcceptResult a = accept_client(listen_.get(), "control socket");
-    if (!a.fd) {
-      if (a.pause) {
-        resume_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-        set_listening(false);
-      }
-      return;
-    }
-    const uint64_t id = next_id_++;
-    if (!epoll_watch(epoll_.get(), a.fd.get(), id)) continue;
-    Client& c = clients_[id];
-    c.fd = std::move(a.fd);
-    c.events = EPOLLIN;
-  }
+void ControlServer::wait(uint64_t id, Client& c, bool write) {
+  bool& waiting = write ? c.write_waiting : c.read_waiting;
+  if (waiting) return;
+  waiting = true;
+  when_ready(
+      c.sd,
+      write ? asio::posix::stream_descriptor::wait_write
+            : asio::posix::stream_descriptor::wait_read,
+      [this, id, write, alive = std::weak_ptr<char>(alive_)](const boost::system::error_code& ec) {
+        if (alive.expired()) return;
+        const auto it = clients_.find(id);
+        if (it == clients_.end()) return;  // closed meanwhile (its fd may be reused)
+        Client& cl = it->second;
+        (write ? cl.write_waiting : cl.read_waiting) = false;
+        try {
+          if (ec) {
+            close_client(id);
+            return;
+          }
+          // A wait armed before backpressure set in may fire when input is unwanted.
+          const bool wanted = write ? cl.want_write : cl.want_read;
+          on_client_event(id, wanted ? (write ? kWritable : kReadable) : 0);
+        } catch (...) {
+          // Only allocation failure gets here. Losing one connection beats losing the
+          // daemon.
+          close_client(id);
+        }
+      });
 }
 
 void ControlServer::on_client_event(uint64_t id, uint32_t events) {
@@ -197,8 +187,8 @@ void ControlServer::on_client_event(uint64_t id, uint32_t events) {
   Client& c = it->second;
 
   bool ok = true;
-  if (events & EPOLLOUT) ok = flush(c);
-  if (ok && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !c.closing && !c.eof) {
+  if (events & kWritable) ok = flush(c);
+  if (ok && (events & kReadable) && !c.closing && !c.eof) {
     read_client(c);
   }
   // Flushing may lift the backpressure that stopped request processing, so alternate until
@@ -209,7 +199,7 @@ void ControlServer::on_client_event(uint64_t id, uint32_t events) {
     if (!backpressured || c.out.size() - c.out_off >= kMaxPendingOutput) break;
   }
   const bool drained = c.out_off == c.out.size();
-  if (!ok || c.fd.get() < 0 || (drained && (c.closing || c.eof))) {
+  if (!ok || c.broken || (drained && (c.closing || c.eof))) {
     close_client(id);
   } else {
     update_events(id, c);
@@ -219,7 +209,7 @@ void ControlServer::on_client_event(uint64_t id, uint32_t events) {
 void ControlServer::read_client(Client& c) {
   char buf[kReadChunk];
   for (int i = 0; i < kMaxReadsPerEvent; ++i) {
-    const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
+    const ssize_t n = ::recv(c.sd.native_handle(), buf, sizeof buf, MSG_DONTWAIT);
     if (n > 0) {
       c.in.append(buf, size_t(n));
       // Consume as we go, so `in` stays near one request's size however much the client sends.
@@ -231,7 +221,7 @@ void ControlServer::read_client(Client& c) {
       return;
     }
     if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) c.fd.reset();  // reset by peer: close it
+    if (errno != EAGAIN && errno != EWOULDBLOCK) c.broken = true;  // reset by peer: close it
     return;
   }
 }
@@ -303,10 +293,10 @@ void ControlServer::queue_reply(Client& c, const json& reply) {
 }
 
 bool ControlServer::flush(Client& c) {
-  if (!c.fd) return false;
+  if (c.broken) return false;
   while (c.out_off < c.out.size()) {
-    const ssize_t n = ::send(c.fd.get(), c.out.data() + c.out_off, c.out.size() - c.out_off,
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = ::send(c.sd.native_handle(), c.out.data() + c.out_off,
+                             c.out.size() - c.out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       c.out_off += size_t(n);
     } else if (n < 0 && errno == EINTR) {
@@ -329,33 +319,17 @@ bool ControlServer::flush(Client& c) {
 
 void ControlServer::update_events(uint64_t id, Client& c) {
   const bool pending = c.out_off < c.out.size();
-  uint32_t want = 0;
-  if (!c.closing && !c.eof && c.out.size() - c.out_off < kMaxPendingOutput) want |= EPOLLIN;
-  if (pending) want |= EPOLLOUT;
-  if (want == c.events) return;
-  epoll_event ev{};
-  ev.events = want;
-  ev.data.u64 = id;
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &ev) == 0) c.events = want;
+  c.want_read = !c.closing && !c.eof && c.out.size() - c.out_off < kMaxPendingOutput;
+  c.want_write = pending;
+  if (c.want_read) wait(id, c, /*write=*/false);
+  if (c.want_write) wait(id, c, /*write=*/true);
 }
 
 void ControlServer::close_client(uint64_t id) {
   const auto it = clients_.find(id);
   if (it == clients_.end()) return;
-  if (it->second.fd) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second.fd.get(), nullptr);
-  clients_.erase(it);
-  if (!listening_ && std::chrono::steady_clock::now() >= resume_at_) set_listening(true);
-}
-
-void ControlServer::set_listening(bool on) {
-  if (on == listening_) return;
-  // Removing the listener, rather than clearing its event mask, also silences EPOLLERR/EPOLLHUP,
-  // which epoll reports regardless of the mask.
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = kListenerId;
-  const int rc = ::epoll_ctl(epoll_.get(), on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listen_.get(), &ev);
-  if (rc == 0) listening_ = on;
+  clients_.erase(it);  // closes the descriptor; its outstanding waits find no client
+  listener_->set_full(clients_.size() >= kMaxClients);
 }
 
 }  // namespace v6lb

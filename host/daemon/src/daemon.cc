@@ -1,15 +1,17 @@
 #include "v6lb/daemon/daemon.h"
 
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "v6lb/control/slot_recovery.h"
+#include "v6lb/daemon/accept_client.h"
 #include "v6lb/daemon/control_api.h"
 #include "v6lb/daemon/control_server.h"
 #include "v6lb/daemon/flow_purger.h"
@@ -35,11 +37,49 @@ std::string_view to_string(BackendHealth h) {
   return "unknown";
 }
 
+namespace asio = boost::asio;
+
+namespace {
+
+sigset_t loop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+}  // namespace
+
+// What the daemon waits on besides the servers (which register themselves on io_). The
+// descriptors belong to the health checker and the packet pump: released, never closed, here.
+struct Daemon::Loop {
+  explicit Loop(asio::io_context& io)
+      : signals(io), health_fd(io), health_timer(io), pump_timer(io), age_timer(io) {}
+  ~Loop() {
+    boost::system::error_code ignored;
+    if (health_fd.is_open()) {
+      health_fd.cancel(ignored);
+      health_fd.release();
+    }
+    for (auto& d : pump_fds) {
+      d->cancel(ignored);
+      d->release();
+    }
+  }
+  asio::signal_set signals;
+  asio::posix::stream_descriptor health_fd;
+  asio::steady_timer health_timer;
+  std::vector<std::unique_ptr<asio::posix::stream_descriptor>> pump_fds;
+  asio::steady_timer pump_timer;
+  asio::steady_timer age_timer;
+  bool purge_posted = false;
+};
+
 Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {}
 
-Daemon::~Daemon() {
-  if (signal_fd_ >= 0) close(signal_fd_);
-}
+Daemon::~Daemon() = default;
 
 std::string Daemon::backend_id(const std::string& service, const BackendConfig& b) {
   return service + "/[" + b.address.str() + "]:" + std::to_string(b.port);
@@ -48,11 +88,8 @@ std::string Daemon::backend_id(const std::string& service, const BackendConfig& 
 bool Daemon::start(std::string& err) {
   // Block the signals before anything can start a thread (the Verilated card may): a thread with
   // them unblocked would take SIGHUP's default action and end the process.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
+  // run() unblocks them in its own thread only, where the loop's signal_set takes them.
+  const sigset_t set = loop_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   auto loaded = load_config_file(opts_.config_path);
@@ -120,20 +157,25 @@ bool Daemon::start(std::string& err) {
   // Servers.
   const std::string sock =
       opts_.control_socket.empty() ? cfg_.daemon.control_socket : opts_.control_socket;
-  control_ = ControlServer::open(sock, err);
+  control_ = ControlServer::open(io_, sock, err);
   if (!control_) return false;
   api_ = std::make_unique<ControlApi>(*this);
   control_->set_handler([this](const json& r) { return api_->handle(r); });
   const std::string maddr = opts_.metrics.empty() ? cfg_.daemon.metrics : opts_.metrics;
   if (maddr != "off") {
-    metrics_ = MetricsServer::open(maddr, err);
+    metrics_ = MetricsServer::open(io_, maddr, err);
     if (!metrics_) return false;
     exporter_ = std::make_unique<MetricsExporter>(*this);
     metrics_->set_handler([this] { return exporter_->render(); });
   }
 
-  signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  started_ = last_age_ = std::chrono::steady_clock::now();
+  started_ = std::chrono::steady_clock::now();
+  try {
+    start_loop();
+  } catch (const std::exception& e) {  // the io_context refused a descriptor or a signal
+    err = std::string("event loop: ") + e.what();
+    return false;
+  }
   spdlog::info("v6lbd: {} services on {}, control {}, metrics {}", cfg_.services.size(),
                dev_->name(), sock, maddr);
   return true;
@@ -223,6 +265,7 @@ void Daemon::update_health_targets() {
     for (const auto& b : s.backends)
       targets.push_back(HealthTarget{backend_id(s.name, b), b.address, b.port, s.health_check});
   health_->set_targets(std::move(targets));
+  if (loop_) arm_health_timer();  // the new targets' first probes
 }
 
 void Daemon::health_changed(const std::string& id, bool up, const std::string& reason) {
@@ -241,6 +284,7 @@ void Daemon::health_changed(const std::string& id, bool up, const std::string& r
     purger_->remove(slot);
   else
     purger_->add(slot);
+  kick_purger();
 }
 
 const BackendState& Daemon::backend(const std::string& service, const BackendConfig& b) const {
@@ -276,70 +320,177 @@ bool Daemon::reload(std::string& err) {
   return true;
 }
 
-void Daemon::poll_once(int timeout_ms) {
-  // Sleep until something is ready: the health checker's sockets or its next probe, a client,
-  // a signal, or the data plane's port (frames must not wait for a health-check tick).
-  std::vector<pollfd> pfds;
-  auto want = [&](int fd) {
-    if (fd >= 0) pfds.push_back({fd, POLLIN, 0});
-  };
-  int timeout = timeout_ms;
-  if (health_) {
-    want(health_->fd());
-    const int t = health_->next_timeout_ms();
-    if (t >= 0) timeout = std::min(timeout, t);
+// The event loop. Everything the daemon serves has a handler on io_, all run by the one thread
+// in run(): the control and metrics servers (their own handlers), and here the signals, the
+// health checker (its epoll fd and its next timeout), the packet pump (its fds and its timeout),
+// the model's aging once a second and the flow purger's slices. A handler never blocks; a device
+// exception in one stops the loop and run() returns 1 (the control server answers its own).
+void Daemon::start_loop() {
+  loop_ = std::make_unique<Loop>(io_);
+  for (int sig : {SIGHUP, SIGTERM, SIGINT}) loop_->signals.add(sig);
+  wait_signal();
+  if (health_ && health_->fd() >= 0) {
+    loop_->health_fd.assign(health_->fd());
+    watch_health();
   }
-  if (control_) want(control_->fd());
-  if (metrics_) want(metrics_->fd());
-  want(signal_fd_);
+  arm_health_timer();
   if (pump_) {
-    for (int fd : pump_->fds()) want(fd);
-    const int t = pump_->next_timeout_ms();
-    if (t >= 0) timeout = std::min(timeout, t);
-  }
-  if (purger_ && purger_->pending()) timeout = 0;  // a sweep is under way: keep going
-  ::poll(pfds.data(), pfds.size(), std::max(timeout, 0));
-
-  if (pump_) pump_->run();
-  if (health_) {
-    health_->poll(0);
-    for (const HealthChange& c : health_->take_changes())
-      health_changed(c.id, c.state == HealthState::kUp, c.reason);
-  }
-  if (control_) control_->poll(0);
-  if (metrics_) metrics_->poll(0);
-  if (purger_) purger_->step(64);  // a slice per pass: health checks and clients keep their pace
-  if (signal_fd_ >= 0) {
-    signalfd_siginfo si;
-    while (read(signal_fd_, &si, sizeof si) == sizeof si) {
-      if (si.ssi_signo == SIGHUP) {
-        std::string err;
-        reload(err);
-      } else {
-        spdlog::info("v6lbd: signal {}, exiting", si.ssi_signo);
-        stopping_ = true;
-      }
+    for (int fd : pump_->fds()) {
+      if (fd < 0) continue;
+      loop_->pump_fds.push_back(std::make_unique<asio::posix::stream_descriptor>(io_, fd));
+      watch_pump(loop_->pump_fds.size() - 1);
     }
+    service_pump();  // arms its timer
   }
-  // The model has no aging engine of its own: reclaim expired entries once a second.
-  const auto now = std::chrono::steady_clock::now();
-  if (model_ && !pump_ && now - last_age_ > std::chrono::seconds(1)) {
-    last_age_ = now;
-    model_->pipeline().age(
-        uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()));
-  }
+  if (model_ && !pump_) arm_aging();  // the model has no aging engine of its own
+  kick_purger();                      // a sweep left by the last daemon (start)
 }
 
-int Daemon::run() {
+template <typename F>
+void Daemon::guarded(F&& f) {
+  if (failed_) return;
   try {
-    while (!stopping_) poll_once(1000);
+    f();
   } catch (const std::exception& e) {
     // The device went away (a card process that died, a card that fell off the bus): nothing
     // the daemon can do on its own; exit non-zero so the service manager restarts it.
     spdlog::error("v6lbd: {}", e.what());
-    return 1;
+    failed_ = true;
+    io_.stop();
+  } catch (...) {
+    spdlog::error("v6lbd: unknown exception in the event loop");
+    failed_ = true;
+    io_.stop();
   }
-  return 0;
+}
+
+void Daemon::wait_signal() {
+  loop_->signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;  // cancelled: the daemon is going away
+    guarded([&] {
+      if (sig == SIGHUP) {
+        std::string err;
+        reload(err);  // logs a refusal itself
+      } else {
+        spdlog::info("v6lbd: signal {}, exiting", sig);
+        stop();
+      }
+    });
+    wait_signal();
+  });
+}
+
+void Daemon::watch_health() {
+  when_ready(loop_->health_fd, asio::posix::stream_descriptor::wait_read,
+             [this](const boost::system::error_code& ec) {
+               if (ec) return;
+               guarded([&] { service_health(); });
+               watch_health();
+             });
+}
+
+void Daemon::arm_health_timer() {
+  const int t = health_ ? health_->next_timeout_ms() : -1;
+  if (t < 0) {
+    loop_->health_timer.cancel();
+    return;
+  }
+  loop_->health_timer.expires_after(std::chrono::milliseconds(t));  // cancels the wait before
+  loop_->health_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed or cancelled
+    guarded([&] { service_health(); });
+  });
+}
+
+void Daemon::service_health() {
+  health_->poll(0);
+  for (const HealthChange& c : health_->take_changes())
+    health_changed(c.id, c.state == HealthState::kUp, c.reason);
+  arm_health_timer();
+}
+
+void Daemon::watch_pump(size_t i) {
+  when_ready(*loop_->pump_fds[i], asio::posix::stream_descriptor::wait_read,
+             [this, i](const boost::system::error_code& ec) {
+               if (ec) return;
+               guarded([&] { service_pump(); });
+               watch_pump(i);
+             });
+}
+
+void Daemon::service_pump() {
+  pump_->run();
+  const int t = pump_->next_timeout_ms();
+  if (t < 0) {
+    loop_->pump_timer.cancel();
+    return;
+  }
+  loop_->pump_timer.expires_after(std::chrono::milliseconds(t));
+  loop_->pump_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    guarded([&] { service_pump(); });
+  });
+}
+
+void Daemon::arm_aging() {
+  loop_->age_timer.expires_after(std::chrono::seconds(1));
+  loop_->age_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    guarded([&] {
+      const auto now = std::chrono::steady_clock::now();
+      model_->pipeline().age(
+          uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()));
+    });
+    arm_aging();
+  });
+}
+
+void Daemon::kick_purger() {
+  if (!loop_ || !purger_ || !purger_->pending() || loop_->purge_posted) return;
+  loop_->purge_posted = true;
+  // A slice per handler, posted behind whatever else is ready: health checks, clients and frames
+  // keep their pace while a sweep runs.
+  asio::post(io_, [this] {
+    loop_->purge_posted = false;
+    guarded([&] { purger_->step(64); });
+    kick_purger();
+  });
+}
+
+void Daemon::stop() {
+  stopping_ = true;
+  io_.stop();
+}
+
+bool Daemon::poll_once(int timeout_ms) {
+  if (failed_) return false;
+  io_.restart();
+  io_.run_one_for(std::chrono::milliseconds(std::max(timeout_ms, 0)));
+  // Bounded: a sweep of the flow purger posts its next slice as it goes.
+  for (int i = 0; i < 1000 && !failed_ && io_.poll_one() > 0; ++i) {
+  }
+  return !failed_;
+}
+
+int Daemon::run() {
+  // The signals stay blocked in every other thread (start() blocked them before any could be
+  // started) and are taken here, where the signal_set's handler can run.
+  const sigset_t set = loop_signals();
+  sigset_t old;
+  pthread_sigmask(SIG_UNBLOCK, &set, &old);
+  int rc = 0;
+  try {
+    while (!stopping_ && !failed_) {
+      io_.restart();
+      io_.run();
+    }
+  } catch (const std::exception& e) {  // not expected: every handler catches
+    spdlog::error("v6lbd: {}", e.what());
+    failed_ = true;
+  }
+  if (failed_) rc = 1;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return rc;
 }
 
 bool Daemon::set_weight(const std::string& service, const Ipv6Addr& address, uint64_t port,

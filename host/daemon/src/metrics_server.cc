@@ -3,9 +3,11 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
 
+#include <array>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -18,9 +20,11 @@ namespace v6lb {
 
 namespace {
 
-constexpr uint64_t kListenerId = 0;
-constexpr uint64_t kTimerId = 1;
-constexpr int kMaxEvents = 64;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
 constexpr int kMaxAcceptsPerPoll = 16;
 // After the response a client may still be sending (a POST body); reading it before closing keeps
 // the kernel from answering with a RST that can destroy the response in flight.
@@ -36,35 +40,6 @@ std::optional<uint16_t> parse_port(std::string_view s) {
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || v > 65535) return std::nullopt;
   return uint16_t(v);
-}
-
-std::string http_response(int status, std::string_view reason, std::string_view content_type,
-                          std::string_view body, bool head_only, std::string_view extra = {}) {
-  std::string r = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
-  r += "Content-Type: " + std::string(content_type) + "\r\n";
-  r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  r += extra;
-  r += "Connection: close\r\n\r\n";
-  if (!head_only) r += body;
-  return r;
-}
-
-std::string error_response(int status, std::string_view reason, bool head_only = false,
-                           std::string_view extra = {}) {
-  return http_response(status, reason, "text/plain; charset=utf-8", std::string(reason) + "\n",
-                       head_only, extra);
-}
-
-// Where the request head ends (just past the blank line), or npos. Bare '\n' line ends are
-// accepted too, as RFC 9112 recommends for robustness.
-size_t head_end(std::string_view s) {
-  const size_t crlf = s.find("\r\n\r\n");
-  const size_t lf = s.find("\n\n");
-  if (crlf == std::string_view::npos && lf == std::string_view::npos) return std::string_view::npos;
-  if (lf == std::string_view::npos || (crlf != std::string_view::npos && crlf < lf)) {
-    return crlf + 4;
-  }
-  return lf + 2;
 }
 
 bool valid_metric_name(std::string_view s) {
@@ -190,57 +165,318 @@ std::string format_address(const sockaddr* sa) {
 // ---------------------------------------------------------------------------------------------
 // MetricsServer
 
-std::unique_ptr<MetricsServer> MetricsServer::open(const std::string& listen, std::string& err) {
+namespace {
+
+// Beast insists on CRLF line ends; RFC 9112, 2.2 lets a server accept a bare LF too, and the
+// server before Beast did (a request typed into nc has them). This read stream hands Beast the
+// socket's bytes with every bare LF of the request head turned into CRLF, the rest unchanged.
+class LfTolerantStream {
+ public:
+  using executor_type = tcp::socket::executor_type;
+
+  explicit LfTolerantStream(tcp::socket& s) : s_(s) {}
+  executor_type get_executor() noexcept { return s_.get_executor(); }
+
+  template <typename Buffers, typename Handler>
+  auto async_read_some(const Buffers& buffers, Handler&& handler) {
+    return asio::async_initiate<Handler, void(boost::system::error_code, std::size_t)>(
+        [this](auto h, const Buffers& b) { start(b, std::move(h)); }, handler, buffers);
+  }
+
+ private:
+  template <typename Buffers, typename H>
+  void start(const Buffers& b, H h) {
+    if (off_ < ready_.size()) {  // left over from the last read: no need to wait
+      const size_t n = take(b);
+      asio::post(s_.get_executor(),
+                 [h = std::move(h), n]() mutable { h(boost::system::error_code(), n); });
+      return;
+    }
+    s_.async_read_some(asio::buffer(raw_),
+                       [this, b, h = std::move(h)](boost::system::error_code ec, size_t n) mutable {
+                         size_t out = 0;
+                         if (n > 0) {
+                           convert(n);
+                           out = take(b);
+                         }
+                         h(ec, out);
+                       });
+  }
+
+  void convert(size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      const char c = raw_[i];
+      if (in_head_ && c == '\n') {
+        if (prev_ != '\r') ready_ += '\r';
+        ready_ += '\n';
+        if (blank_line_) in_head_ = false;  // the empty line that ends the head
+        blank_line_ = true;
+      } else {
+        ready_ += c;
+        if (c != '\r') blank_line_ = false;
+      }
+      prev_ = c;
+    }
+  }
+
+  template <typename Buffers>
+  size_t take(const Buffers& b) {
+    const size_t n = asio::buffer_copy(b, asio::buffer(ready_.data() + off_, ready_.size() - off_));
+    off_ += n;
+    if (off_ == ready_.size()) {
+      ready_.clear();
+      off_ = 0;
+    }
+    return n;
+  }
+
+  tcp::socket& s_;
+  std::array<char, 4096> raw_{};
+  std::string ready_;  // converted bytes Beast has not taken yet
+  size_t off_ = 0;
+  char prev_ = 0;
+  bool in_head_ = true;
+  bool blank_line_ = false;
+};
+
+bool is_http_error(const beast::error_code& ec) {
+  return ec.category() == make_error_code(http::error::bad_target).category();
+}
+
+}  // namespace
+
+class MetricsServer::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(MetricsServer& srv, uint64_t id, tcp::socket sock)
+      : srv_(&srv), id_(id), sock_(std::move(sock)), stream_(sock_), timer_(sock_.get_executor()) {
+    parser_.header_limit(kMaxRequestBytes);
+    parser_.body_limit(kMaxDiscard);
+  }
+
+  void start() {
+    arm_timer(Clock::now() + kClientTimeout);
+    http::async_read(stream_, buf_, parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->guard([&] { self->on_read(ec); });
+                     });
+  }
+
+  // The server is going away: stop, and never touch it again.
+  void detach() {
+    srv_ = nullptr;
+    close();
+  }
+
+ private:
+  // No exception leaves a handler: losing one scrape beats losing the daemon.
+  template <typename F>
+  void guard(F&& f) {
+    if (!srv_) return;
+    try {
+      f();
+    } catch (...) {
+      finish();
+    }
+  }
+
+  void on_read(const beast::error_code& ec) {
+    if (closed_ || ec == asio::error::operation_aborted) return;
+    if (ec && !parser_.is_header_done()) {
+      // The client left before finishing its request, or the connection failed: no answer.
+      if (!is_http_error(ec) || ec == http::error::end_of_stream ||
+          ec == http::error::partial_message) {
+        finish();
+        return;
+      }
+      if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+        error_response(431);
+      } else if (ec == http::error::bad_version && names_http_version()) {
+        error_response(505);  // well formed, but Beast speaks only HTTP/1.0 and 1.1
+      } else {
+        error_response(400);
+      }
+    } else {
+      // A complete request, or a head whose body went wrong (too long, say): the head decides.
+      respond(parser_.get());
+    }
+    http::async_write(sock_, res_, [self = shared_from_this()](beast::error_code wec, size_t) {
+      self->guard([&] { self->on_written(wec); });
+    });
+  }
+
+  // Beast rejects every version but 1.0 and 1.1 alike; one that still reads "HTTP/..." (HTTP/2.0
+  // sent in clear text, say) is answered 505 rather than 400. The refused request line is still
+  // in the buffer: Beast consumes a line only once it parsed.
+  bool names_http_version() const {
+    const auto data = buf_.cdata();
+    std::string_view line(static_cast<const char*>(data.data()), data.size());
+    line = line.substr(0, line.find_first_of("\r\n"));
+    const size_t sp1 = line.find(' ');
+    const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    return sp2 != std::string_view::npos && line.substr(sp2 + 1).starts_with("HTTP/");
+  }
+
+  void respond(const http::request<http::string_body>& req) {
+    const bool head_only = req.method() == http::verb::head;
+    if (req.version() != 10 && req.version() != 11) return error_response(505);
+    std::string_view target(req.target().data(), req.target().size());
+    // absolute-form (what a client sends through a proxy): keep only the path.
+    if (const size_t scheme = target.find("://"); scheme != std::string_view::npos) {
+      const size_t path = target.find('/', scheme + 3);
+      target = path == std::string_view::npos ? "/" : target.substr(path);
+    }
+    if (!target.starts_with('/')) return error_response(400);
+    target = target.substr(0, target.find_first_of("?#"));
+
+    if (target != "/metrics") return error_response(404, head_only);
+    if (req.method() != http::verb::get && !head_only) {
+      return error_response(405, false, /*allow=*/true);
+    }
+    if (!srv_->render_) return error_response(503, head_only);
+    try {
+      return response(200, kMetricsContentType, srv_->render_(), head_only);
+    } catch (const std::exception& e) {
+      spdlog::warn("metrics: rendering failed: {}", e.what());
+    } catch (...) {
+      spdlog::warn("metrics: rendering failed");
+    }
+    error_response(500, head_only);
+  }
+
+  void response(int status, std::string_view content_type, std::string body, bool head_only,
+                bool allow = false) {
+    res_ = {};
+    res_.version(11);
+    res_.result(unsigned(status));  // the reason phrase is Beast's, the standard one
+    res_.set(http::field::content_type,
+             beast::string_view(content_type.data(), content_type.size()));
+    res_.set(http::field::content_length, std::to_string(body.size()));
+    if (allow) res_.set(http::field::allow, "GET, HEAD");
+    res_.set(http::field::connection, "close");
+    if (!head_only) res_.body() = std::move(body);
+  }
+
+  void error_response(int status, bool head_only = false, bool allow = false) {
+    const beast::string_view reason = http::obsolete_reason(http::int_to_status(unsigned(status)));
+    response(status, "text/plain; charset=utf-8", std::string(reason) + "\n", head_only, allow);
+  }
+
+  void on_written(const beast::error_code& ec) {
+    if (closed_ || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      finish();
+      return;
+    }
+    // Half-close: the client sees the end of the response while we drain what it still sends.
+    beast::error_code ignored;
+    sock_.shutdown(tcp::socket::shutdown_send, ignored);
+    discarded_ = buf_.size();
+    arm_timer(std::min(deadline_, Clock::now() + kDrainTimeout));
+    drain();
+  }
+
+  void drain() {
+    sock_.async_read_some(asio::buffer(discard_),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->guard([&] {
+                              if (self->closed_ || ec == asio::error::operation_aborted) return;
+                              self->discarded_ += n;
+                              if (ec || self->discarded_ > kMaxDiscard) {
+                                self->finish();  // EOF (done) or a client that will not stop
+                              } else {
+                                self->drain();
+                              }
+                            });
+                          });
+  }
+
+  void arm_timer(Clock::time_point deadline) {
+    deadline_ = deadline;
+    timer_.expires_at(deadline);  // cancels the wait before, if any
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->guard([&] { self->finish(); });
+    });
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    sock_.close(ignored);  // pending operations end with operation_aborted
+    timer_.cancel();
+  }
+
+  void finish() {
+    close();
+    if (MetricsServer* srv = srv_) {
+      srv_ = nullptr;
+      srv->remove(id_);  // may drop the server's reference; our handlers hold one
+    }
+  }
+
+  MetricsServer* srv_;
+  uint64_t id_;
+  tcp::socket sock_;
+  LfTolerantStream stream_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buf_{2 * kMaxRequestBytes};
+  http::request_parser<http::string_body> parser_;
+  http::response<http::string_body> res_;
+  std::array<char, 16 * 1024> discard_{};
+  size_t discarded_ = 0;
+  Clock::time_point deadline_;
+  bool closed_ = false;
+};
+
+std::unique_ptr<MetricsServer> MetricsServer::open(asio::io_context& io, const std::string& listen,
+                                                   std::string& err) {
   const std::optional<ListenAddress> la = parse_listen_address(listen, err);
   if (!la) return nullptr;
 
-  std::unique_ptr<MetricsServer> srv(new MetricsServer());
+  std::unique_ptr<MetricsServer> srv(new MetricsServer(io));
   const int family = la->addr.ss_family;
-  srv->listen_.reset(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!srv->listen_) {
+  UniqueFd listen_fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!listen_fd) {
     err = "socket: " + errno_text(errno);
     return nullptr;
   }
   const int one = 1, zero = 0;
-  ::setsockopt(srv->listen_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(listen_fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (la->any) {
     // Whatever net.ipv6.bindv6only says, "every address" includes IPv4.
-    ::setsockopt(srv->listen_.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    ::setsockopt(listen_fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
   }
-  if (::bind(srv->listen_.get(), reinterpret_cast<const sockaddr*>(&la->addr), la->len) != 0) {
+  if (::bind(listen_fd.get(), reinterpret_cast<const sockaddr*>(&la->addr), la->len) != 0) {
     err = "cannot bind " + format_address(reinterpret_cast<const sockaddr*>(&la->addr)) + ": " +
           errno_text(errno);
     return nullptr;
   }
-  if (::listen(srv->listen_.get(), SOMAXCONN) != 0) {
+  if (::listen(listen_fd.get(), SOMAXCONN) != 0) {
     err = "listen: " + errno_text(errno);
     return nullptr;
   }
   socklen_t len = sizeof srv->bound_;
-  if (::getsockname(srv->listen_.get(), reinterpret_cast<sockaddr*>(&srv->bound_), &len) != 0) {
+  if (::getsockname(listen_fd.get(), reinterpret_cast<sockaddr*>(&srv->bound_), &len) != 0) {
     err = "getsockname: " + errno_text(errno);
     return nullptr;
   }
-  srv->epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
-  srv->timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
-  if (!srv->epoll_ || !srv->timer_) {
-    err = "epoll/timerfd: " + errno_text(errno);
+  try {
+    MetricsServer* s = srv.get();
+    srv->listener_ =
+        std::make_unique<Listener>(io, std::move(listen_fd), "metrics", kMaxAcceptsPerPoll,
+                                   [s](UniqueFd fd) { s->add_client(std::move(fd)); });
+  } catch (const std::exception& e) {  // the io_context refused the descriptor
+    err = std::string("metrics: ") + e.what();
     return nullptr;
   }
-  for (const auto& [fd, id] :
-       {std::pair{srv->listen_.get(), kListenerId}, std::pair{srv->timer_.get(), kTimerId}}) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = id;
-    if (::epoll_ctl(srv->epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
-      err = "epoll_ctl: " + errno_text(errno);
-      return nullptr;
-    }
-  }
+  srv->listener_->start();
   return srv;
 }
 
-MetricsServer::~MetricsServer() = default;
+MetricsServer::~MetricsServer() {
+  for (auto& [id, s] : sessions_) s->detach();
+  sessions_.clear();
+}
 
 uint16_t MetricsServer::port() const {
   if (bound_.ss_family == AF_INET6) {
@@ -249,206 +485,22 @@ uint16_t MetricsServer::port() const {
   return ntohs(reinterpret_cast<const sockaddr_in*>(&bound_)->sin_port);
 }
 
-void MetricsServer::poll(int timeout_ms) {
-  if (!listening_ && clients_.size() < kMaxClients &&
-      std::chrono::steady_clock::now() >= resume_at_) {
-    set_listening(true);
-  }
-  epoll_event events[kMaxEvents];
-  const int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, timeout_ms);
-  for (int i = 0; i < n; ++i) {
-    const uint64_t id = events[i].data.u64;
-    try {
-      if (id == kListenerId) {
-        accept_clients();
-      } else if (id == kTimerId) {
-        expire_clients();
-      } else {
-        on_client_event(id, events[i].events);
-      }
-    } catch (...) {
-      // Only allocation failure gets here. Losing one scrape beats losing the daemon.
-      if (id > kTimerId) close_client(id);
-    }
-  }
+void MetricsServer::add_client(UniqueFd fd) {
+  tcp::socket sock(io_);
+  boost::system::error_code ec;
+  sock.assign(bound_.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd.get(), ec);
+  if (ec) return;  // fd closes with `fd`
+  fd.release();
+  const uint64_t id = next_id_++;
+  auto session = std::make_shared<Session>(*this, id, std::move(sock));
+  sessions_.emplace(id, session);
+  listener_->set_full(sessions_.size() >= kMaxClients);
+  session->start();
 }
 
-void MetricsServer::accept_clients() {
-  for (int i = 0; i < kMaxAcceptsPerPoll && listening_; ++i) {
-    if (clients_.size() >= kMaxClients) {
-      resume_at_ = {};
-      set_listening(false);
-      return;
-    }
-    AcceptResult a = accept_client(listen_.get(), "metrics");
-    if (!a.fd) {
-      if (a.pause) {
-        resume_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-        set_listening(false);
-      }
-      return;
-    }
-    const uint64_t id = next_id_++;
-    if (!epoll_watch(epoll_.get(), a.fd.get(), id)) continue;
-    Client& c = clients_[id];
-    c.fd = std::move(a.fd);
-    c.events = EPOLLIN;
-    c.deadline = std::chrono::steady_clock::now() + kClientTimeout;
-    set_timer(true);
-  }
-}
-
-void MetricsServer::on_client_event(uint64_t id, uint32_t events) {
-  const auto it = clients_.find(id);
-  if (it == clients_.end()) return;
-  Client& c = it->second;
-
-  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !read_request(c)) {
-    close_client(id);
-    return;
-  }
-  if (c.responded && !c.draining) {
-    if (!flush(c)) {
-      close_client(id);
-      return;
-    }
-    if (c.out_off == c.out.size()) {
-      // Half-close: the client sees the end of the response while we drain what it still sends.
-      ::shutdown(c.fd.get(), SHUT_WR);
-      c.draining = true;
-      c.deadline = std::min(c.deadline, std::chrono::steady_clock::now() + kDrainTimeout);
-    }
-  }
-  const uint32_t want = c.responded && !c.draining ? EPOLLOUT : EPOLLIN;
-  if (want != c.events) {
-    epoll_event ev{};
-    ev.events = want;
-    ev.data.u64 = id;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &ev) == 0) c.events = want;
-  }
-}
-
-bool MetricsServer::read_request(Client& c) {
-  char buf[16 * 1024];
-  for (;;) {
-    const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno == EAGAIN || errno == EWOULDBLOCK;
-    }
-    if (n == 0) return c.responded && !c.draining;  // EOF: done, unless a response is pending
-    if (c.responded) {
-      c.discarded += size_t(n);
-      if (c.discarded > kMaxDiscard) return false;
-      continue;
-    }
-    c.in.append(buf, size_t(n));
-    const size_t end = head_end(c.in);
-    if (end == std::string::npos && c.in.size() <= kMaxRequestBytes) continue;
-    c.out = end == std::string::npos || end > kMaxRequestBytes
-                ? error_response(431, "Request Header Fields Too Large")
-                : respond(std::string_view(c.in).substr(0, end));
-    c.discarded = c.in.size() - std::min(end, c.in.size());
-    c.in.clear();
-    c.in.shrink_to_fit();
-    c.responded = true;
-  }
-}
-
-std::string MetricsServer::respond(std::string_view head) const {
-  const size_t eol = head.find('\n');
-  std::string_view line = head.substr(0, eol);
-  if (line.ends_with('\r')) line.remove_suffix(1);
-  // request-line = method SP request-target SP HTTP-version
-  const size_t sp1 = line.find(' ');
-  const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos ||
-      sp1 == 0 || sp2 == sp1 + 1) {
-    return error_response(400, "Bad Request");
-  }
-  const std::string_view method = line.substr(0, sp1);
-  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  const std::string_view version = line.substr(sp2 + 1);
-  const bool head_only = method == "HEAD";
-  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
-    return version.starts_with("HTTP/") ? error_response(505, "HTTP Version Not Supported")
-                                        : error_response(400, "Bad Request");
-  }
-  // absolute-form (what a client sends through a proxy): keep only the path.
-  if (const size_t scheme = target.find("://"); scheme != std::string_view::npos) {
-    const size_t path = target.find('/', scheme + 3);
-    target = path == std::string_view::npos ? "/" : target.substr(path);
-  }
-  if (!target.starts_with('/')) return error_response(400, "Bad Request");
-  target = target.substr(0, target.find_first_of("?#"));
-
-  if (target != "/metrics") return error_response(404, "Not Found", head_only);
-  if (method != "GET" && !head_only) {
-    return error_response(405, "Method Not Allowed", false, "Allow: GET, HEAD\r\n");
-  }
-  if (!render_) return error_response(503, "Service Unavailable", head_only);
-  try {
-    return http_response(200, "OK", kMetricsContentType, render_(), head_only);
-  } catch (const std::exception& e) {
-    spdlog::warn("metrics: rendering failed: {}", e.what());
-  } catch (...) {
-    spdlog::warn("metrics: rendering failed");
-  }
-  return error_response(500, "Internal Server Error", head_only);
-}
-
-bool MetricsServer::flush(Client& c) {
-  while (c.out_off < c.out.size()) {
-    const ssize_t n = ::send(c.fd.get(), c.out.data() + c.out_off, c.out.size() - c.out_off,
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      c.out_off += size_t(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else {
-      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-    }
-  }
-  return true;
-}
-
-void MetricsServer::expire_clients() {
-  uint64_t ticks;
-  while (::read(timer_.get(), &ticks, sizeof ticks) > 0) {
-  }
-  const auto now = std::chrono::steady_clock::now();
-  for (auto it = clients_.begin(); it != clients_.end();) {
-    const auto next = std::next(it);
-    if (it->second.deadline <= now) close_client(it->first);
-    it = next;
-  }
-  if (clients_.empty()) set_timer(false);
-}
-
-void MetricsServer::set_timer(bool on) {
-  if (on == timer_on_) return;
-  // A coarse periodic tick while clients exist: timeouts need no precision, and no per-client
-  // timer has to be re-armed on every event.
-  itimerspec its{};
-  if (on) its.it_value.tv_sec = its.it_interval.tv_sec = 1;
-  if (::timerfd_settime(timer_.get(), 0, &its, nullptr) == 0) timer_on_ = on;
-}
-
-void MetricsServer::set_listening(bool on) {
-  if (on == listening_) return;
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = kListenerId;
-  const int rc = ::epoll_ctl(epoll_.get(), on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listen_.get(), &ev);
-  if (rc == 0) listening_ = on;
-}
-
-void MetricsServer::close_client(uint64_t id) {
-  const auto it = clients_.find(id);
-  if (it == clients_.end()) return;
-  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second.fd.get(), nullptr);
-  clients_.erase(it);
-  if (!listening_ && std::chrono::steady_clock::now() >= resume_at_) set_listening(true);
+void MetricsServer::remove(uint64_t id) {
+  sessions_.erase(id);
+  listener_->set_full(sessions_.size() >= kMaxClients);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The daemon's control socket: newline-delimited JSON requests and replies over a Unix-domain
-// stream socket. It never blocks and never throws out of poll(), so the daemon's single event loop
-// can own it next to the data plane; a misbehaving client only ever loses its own connection.
+// stream socket, served on the daemon's io_context. No handler blocks or lets an exception out,
+// so the daemon's single event loop can own it next to the data plane; a misbehaving client only
+// ever loses its own connection.
 #pragma once
 
 #include <sys/types.h>
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "v6lb/daemon/accept_client.h"
 #include "v6lb/driver/unique_fd.h"
 
 namespace v6lb {
@@ -39,9 +41,11 @@ class ControlServer {
   static constexpr size_t kMaxPendingOutput = 4 * 1024 * 1024;
 
   // Creates the parent directory if needed, replaces a stale socket file (but refuses to replace
-  // a non-socket or a socket another process still accepts on), binds with mode 0660 and listens.
-  // Returns null and sets err on failure.
-  static std::unique_ptr<ControlServer> open(const std::string& path, std::string& err);
+  // a non-socket or a socket another process still accepts on), binds with mode 0660 and listens;
+  // clients are then served by handlers on `io` (whoever runs it). Returns null and sets err on
+  // failure.
+  static std::unique_ptr<ControlServer> open(asio::io_context& io, const std::string& path,
+                                             std::string& err);
 
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -49,11 +53,6 @@ class ControlServer {
 
   // Until a handler is set every valid request gets {"ok":false,"error":"not ready"}.
   void set_handler(Handler handler) { handler_ = std::move(handler); }
-
-  // An epoll fd: readable whenever poll(0) has work. Add it to the owner's epoll/poll set.
-  int fd() const { return epoll_.get(); }
-  // Waits up to timeout_ms (0: don't wait, -1: forever) and serves whatever is ready. Never throws.
-  void poll(int timeout_ms);
 
   const std::string& path() const { return path_; }
   size_t num_clients() const { return clients_.size(); }
@@ -64,37 +63,41 @@ class ControlServer {
 
  private:
   struct Client {
-    UniqueFd fd;
+    Client(asio::io_context& io, UniqueFd fd) : sd(io, fd.release()) {}
+    asio::posix::stream_descriptor sd;  // owns the connection
+    bool broken = false;                // reset by the peer: close it
     std::string in;
     size_t scanned = 0;  // bytes of `in` already known to hold no '\n'
     std::string out;
     size_t out_off = 0;
-    bool eof = false;      // peer finished sending
-    bool closing = false;  // close once `out` is flushed; read nothing more
-    uint32_t events = 0;   // what epoll is watching for now
+    bool eof = false;                            // peer finished sending
+    bool closing = false;                        // close once `out` is flushed; read nothing more
+    bool want_read = false, want_write = false;  // what the connection waits for now
+    bool read_waiting = false, write_waiting = false;  // a wait is outstanding on the loop
   };
+  enum Event : uint32_t { kReadable = 1, kWritable = 2 };
 
-  ControlServer() = default;
-  void accept_clients();
+  explicit ControlServer(asio::io_context& io) : io_(io) {}
+  void add_client(UniqueFd fd);
   void on_client_event(uint64_t id, uint32_t events);
+  void wait(uint64_t id, Client& c, bool write);
   void read_client(Client& c);
   bool process_input(Client& c);  // true: stopped because too much output is queued
   void queue_reply(Client& c, const nlohmann::json& reply);
   bool flush(Client& c);  // false: the connection failed
   void update_events(uint64_t id, Client& c);
   void close_client(uint64_t id);
-  void set_listening(bool on);
 
+  asio::io_context& io_;
   std::string path_;
-  UniqueFd listen_;
-  UniqueFd epoll_;
+  std::unique_ptr<Listener> listener_;
   dev_t dev_ = 0;  // identity of the socket file we bound, so we never unlink a successor's
   ino_t ino_ = 0;
-  bool listening_ = true;                            // false while at kMaxClients or out of fds
-  std::chrono::steady_clock::time_point resume_at_;  // earliest retry after running out of fds
-  uint64_t next_id_ = 1;  // epoll tags connections by id, never by fd, so a reused fd is no alias
+  uint64_t next_id_ =
+      1;  // handlers name connections by id, never by fd, so a reused fd is no alias
   std::unordered_map<uint64_t, Client> clients_;
   Handler handler_;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();  // handlers outliving us do nothing
 };
 
 }  // namespace v6lb

@@ -2,9 +2,11 @@
 // kept stable across reloads, only differences written), runs health checks and moves a
 // service's Maglev table when a backend goes down or up, ages flows, and serves v6lbctl
 // (ControlApi on a Unix socket) and Prometheus (MetricsExporter on HTTP). Single-threaded: one
-// event loop polls everything. Errors: docs/ARCHITECTURE.md, "Errors in the control plane".
+// Asio io_context, run by run() in the calling thread, serves everything (docs/ARCHITECTURE.md,
+// "The event loop"). Errors: docs/ARCHITECTURE.md, "Errors in the control plane".
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -60,13 +62,19 @@ class Daemon {
   // Loads the config, opens and programs the device, starts the servers. On failure returns
   // false with `err` set and leaves nothing half-started.
   bool start(std::string& err);
-  // Runs until stop() or SIGTERM/SIGINT; SIGHUP reloads. Returns the exit code.
+  // Runs the loop until stop() or SIGTERM/SIGINT; SIGHUP reloads. Returns the exit code: 0, or 1
+  // when the device failed (logged).
   int run();
-  void stop() { stopping_ = true; }
+  // Makes run() return 0 once the handler running now (if any) is done.
+  void stop();
 
-  // One pass of the event loop (for tests): health, servers, aging. Returns after timeout_ms at
-  // most.
-  void poll_once(int timeout_ms);
+  // Runs the loop for one handler, waiting up to timeout_ms for it, then whatever else is ready
+  // (at most 1000 handlers; for tests, run() is the daemon's own loop). False once the device
+  // failed (logged); run() would then return 1.
+  bool poll_once(int timeout_ms);
+
+  // The loop every part of the daemon is served on.
+  boost::asio::io_context& io() { return io_; }
   // Reloads the config file; on error nothing changes and the message names file:line.
   bool reload(std::string& err);
   // Sets (or with `clear`, removes) the v6lbctl weight of one backend and reprograms.
@@ -93,7 +101,20 @@ class Daemon {
   void update_health_targets();
   uint32_t backend_slot(const std::string& id) const;
   static std::string backend_id(const std::string& service, const BackendConfig& b);
+  struct Loop;
+  void start_loop();
+  template <typename F>
+  void guarded(F&& f);  // runs a loop handler; a device failure stops the loop, run() returns 1
+  void watch_health();
+  void arm_health_timer();
+  void service_health();
+  void watch_pump(size_t i);
+  void service_pump();
+  void arm_aging();
+  void kick_purger();
+  void wait_signal();
 
+  boost::asio::io_context io_{1};  // first: destroyed last, after everything registered on it
   DaemonOptions opts_;
   Config cfg_;
   std::unique_ptr<Device> dev_;
@@ -111,10 +132,10 @@ class Daemon {
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsExporter> exporter_;
   std::unique_ptr<MetricsServer> metrics_;
-  int signal_fd_ = -1;
   bool stopping_ = false;
+  bool failed_ = false;  // a device exception reached a loop handler
   std::chrono::steady_clock::time_point started_;
-  std::chrono::steady_clock::time_point last_age_;
+  std::unique_ptr<Loop> loop_;  // last: its watches go before the fds they watch
 };
 
 }  // namespace v6lb

@@ -1,6 +1,6 @@
-// The daemon's Prometheus endpoint: just enough HTTP/1.1 for a scraper (GET /metrics, one request
-// per connection), non-blocking and polled from the daemon's event loop like the ControlServer.
-// PromText builds the exposition text so every metric family is well formed.
+// The daemon's Prometheus endpoint on the daemon's io_context: GET /metrics over HTTP/1.1, one
+// request per connection, requests parsed by Boost.Beast. PromText builds the exposition text so
+// every metric family is well formed.
 #pragma once
 
 #include <sys/socket.h>
@@ -16,7 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "v6lb/daemon/control_server.h"  // UniqueFd
+#include "v6lb/daemon/accept_client.h"
+#include "v6lb/driver/unique_fd.h"
 
 namespace v6lb {
 
@@ -33,6 +34,17 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text, std::st
 // "[::1]:9109" or "127.0.0.1:9109".
 std::string format_address(const sockaddr* sa);
 
+// Answers, as the hand-written server before it did:
+//   GET /metrics (a query is ignored; absolute-form targets too) -> 200, the exposition text
+//   HEAD /metrics                      -> the same head, no body
+//   other methods on /metrics          -> 405 with "Allow: GET, HEAD"
+//   any other path                     -> 404
+//   no handler yet                     -> 503;  the handler throws -> 500
+//   HTTP/x.y other than 1.0 and 1.1    -> 505;  a request head over kMaxRequestBytes -> 431
+//   anything Beast cannot parse        -> 400
+// Every response says "Connection: close": after it the server shuts down its sending side,
+// discards what the client still sends (up to 64 KiB, 2 s) and closes. Bare LF line ends in the
+// request head are accepted (RFC 9112, 2.2), as before.
 class MetricsServer {
  public:
   using Render = std::function<std::string()>;  // the exposition text; may throw (-> 500)
@@ -42,62 +54,35 @@ class MetricsServer {
   // A client that neither finishes its request nor reads its response is cut off after this.
   static constexpr std::chrono::milliseconds kClientTimeout{10000};
 
-  // Binds (SO_REUSEADDR, so a restarted daemon does not wait out TIME_WAIT) and listens. Port 0
-  // picks a free port; port() tells which.
-  static std::unique_ptr<MetricsServer> open(const std::string& listen, std::string& err);
+  // Binds (SO_REUSEADDR, so a restarted daemon does not wait out TIME_WAIT) and listens; clients
+  // are then served by handlers on `io`. Port 0 picks a free port; port() tells which.
+  static std::unique_ptr<MetricsServer> open(asio::io_context& io, const std::string& listen,
+                                             std::string& err);
 
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
-  ~MetricsServer();
+  ~MetricsServer();  // closes every connection
 
   // Until one is set, /metrics answers 503.
   void set_handler(Render render) { render_ = std::move(render); }
 
-  // An epoll fd, readable whenever poll(0) has work (client I/O or a client's timeout).
-  int fd() const { return epoll_.get(); }
-  // Waits up to timeout_ms (0: don't wait, -1: forever) and serves whatever is ready. Never throws.
-  void poll(int timeout_ms);
-
   uint16_t port() const;
   std::string address() const { return format_address(reinterpret_cast<const sockaddr*>(&bound_)); }
-  size_t num_clients() const { return clients_.size(); }
-
-  // The complete HTTP response to one request head (request line and headers). Public so tests
-  // can check routing without a socket.
-  std::string respond(std::string_view head) const;
+  size_t num_clients() const { return sessions_.size(); }
 
  private:
-  struct Client {
-    UniqueFd fd;
-    std::string in;
-    std::string out;
-    size_t out_off = 0;
-    bool responded = false;  // response queued; read no more requests
-    bool draining = false;   // response sent and write side shut: discard input until EOF
-    size_t discarded = 0;
-    std::chrono::steady_clock::time_point deadline;
-    uint32_t events = 0;
-  };
+  class Session;
+  friend class Session;
 
-  MetricsServer() = default;
-  void accept_clients();
-  void on_client_event(uint64_t id, uint32_t events);
-  bool read_request(Client& c);  // false: close the connection
-  bool flush(Client& c);         // false: the connection failed
-  void expire_clients();
-  void set_timer(bool on);
-  void set_listening(bool on);
-  void close_client(uint64_t id);
+  explicit MetricsServer(asio::io_context& io) : io_(io) {}
+  void add_client(UniqueFd fd);
+  void remove(uint64_t id);
 
-  UniqueFd listen_;
-  UniqueFd epoll_;
-  UniqueFd timer_;
+  asio::io_context& io_;
+  std::unique_ptr<Listener> listener_;
   sockaddr_storage bound_{};
-  bool timer_on_ = false;
-  bool listening_ = true;
-  std::chrono::steady_clock::time_point resume_at_;
-  uint64_t next_id_ = 2;  // 0 and 1 tag the listener and the timer
-  std::unordered_map<uint64_t, Client> clients_;
+  uint64_t next_id_ = 1;
+  std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions_;
   Render render_;
 };
 
