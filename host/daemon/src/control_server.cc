@@ -172,7 +172,7 @@ void ControlServer::wait(uint64_t id, Client& c, bool write) {
           }
           // A wait armed before backpressure set in may fire when input is unwanted.
           const bool wanted = write ? cl.want_write : cl.want_read;
-          on_client_event(id, wanted ? (write ? kWritable : kReadable) : 0);
+          on_client_event(id, wanted ? uint32_t(write ? kWritable : kReadable) : 0u);
         } catch (...) {
           // Only allocation failure gets here. Losing one connection beats losing the
           // daemon.
