@@ -132,7 +132,7 @@ void print_table(std::string& out, const std::vector<std::string>& header,
       line += right[i] ? pad + cell : cell + (i + 1 < header.size() ? pad : "");
       if (i + 1 < header.size()) line += "  ";
     }
-    put_line(out, line.c_str());
+    put_line(out, line);
   };
   print_row(header);
   for (const auto& r : rows) print_row(r);

@@ -180,7 +180,7 @@ class LfTolerantStream {
   template <typename Buffers, typename Handler>
   auto async_read_some(const Buffers& buffers, Handler&& handler) {
     return asio::async_initiate<Handler, void(boost::system::error_code, std::size_t)>(
-        [this](auto h, const Buffers& b) { start(b, std::move(h)); }, handler, buffers);
+        [this](auto h, const Buffers& b) { this->start(b, std::move(h)); }, handler, buffers);
   }
 
  private:
