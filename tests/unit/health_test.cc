@@ -330,7 +330,6 @@ TEST(Health, StateNames) {
 TEST(Health, TcpUpAfterRiseSuccesses) {
   TestServer srv({{Mode::kClose}});
   HealthChecker hc;
-  ASSERT_TRUE(hc.ok()) << hc.error();
   hc.set_targets({target("a", srv.port(), fast_check())});
   EXPECT_EQ(hc.state("a"), HealthState::kUnknown);
   EXPECT_TRUE(hc.contains("a"));
@@ -508,9 +507,12 @@ TEST(Health, HttpStatuses) {
       {Mode::kHttp, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
       {Mode::kHttp, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"},
       {Mode::kHttp, "garbage\r\n\r\n"},
-      {Mode::kHttp, ""},              // closes without a word
-      {Mode::kHttp, "HTTP/1.0 200"},  // the shortest acceptable answer, then EOF
+      {Mode::kHttp, ""},                       // closes without a word
+      {Mode::kHttp, "HTTP/1.0 200 \r\n\r\n"},  // the shortest acceptable answer, then EOF
       {Mode::kHttp, "HTTP/1.1 2000 OK\r\n\r\n"},
+      {Mode::kHttp, "HTTP/1.0 200"},  // a status line without its end, then EOF
+      {Mode::kHttp, "HTTP/1.1 200 OK\r\nX-Big: " + std::string(9000, 'x') + "\r\n\r\n"},
+      {Mode::kHttp, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nServer: t\r\n\r\n5\r\nhello"},
   });
   HealthCheckConfig c = fast_check(HealthCheckType::kHttp);
   c.rise = 1;
@@ -526,6 +528,9 @@ TEST(Health, HttpStatuses) {
       target("closed", srv.port(3), c),
       target("short", srv.port(4), c),
       target("2000", srv.port(5), c),
+      target("unended", srv.port(6), c),
+      target("big", srv.port(7), c),
+      target("chunked", srv.port(8), c),
       target("want503", srv.port(1), expect503),
   });
   std::unordered_map<std::string, HealthChange> last;
@@ -538,12 +543,19 @@ TEST(Health, HttpStatuses) {
   EXPECT_EQ(last["503"].state, HealthState::kDown);
   EXPECT_EQ(last["503"].reason, "http status 503");
   EXPECT_EQ(last["garbage"].state, HealthState::kDown);
-  EXPECT_EQ(last["garbage"].reason, "http: malformed status line \"garbage\\r\\n\\r\\n\"");
+  EXPECT_EQ(last["garbage"].reason, "http: bad version in \"garbage\\r\\n\\r\\n\"");
   EXPECT_EQ(last["closed"].state, HealthState::kDown);
-  EXPECT_EQ(last["closed"].reason, "http: connection closed before status line");
+  EXPECT_EQ(last["closed"].reason, "http: connection closed before the end of the header");
   EXPECT_EQ(last["short"].state, HealthState::kUp);
+  EXPECT_EQ(last["short"].reason, "http status 200");
   EXPECT_EQ(last["2000"].state, HealthState::kDown);
-  EXPECT_EQ(last["2000"].reason.rfind("http: malformed status line", 0), 0u);
+  EXPECT_EQ(last["2000"].reason, "http: bad status in \"HTTP/1.1 2000 OK\"");
+  EXPECT_EQ(last["unended"].state, HealthState::kDown);
+  EXPECT_EQ(last["unended"].reason, "http: connection closed before the end of the header");
+  EXPECT_EQ(last["big"].state, HealthState::kDown);
+  EXPECT_EQ(last["big"].reason.rfind("http: header limit exceeded in \"HTTP/1.1 200 OK", 0), 0u)
+      << last["big"].reason;
+  EXPECT_EQ(last["chunked"].state, HealthState::kUp);  // the body is never read
   EXPECT_EQ(last["want503"].state, HealthState::kUp);
   EXPECT_EQ(last["want503"].reason, "http status 503");
 

@@ -52,25 +52,18 @@ sigset_t loop_signals() {
 
 }  // namespace
 
-// What the daemon waits on besides the servers (which register themselves on io_). The
-// descriptors belong to the health checker and the packet pump: released, never closed, here.
+// What the daemon waits on besides the servers and the health checker (which register
+// themselves on io_). The descriptors belong to the packet pump: released, never closed, here.
 struct Daemon::Loop {
-  explicit Loop(asio::io_context& io)
-      : signals(io), health_fd(io), health_timer(io), pump_timer(io), age_timer(io) {}
+  explicit Loop(asio::io_context& io) : signals(io), pump_timer(io), age_timer(io) {}
   ~Loop() {
     boost::system::error_code ignored;
-    if (health_fd.is_open()) {
-      health_fd.cancel(ignored);
-      health_fd.release();
-    }
     for (auto& d : pump_fds) {
       d->cancel(ignored);
       d->release();
     }
   }
   asio::signal_set signals;
-  asio::posix::stream_descriptor health_fd;
-  asio::steady_timer health_timer;
   std::vector<std::unique_ptr<asio::posix::stream_descriptor>> pump_fds;
   asio::steady_timer pump_timer;
   asio::steady_timer age_timer;
@@ -259,13 +252,15 @@ void Daemon::program(const Config& c) {
 }
 
 void Daemon::update_health_targets() {
-  if (!health_) health_ = std::make_unique<HealthChecker>();
+  if (!health_) {
+    health_ = std::make_unique<HealthChecker>(io_, HealthClock{},
+                                              [this] { guarded([&] { service_health(); }); });
+  }
   std::vector<HealthTarget> targets;
   for (const auto& s : cfg_.services)
     for (const auto& b : s.backends)
       targets.push_back(HealthTarget{backend_id(s.name, b), b.address, b.port, s.health_check});
-  health_->set_targets(std::move(targets));
-  if (loop_) arm_health_timer();  // the new targets' first probes
+  health_->set_targets(std::move(targets));  // schedules the new targets' first probes
 }
 
 void Daemon::health_changed(const std::string& id, bool up, const std::string& reason) {
@@ -322,18 +317,13 @@ bool Daemon::reload(std::string& err) {
 
 // The event loop. Everything the daemon serves has a handler on io_, all run by the one thread
 // in run(): the control and metrics servers (their own handlers), and here the signals, the
-// health checker (its epoll fd and its next timeout), the packet pump (its fds and its timeout),
-// the model's aging once a second and the flow purger's slices. A handler never blocks; a device
-// exception in one stops the loop and run() returns 1 (the control server answers its own).
+// health checker (its probes' sockets and timer, on io_ already), the packet pump (its fds and its
+// timeout), the model's aging once a second and the flow purger's slices. A handler never blocks; a
+// device exception in one stops the loop and run() returns 1 (the control server answers its own).
 void Daemon::start_loop() {
   loop_ = std::make_unique<Loop>(io_);
   for (int sig : {SIGHUP, SIGTERM, SIGINT}) loop_->signals.add(sig);
   wait_signal();
-  if (health_ && health_->fd() >= 0) {
-    loop_->health_fd.assign(health_->fd());
-    watch_health();
-  }
-  arm_health_timer();
   if (pump_) {
     for (int fd : pump_->fds()) {
       if (fd < 0) continue;
@@ -380,33 +370,9 @@ void Daemon::wait_signal() {
   });
 }
 
-void Daemon::watch_health() {
-  when_ready(loop_->health_fd, asio::posix::stream_descriptor::wait_read,
-             [this](const boost::system::error_code& ec) {
-               if (ec) return;
-               guarded([&] { service_health(); });
-               watch_health();
-             });
-}
-
-void Daemon::arm_health_timer() {
-  const int t = health_ ? health_->next_timeout_ms() : -1;
-  if (t < 0) {
-    loop_->health_timer.cancel();
-    return;
-  }
-  loop_->health_timer.expires_after(std::chrono::milliseconds(t));  // cancels the wait before
-  loop_->health_timer.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;  // re-armed or cancelled
-    guarded([&] { service_health(); });
-  });
-}
-
 void Daemon::service_health() {
-  health_->poll(0);
   for (const HealthChange& c : health_->take_changes())
     health_changed(c.id, c.state == HealthState::kUp, c.reason);
-  arm_health_timer();
 }
 
 void Daemon::watch_pump(size_t i) {

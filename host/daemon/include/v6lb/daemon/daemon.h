@@ -105,8 +105,6 @@ class Daemon {
   void start_loop();
   template <typename F>
   void guarded(F&& f);  // runs a loop handler; a device failure stops the loop, run() returns 1
-  void watch_health();
-  void arm_health_timer();
   void service_health();
   void watch_pump(size_t i);
   void service_pump();

@@ -1,5 +1,6 @@
 // Backend health checking for v6lbd: tcp and http probes over IPv6, thousands of targets on one
-// thread with one epoll fd and non-blocking sockets.
+// thread, every probe an Asio socket on an io_context (the daemon's own, or one the checker owns)
+// and every http answer read by Beast's parser.
 //
 // States. A target whose check type is `none` is kUp from the moment it is set and never probed.
 // Any other target starts kUnknown and stays so until its first decision: `rise` consecutive
@@ -9,6 +10,10 @@
 // down so that the daemon chooses: at start it treats kUnknown as up (a restart must not
 // black-hole every backend for rise x interval); it may treat a backend added by a reload as down
 // until its first kUp.
+//
+// Probes. tcp: the connect completes. http: a GET of the check's path, then the status line and
+// header of the answer (RFC 9112: up to the empty line that ends the header, at most 8 KiB) as
+// Beast parses them; the status must equal the expected one, the body is never read.
 //
 // Scheduling. A target's first probe is at a deterministic offset within one interval derived
 // from its id, and later probes keep that phase (due += interval), so thousands of backends are
@@ -21,9 +26,12 @@
 //
 // Probes close their connection with a reset (SO_LINGER 0), as HAProxy does, so that thousands of
 // probes a second leave no TIME_WAIT sockets on the prober that would use up ephemeral ports.
+// In steady state a probe allocates nothing: each target keeps its socket object, its read
+// buffer and a small arena for the handlers of its asynchronous operations.
 // Link-local backends are not supported (no scope id).
 //
-// Not thread-safe: one thread calls everything. Nothing throws except std::bad_alloc.
+// Not thread-safe: one thread calls everything and runs the io_context. Nothing throws except
+// std::bad_alloc.
 #pragma once
 
 #include <chrono>
@@ -36,6 +44,10 @@
 
 #include "v6lb/control/config.h"
 #include "v6lb/dataplane/net_types.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
 
 namespace v6lb {
 
@@ -56,9 +68,10 @@ struct HealthChange {
   HealthState previous = HealthState::kUnknown;  // the state it left
   // The result of the probe that decided it: "connect ok", "http status 200",
   // "connect: Connection refused", "timeout after 1000 ms", "timeout after 1000 ms waiting for
-  // http status", "http status 503", "http: malformed status line \"...\"",
-  // "http: connection closed before status line", "recv: ...", "send: ...", or
-  // "health check changed" when set_targets switched the check to `none`.
+  // http status", "http status 503", "http: bad version in \"garbage...\"" (Beast's error and
+  // the first 16 bytes of the answer), "http: connection closed before the end of the header",
+  // "recv: ...", "send: ...", or "health check changed" when set_targets switched the check to
+  // `none`.
   std::string reason;
 };
 
@@ -87,8 +100,14 @@ std::chrono::steady_clock::time_point health_clock_now();
 
 class HealthChecker {
  public:
-  // An empty `clock` is the real one. poll(timeout_ms) blocks for at most timeout_ms of real
-  // time, whatever the clock says.
+  // Called, on the io_context's thread, after a probe's completion or a timeout produced state
+  // changes (take_changes() has them). May call any member, set_targets() included.
+  using ChangeHandler = std::function<void()>;
+
+  // Probes on `io`, which the caller runs (the daemon's loop). An empty `clock` is the real one.
+  explicit HealthChecker(boost::asio::io_context& io, HealthClock clock = {},
+                         ChangeHandler on_change = {});
+  // Probes on an io_context of the checker's own, run by poll() (tests, tools).
   explicit HealthChecker(HealthClock clock = {});
   ~HealthChecker();
   HealthChecker(const HealthChecker&) = delete;
@@ -96,11 +115,6 @@ class HealthChecker {
   // A moved-from checker may only be destroyed or assigned to.
   HealthChecker(HealthChecker&&) noexcept;
   HealthChecker& operator=(HealthChecker&&) noexcept;
-
-  // False if the epoll fd could not be created; error() says why. Then nothing is ever probed
-  // and poll() only sleeps.
-  bool ok() const;
-  const std::string& error() const;
 
   // Replaces the target set. A target whose id, address, port and check are all unchanged keeps
   // its state, counters and schedule (a running probe continues). An id whose address, port or
@@ -111,8 +125,10 @@ class HealthChecker {
   // changes dropped. Of duplicate ids the first wins.
   void set_targets(std::vector<HealthTarget> targets);
 
-  // Starts the probes that are due, handles their I/O and timeouts for at most timeout_ms
-  // (negative counts as 0), and returns early as soon as this call produced a state change.
+  // Only for a checker with an io_context of its own: starts the probes that are due by the
+  // clock, runs their I/O for at most timeout_ms of real time (negative counts as 0) whatever the
+  // clock says, applies the timeouts the clock says have passed, and returns early as soon as
+  // this call produced a state change.
   void poll(int timeout_ms);
 
   // The state changes since the last call, oldest first; a target that flapped appears more than
@@ -125,10 +141,7 @@ class HealthChecker {
   std::optional<HealthTargetStatus> status(const std::string& id) const;
   HealthStats stats() const;
 
-  // For embedding in another event loop: the epoll fd is readable when probe I/O is waiting, and
-  // next_timeout_ms() is how long until the next probe or timeout is due (-1: nothing scheduled).
-  // Call poll(0) when either fires.
-  int fd() const;
+  // How long, by the clock, until the next probe or timeout is due (-1: nothing scheduled).
   int next_timeout_ms() const;
 
  private:
