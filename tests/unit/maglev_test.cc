@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <random>
 #include <string>
+
+#include "v6lb/dataplane/crc32c.h"
 
 namespace v6lb {
 namespace {
@@ -25,6 +29,49 @@ std::map<uint16_t, size_t> shares(const std::vector<uint16_t>& t) {
   std::map<uint16_t, size_t> m;
   for (uint16_t x : t) ++m[x];
   return m;
+}
+
+// The table by its definition, written plainly: each backend walks its permutation (offset and
+// skip from CRC-32C of its address, port and 0 or 1), one position at a time; in round
+// r = 1, 2, ... backend i takes a turn when floor(r * w_i / w_max) grows, in the canonical
+// order (by offset, then skip). maglev_build() must give exactly this table however it gets
+// there.
+std::vector<uint16_t> reference_build(const std::vector<MaglevBackend>& backends, uint32_t m) {
+  struct W {
+    uint32_t next, skip, weight;
+    uint16_t slot;
+  };
+  std::vector<W> w;
+  for (const auto& b : backends) {
+    if (!b.weight) continue;
+    uint8_t id[19];
+    std::copy(b.address.b.begin(), b.address.b.end(), id);
+    id[16] = uint8_t(b.port >> 8);
+    id[17] = uint8_t(b.port);
+    id[18] = 0;
+    const uint32_t h1 = crc32c({id, sizeof id});
+    id[18] = 1;
+    const uint32_t h2 = crc32c({id, sizeof id});
+    w.push_back({h1 % m, h2 % (m - 1) + 1, b.weight, b.slot});
+  }
+  std::vector<uint16_t> t(m, kNoBackend);
+  if (w.empty()) return t;
+  std::sort(w.begin(), w.end(), [](const W& a, const W& b) {
+    return a.next != b.next ? a.next < b.next : a.skip < b.skip;
+  });
+  uint64_t wmax = 0;
+  for (const W& x : w) wmax = std::max<uint64_t>(wmax, x.weight);
+  std::vector<bool> taken(m, false);
+  uint32_t filled = 0;
+  for (uint64_t r = 1;; ++r)
+    for (W& x : w) {
+      if (r * x.weight / wmax == (r - 1) * x.weight / wmax) continue;
+      while (taken[x.next]) x.next = uint32_t((x.next + uint64_t(x.skip)) % m);
+      taken[x.next] = true;
+      t[x.next] = x.slot;
+      x.next = uint32_t((x.next + uint64_t(x.skip)) % m);
+      if (++filled == m) return t;
+    }
 }
 
 TEST(Maglev, Prime) {
@@ -103,6 +150,42 @@ TEST(Maglev, IndexIsMultiplyShift) {
   EXPECT_EQ(maglev_index(0, 65537), 0u);
   EXPECT_EQ(maglev_index(0xFFFFFFFFu, 65537), 65536u);
   EXPECT_EQ(maglev_index(0x80000000u, 65537), 32768u);
+}
+
+// The fast build against the definition: equal weights, mixed weights (the per-round scan),
+// one dominant weight (the ring of rounds), zero weights, one backend, small and large M.
+TEST(Maglev, MatchesTheDefinition) {
+  std::mt19937 rng(7);
+  struct Case {
+    size_t backends;
+    uint32_t m;
+    int weights;  // 0: all 1, 1: 1..100, 2: one of 1000 and the rest 1, 3: 0..5
+  };
+  const Case cases[] = {{1, 251, 0},      {1, 65537, 1},   {2, 251, 1},      {7, 251, 2},
+                        {30, 4099, 0},    {30, 4099, 1},   {30, 4099, 2},    {30, 4099, 3},
+                        {200, 16381, 1},  {200, 16381, 2}, {1000, 65537, 0}, {1000, 65537, 1},
+                        {1000, 65537, 2}, {1000, 65537, 3}};
+  for (const Case& c : cases) {
+    auto b = make_backends(c.backends);
+    for (size_t i = 0; i < b.size(); ++i) {
+      switch (c.weights) {
+        case 0:
+          b[i].weight = 1;
+          break;
+        case 1:
+          b[i].weight = 1 + rng() % 100;
+          break;
+        case 2:
+          b[i].weight = i == 0 ? 1000 : 1;
+          break;
+        default:
+          b[i].weight = rng() % 6;
+          break;
+      }
+    }
+    EXPECT_EQ(maglev_build(b, c.m), reference_build(b, c.m))
+        << c.backends << " backends, M = " << c.m << ", weights kind " << c.weights;
+  }
 }
 
 }  // namespace
