@@ -58,6 +58,15 @@ std::unique_ptr<RemoteDevice> RemoteDevice::connect(const std::string& path, std
   return d;
 }
 
+bool RemoteDevice::reconnect(std::string& err) {
+  fd_ = UniqueFd();  // the old connection, if the card still holds it, ends first
+  auto fresh = connect(path_, err);
+  if (!fresh) return false;
+  fd_ = std::move(fresh->fd_);
+  name_ = std::move(fresh->name_);
+  return true;
+}
+
 void RemoteDevice::send_all(const void* data, size_t len) {
   auto* p = static_cast<const uint8_t*>(data);
   while (len > 0) {

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "card_thread.h"
 #include "v6lb/control/program.h"
 #include "v6lb/driver/card_server.h"
 #include "v6lb/driver/card_tables.h"
@@ -53,32 +54,7 @@ Config config() {
   return c;
 }
 
-// v6lb-card's loop, in a thread: serve until told to stop.
-class CardThread {
- public:
-  CardThread(const std::string& path, Device& dev) {
-    std::string err;
-    server_ = CardServer::open(path, dev, err);
-    EXPECT_TRUE(server_) << err;
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        std::vector<pollfd> p;
-        for (int fd : server_->fds()) p.push_back({fd, POLLIN, 0});
-        ::poll(p.data(), p.size(), server_->busy() ? 0 : 20);
-        server_->run();
-      }
-    });
-  }
-  ~CardThread() {
-    stop_ = true;
-    thread_.join();
-  }
-
- private:
-  std::unique_ptr<CardServer> server_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
+using test::CardThread;
 
 std::string sock_path(const char* name) {
   return "/tmp/v6lb-remote-test-" + std::to_string(getpid()) + "-" + name + ".sock";

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.h"
 #include "v6lb/daemon/control_server.h"
 #include "v6lb/daemon/metrics_server.h"
 
@@ -42,22 +43,7 @@ size_t run_loop(asio::io_context& io, int ms) {
   return n;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "v6lb-srv-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 UniqueFd connect_unix(const std::string& path) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));

@@ -17,6 +17,12 @@ using nlohmann::json;
 json ControlApi::handle(const json& req) {
   const std::string cmd = req.at("cmd").get<std::string>();
   if (cmd == "status") return status();
+  if (!d_.device_health().ok &&
+      (cmd == "services" || cmd == "backends" || cmd == "flows" || cmd == "stats")) {
+    return {{"ok", false},
+            {"error", "the device is failed (" + d_.device_health().error +
+                          "); the daemon is reconnecting"}};
+  }
   if (cmd == "services") return services();
   if (cmd == "backends") return backends(req);
   if (cmd == "flows") return flows(req);
@@ -47,21 +53,41 @@ json ControlApi::status() {
   CardTables& t = d_.tables();
   for (const auto& s : cfg.services) nb += s.backends.size();
   const Geometry g = t.geometry();
-  return {{"ok", true},
-          {"device", d_.device().name()},
-          {"config", d_.options().config_path},
-          {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(d_.uptime()).count()},
-          {"services", cfg.services.size()},
-          {"backends", nb},
-          {"flows",
-           {{"forward", t.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD)},
-            {"reply", t.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_REPLY)},
-            {"capacity", uint64_t(g.flow_sets) * g.flow_ways}}},
-          {"flow_purge",
-           {{"pending", d_.purger().pending()},
-            {"progress", d_.purger().progress()},
-            {"removed", d_.purger().removed()}}},
-          {"link", link_status()}};
+  const DeviceHealth& dh = d_.device_health();
+  json out = {{"ok", true},
+              {"device", d_.device().name()},
+              {"device_state",
+               {{"ok", dh.ok},
+                {"error", dh.error},
+                {"failures", dh.failures},
+                {"recoveries", dh.recoveries},
+                {"last_rewrite_writes", dh.last_rewrite},
+                {"for_s", std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::steady_clock::now() - dh.since)
+                              .count()}}},
+              {"config", d_.options().config_path},
+              {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(d_.uptime()).count()},
+              {"services", cfg.services.size()},
+              {"backends", nb},
+              {"flow_purge",
+               {{"pending", d_.purger().pending()},
+                {"progress", d_.purger().progress()},
+                {"removed", d_.purger().removed()}}}};
+  // What only the device knows is left out while it is failed: the daemon answers still.
+  if (dh.ok) {
+    try {
+      out["flows"] = {
+          {"forward", t.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD)},
+          {"reply", t.read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_REPLY)},
+          {"capacity", uint64_t(g.flow_sets) * g.flow_ways}};
+      out["link"] = link_status();
+    } catch (const std::exception& e) {
+      d_.device_failed(e.what());
+      out["device_state"]["ok"] = false;
+      out["device_state"]["error"] = e.what();
+    }
+  }
+  return out;
 }
 
 json ControlApi::link_status() {

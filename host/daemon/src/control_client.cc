@@ -141,13 +141,23 @@ void print_table(std::string& out, const std::vector<std::string>& header,
 void print_status(std::string& out, const json& r) {
   const json& flows = object(r, "flows");
   appendf(out, "device     %s\n", text(r, "device").c_str());
+  if (const json& ds = object(r, "device_state"); !ds.empty()) {  // older daemons omit it
+    if (ds.value("ok", true)) {
+      appendf(out, "state      ok (%s failures, %s recoveries)\n", text(ds, "failures").c_str(),
+              text(ds, "recoveries").c_str());
+    } else {
+      appendf(out, "state      FAILED for %s: %s; reconnecting\n",
+              duration(number(ds, "for_s")).c_str(), text(ds, "error").c_str());
+    }
+  }
   appendf(out, "config     %s\n", text(r, "config").c_str());
   appendf(out, "uptime     %s\n", duration(number(r, "uptime_s")).c_str());
   appendf(out, "services   %s\n", text(r, "services").c_str());
   appendf(out, "backends   %s\n", text(r, "backends").c_str());
-  appendf(out, "flows      %s forward, %s reply, capacity %s each\n",
-          text(flows, "forward").c_str(), text(flows, "reply").c_str(),
-          text(flows, "capacity").c_str());
+  if (!flows.empty())  // left out while the device is failed
+    appendf(out, "flows      %s forward, %s reply, capacity %s each\n",
+            text(flows, "forward").c_str(), text(flows, "reply").c_str(),
+            text(flows, "capacity").c_str());
   if (const json& link = object(r, "link"); !link.empty()) {  // older daemons omit it
     appendf(out, "link       %s\n", text(link, "state").c_str());
     if (link.contains("rx_frames"))

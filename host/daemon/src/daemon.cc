@@ -20,6 +20,7 @@
 #include "v6lb/daemon/metrics_server.h"
 #include "v6lb/driver/model_device.h"
 #include "v6lb/io/device_open.h"
+#include "v6lb_regs.h"
 
 namespace v6lb {
 
@@ -55,7 +56,8 @@ sigset_t loop_signals() {
 // What the daemon waits on besides the servers and the health checker (which register
 // themselves on io_). The descriptors belong to the packet pump: released, never closed, here.
 struct Daemon::Loop {
-  explicit Loop(asio::io_context& io) : signals(io), pump_timer(io), age_timer(io) {}
+  explicit Loop(asio::io_context& io)
+      : signals(io), pump_timer(io), age_timer(io), watchdog(io), recovery(io) {}
   ~Loop() {
     boost::system::error_code ignored;
     for (auto& d : pump_fds) {
@@ -67,10 +69,20 @@ struct Daemon::Loop {
   std::vector<std::unique_ptr<asio::posix::stream_descriptor>> pump_fds;
   asio::steady_timer pump_timer;
   asio::steady_timer age_timer;
+  asio::steady_timer watchdog;  // reads a register now and then: a dead card shows when idle
+  asio::steady_timer recovery;
   bool purge_posted = false;
 };
 
-Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {}
+Daemon::Daemon(DaemonOptions opts, std::unique_ptr<Device> device)
+    : opts_(std::move(opts)), given_device_(std::move(device)) {}
+
+namespace {
+// How often an idle daemon asks the device whether it is still there.
+constexpr auto kWatchdogInterval = std::chrono::seconds(1);
+constexpr auto kBackoffFirst = std::chrono::milliseconds(250);
+constexpr auto kBackoffMax = std::chrono::milliseconds(5000);
+}  // namespace
 
 Daemon::~Daemon() = default;
 
@@ -101,11 +113,16 @@ bool Daemon::start(std::string& err) {
   dopt.eal_args = opts_.eal_args;
   dopt.model_geometry.maglev_size = cfg.tables.maglev_size;
   dopt.model_geometry.flow_sets = cfg.tables.flow_table_size / dopt.model_geometry.flow_ways;
-  OpenedDevice opened;
-  if (!open_device(dopt, opened, err)) return false;
-  dev_ = std::move(opened.device);
-  pump_ = std::move(opened.pump);
-  model_ = opened.model;
+  if (given_device_) {
+    dev_ = std::move(given_device_);
+  } else {
+    OpenedDevice opened;
+    if (!open_device(dopt, opened, err)) return false;
+    dev_ = std::move(opened.device);
+    pump_ = std::move(opened.pump);
+    model_ = opened.model;
+  }
+  device_.since = std::chrono::steady_clock::now();
   try {
     tables_ = std::make_unique<CardTables>(*dev_);
   } catch (const std::exception& e) {
@@ -145,7 +162,16 @@ bool Daemon::start(std::string& err) {
   }
 
   if (!apply(cfg, err)) return false;
-  tables_->set_control(/*aging=*/true, /*external_tick=*/false);
+  if (!device_.ok) {
+    err = dev_->name() + ": programming the tables: " + device_.error;
+    return false;
+  }
+  try {
+    tables_->set_control(/*aging=*/true, /*external_tick=*/false);
+  } catch (const std::exception& e) {
+    err = dev_->name() + ": " + e.what();
+    return false;
+  }
 
   // Servers.
   const std::string sock =
@@ -241,14 +267,28 @@ void Daemon::program(const Config& c) {
   const Config e = effective(c);
   const BackendUp up = up_state(c);
   Plan next = make_plan(e, tables_->geometry(), &up, &slots_);
-  if (!programmed_) {
-    write_plan(next, *tables_);
-    programmed_ = true;
-  } else {
-    const size_t writes = write_plan_diff(plan_, next, *tables_);
-    spdlog::info("v6lbd: tables updated ({} table writes)", writes);
+  if (!device_.ok) {
+    // Written in full from the running config once the device is back (try_recover).
+    spdlog::info("v6lbd: the device is failed; the change is written when it is back");
+    return;
   }
-  plan_ = std::move(next);
+  try {
+    if (!programmed_) {
+      const uint64_t before = dev_->register_writes();
+      write_plan(next, *tables_);
+      device_.last_rewrite = dev_->register_writes() - before;
+      programmed_ = true;
+    } else {
+      const size_t writes = write_plan_diff(plan_, next, *tables_);
+      spdlog::info("v6lbd: tables updated ({} table writes)", writes);
+    }
+    plan_ = std::move(next);
+  } catch (const std::exception& ex) {
+    // Half written: the card is rewritten in full when it answers again.
+    programmed_ = false;
+    plan_ = std::move(next);
+    device_failed(ex.what());
+  }
 }
 
 void Daemon::update_health_targets() {
@@ -333,7 +373,8 @@ void Daemon::start_loop() {
     service_pump();  // arms its timer
   }
   if (model_ && !pump_) arm_aging();  // the model has no aging engine of its own
-  kick_purger();                      // a sweep left by the last daemon (start)
+  arm_watchdog();
+  kick_purger();  // a sweep left by the last daemon (start)
 }
 
 template <typename F>
@@ -342,16 +383,85 @@ void Daemon::guarded(F&& f) {
   try {
     f();
   } catch (const std::exception& e) {
-    // The device went away (a card process that died, a card that fell off the bus): nothing
-    // the daemon can do on its own; exit non-zero so the service manager restarts it.
-    spdlog::error("v6lbd: {}", e.what());
-    failed_ = true;
-    io_.stop();
+    // What throws in a handler is the device: a card process that died, a card that fell off
+    // the bus, a failing register operation.
+    device_failed(e.what());
   } catch (...) {
-    spdlog::error("v6lbd: unknown exception in the event loop");
-    failed_ = true;
-    io_.stop();
+    device_failed("unknown exception");
   }
+}
+
+void Daemon::device_failed(const std::string& what) {
+  if (!device_.ok) return;
+  device_.ok = false;
+  device_.error = what;
+  ++device_.failures;
+  device_.since = std::chrono::steady_clock::now();
+  spdlog::error("v6lbd: device failed: {}; keeping the config, reconnecting", what);
+  backoff_ = kBackoffFirst;
+  arm_recovery();
+}
+
+void Daemon::arm_watchdog() {
+  loop_->watchdog.expires_after(kWatchdogInterval);
+  loop_->watchdog.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (device_.ok)
+      guarded([&] {
+        (void)tables_->read_counter(CounterKind::kFlowOccupancy, regs::CNT_FLOW_OCC_FORWARD);
+      });
+    arm_watchdog();
+  });
+}
+
+void Daemon::arm_recovery() {
+  if (!loop_) return;  // start() failed on it: nothing to recover into
+  loop_->recovery.expires_after(backoff_);
+  loop_->recovery.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    try_recover();
+  });
+}
+
+// Reconnects, checks that the card that answers is the same size, and writes every table from
+// the running config (a card process that restarted has nothing; a card that only missed some
+// writes gets them all again, unchanged entries rewritten with what they hold).
+void Daemon::try_recover() {
+  std::string err;
+  try {
+    if (dev_->reconnect(err)) {
+      CardTables probe(*dev_);
+      if (!(probe.geometry() == tables_->geometry())) {
+        err = "the card that answers has other table sizes than the one the daemon started on";
+      } else {
+        const BackendUp up = up_state(cfg_);
+        Plan next = make_plan(effective(cfg_), tables_->geometry(), &up, &slots_);
+        const uint64_t before = dev_->register_writes();
+        write_plan(next, *tables_);
+        tables_->set_control(/*aging=*/true, /*external_tick=*/false);
+        device_.last_rewrite = dev_->register_writes() - before;
+        plan_ = std::move(next);
+        programmed_ = true;
+        const auto down = std::chrono::steady_clock::now() - device_.since;
+        device_.ok = true;
+        ++device_.recoveries;
+        device_.since = std::chrono::steady_clock::now();
+        spdlog::warn("v6lbd: device back after {} ms ({}); reprogrammed: {} register writes",
+                     std::chrono::duration_cast<std::chrono::milliseconds>(down).count(),
+                     dev_->name(), device_.last_rewrite);
+        kick_purger();
+        return;
+      }
+    }
+  } catch (const std::exception& e) {
+    err = e.what();
+  }
+  device_.ok = false;
+  device_.error = err;
+  spdlog::debug("v6lbd: device still failed: {}; next try in {} ms", err, backoff_.count());
+  backoff_ =
+      std::min(backoff_ * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kBackoffMax));
+  arm_recovery();
 }
 
 void Daemon::wait_signal() {
@@ -402,17 +512,18 @@ void Daemon::arm_aging() {
   loop_->age_timer.expires_after(std::chrono::seconds(1));
   loop_->age_timer.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    guarded([&] {
-      const auto now = std::chrono::steady_clock::now();
-      model_->pipeline().age(
-          uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()));
-    });
+    if (device_.ok)
+      guarded([&] {
+        const auto now = std::chrono::steady_clock::now();
+        model_->pipeline().age(uint32_t(
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()));
+      });
     arm_aging();
   });
 }
 
 void Daemon::kick_purger() {
-  if (!loop_ || !purger_ || !purger_->pending() || loop_->purge_posted) return;
+  if (!loop_ || !purger_ || !purger_->pending() || loop_->purge_posted || !device_.ok) return;
   loop_->purge_posted = true;
   // A slice per handler, posted behind whatever else is ready: health checks, clients and frames
   // keep their pace while a sweep runs.

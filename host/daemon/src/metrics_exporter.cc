@@ -52,9 +52,26 @@ static_assert(std::size(kGlobalFamilies) == kNumCounters - 1);
 }  // namespace
 
 std::string MetricsExporter::render() {
+  const DeviceHealth& dh = d_.device_health();
+  bool up = dh.ok;
+  DataPlaneStats st;
+  if (up) {
+    try {
+      st = read_stats(d_.tables(), d_.plan());
+    } catch (const std::exception& e) {
+      d_.device_failed(e.what());
+      up = false;
+    }
+  }
   PromText t;
+  t.gauge("v6lb_device_up", "1 while the device answers, 0 while the daemon reconnects to it.",
+          up ? 1 : 0);
+  t.counter("v6lb_device_failures_total", "Times the device stopped answering.", dh.failures);
+  t.counter("v6lb_device_recoveries_total",
+            "Times the device answered again and was reprogrammed from the running config.",
+            dh.recoveries);
+  if (!up) return t.str();  // the rest is the device's to say
   const Config& cfg = d_.config();
-  const DataPlaneStats st = read_stats(d_.tables(), d_.plan());
   for (const GlobalFamily& f : kGlobalFamilies) {
     PromText::Labels l;
     if (f.reason) l = {{"reason", f.reason}};

@@ -53,6 +53,14 @@ class Device {
     uint64_t value;
   };
   virtual std::vector<ExtraCounter> extra_counters() const { return {}; }
+  // After an operation threw (the card went away): makes the device usable again if it can, or
+  // returns false with `err` set. The card's state may be gone (a card process that restarted
+  // starts empty); the caller reprograms it. The default has nothing to reconnect: an
+  // in-process device or a card on the bus is retried as it is.
+  virtual bool reconnect(std::string& err) {
+    (void)err;
+    return true;
+  }
   uint64_t register_writes() const { return writes_; }
 
  protected:

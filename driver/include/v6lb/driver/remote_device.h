@@ -41,6 +41,8 @@ class RemoteDevice final : public Device {
   void write_block(uint32_t offset, std::span<const uint32_t> words) override;
   void run_ops(std::span<const RegOp> ops, std::span<uint32_t> reads) override;
   std::string name() const override { return name_; }
+  // A new connection to the same socket (v6lb-card restarted, or another one took the path).
+  bool reconnect(std::string& err) override;
 
  private:
   RemoteDevice(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}

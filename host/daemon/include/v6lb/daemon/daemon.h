@@ -54,24 +54,43 @@ struct BackendState {
   bool down() const { return health == BackendHealth::kDown; }
 };
 
+// Whether the device answers. A register operation that throws (a card process that died, a
+// card that fell off the bus, a fault) makes it failed: the daemon keeps running with its
+// config, pauses what needs the device, and tries to reconnect with a backoff (0.25 s doubling
+// to 5 s); when the device answers again it is reprogrammed in full from the running config.
+struct DeviceHealth {
+  bool ok = true;
+  std::string error;          // the last failure's message; empty if it never failed
+  uint64_t failures = 0;      // times it went from working to failed
+  uint64_t recoveries = 0;    // times it came back and was reprogrammed
+  uint64_t last_rewrite = 0;  // table writes of the last reprogramming
+  std::chrono::steady_clock::time_point since;  // of the current state
+};
+
 class Daemon {
  public:
-  explicit Daemon(DaemonOptions opts);
+  // `device`, when given, is used instead of opening opts.device (embedding, tests).
+  explicit Daemon(DaemonOptions opts, std::unique_ptr<Device> device = nullptr);
   ~Daemon();
 
   // Loads the config, opens and programs the device, starts the servers. On failure returns
   // false with `err` set and leaves nothing half-started.
   bool start(std::string& err);
   // Runs the loop until stop() or SIGTERM/SIGINT; SIGHUP reloads. Returns the exit code: 0, or 1
-  // when the device failed (logged).
+  // when the loop itself failed (logged). A failing device does not end it (DeviceHealth).
   int run();
   // Makes run() return 0 once the handler running now (if any) is done.
   void stop();
 
   // Runs the loop for one handler, waiting up to timeout_ms for it, then whatever else is ready
-  // (at most 1000 handlers; for tests, run() is the daemon's own loop). False once the device
+  // (at most 1000 handlers; for tests, run() is the daemon's own loop). False once the loop
   // failed (logged); run() would then return 1.
   bool poll_once(int timeout_ms);
+
+  const DeviceHealth& device_health() const { return device_; }
+  // A device operation threw `what` (the control API and the metrics exporter report theirs
+  // here): marks the device failed and starts the reconnect attempts, once.
+  void device_failed(const std::string& what);
 
   // The loop every part of the daemon is served on.
   boost::asio::io_context& io() { return io_; }
@@ -111,6 +130,9 @@ class Daemon {
   void arm_aging();
   void kick_purger();
   void wait_signal();
+  void arm_watchdog();
+  void arm_recovery();
+  void try_recover();
 
   boost::asio::io_context io_{1};  // first: destroyed last, after everything registered on it
   DaemonOptions opts_;
@@ -131,7 +153,10 @@ class Daemon {
   std::unique_ptr<MetricsExporter> exporter_;
   std::unique_ptr<MetricsServer> metrics_;
   bool stopping_ = false;
-  bool failed_ = false;  // a device exception reached a loop handler
+  bool failed_ = false;  // the loop itself failed (not expected: every handler catches)
+  DeviceHealth device_;
+  std::chrono::milliseconds backoff_{250};
+  std::unique_ptr<Device> given_device_;  // from the constructor, until start() takes it
   std::chrono::steady_clock::time_point started_;
   std::unique_ptr<Loop> loop_;  // last: its watches go before the fds they watch
 };
