@@ -15,8 +15,10 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -207,6 +209,59 @@ TEST(ControlServer, ManyConcurrentClients) {
   }
   fds.clear();
   for (int i = 0; i < 10 && srv->num_clients() > 0; ++i) run_loop(io, 10);
+  EXPECT_EQ(srv->num_clients(), 0u);
+}
+
+// Clients that misbehave at the same time: one that disconnects in the middle of a request, one
+// that floods pipelined requests and never reads its replies, one that connects and stalls. A
+// well-behaved client is answered meanwhile, and every one of them, the flooder included once it
+// reads, is served or cleaned up.
+TEST(ControlServer, AbusiveClientsDoNotStopTheOthers) {
+  TempDir dir;
+  asio::io_context io;
+  auto srv = open_control(io, dir);
+  {
+    UniqueFd half = connect_unix(srv->path());
+    ASSERT_TRUE(send_all(io, half.get(), "{\"cmd\":\"cut"));
+  }  // closed mid-message
+  UniqueFd stall = connect_unix(srv->path());
+  UniqueFd flood = connect_unix(srv->path());
+  const std::string req = "{\"cmd\":\"flood\",\"pad\":\"" + std::string(200, 'x') + "\"}\n";
+  // Until the flooder's socket buffers are full both ways: its replies pile up unread.
+  size_t sent = 0;
+  for (int i = 0; i < 100000; ++i) {
+    const ssize_t n = ::send(flood.get(), req.data(), req.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    run_loop(io, 0);
+    if (n < 0) {
+      ASSERT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK) << std::strerror(errno);
+      run_loop(io, 10);
+      if (::send(flood.get(), req.data(), req.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) break;
+    }
+    ++sent;
+  }
+  EXPECT_GT(sent, 100u);
+  const auto t0 = Clock::now();
+  const json reply = ask(io, *srv, "{\"cmd\":\"polite\"}\n");
+  EXPECT_EQ(reply["echo"]["cmd"], "polite");
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(2));
+  // The flooder reads at last: every request it got in is answered, in order.
+  size_t answered = 0;
+  std::string pending;
+  const auto deadline = Clock::now() + kDeadline;
+  char buf[65536];
+  while (answered < sent && Clock::now() < deadline) {
+    const ssize_t n = ::recv(flood.get(), buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) {
+      answered += size_t(std::count(buf, buf + n, '\n'));
+    } else {
+      ASSERT_TRUE(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) << "closed";
+      run_loop(io, 5);
+    }
+  }
+  EXPECT_EQ(answered, sent);
+  flood = UniqueFd();
+  stall = UniqueFd();
+  for (int i = 0; i < 50 && srv->num_clients() > 0; ++i) run_loop(io, 10);
   EXPECT_EQ(srv->num_clients(), 0u);
 }
 
