@@ -6,11 +6,13 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "device_impl.h"
 #include "eal.h"
+#include "host_side.h"
 #include "ports.h"
 #include "v6lb_regs.h"
 
@@ -209,12 +211,23 @@ void DpdkDevice::Impl::stop() {
 DpdkDevice::Impl::~Impl() {
   stop();
   workers.clear();
+  // The host side of TAP ports (docs/DPDK.md, "Restarts"): stopping a net_tap port sets the
+  // interface down, which flushes the host's routes through it; a persistent TAP gets them
+  // back once DPDK is done with it, for the next data plane to find.
+  std::vector<dpdk::HostSide> host_sides;
+  for (uint16_t p : started)
+    if (dpdk::port_driver(p) == "net_tap")
+      host_sides.push_back(dpdk::HostSide::capture(dpdk::port_ifindex(p)));
   for (uint16_t p : started) dpdk::stop_port(p);
   // In this order: nothing may use a ring or an mbuf once the ports are closed, and the EAL
   // goes last.
   rings.clear();
   pool.reset();
   if (eal_up) dpdk::eal_cleanup();
+  for (const dpdk::HostSide& h : host_sides) {
+    std::string err;
+    if (!h.restore(err)) spdlog::warn("dpdk: the TAP's host side was not restored: {}", err);
+  }
 }
 
 }  // namespace v6lb

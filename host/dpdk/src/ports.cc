@@ -17,6 +17,12 @@ std::string port_name(uint16_t port) {
   return name;
 }
 
+uint32_t port_ifindex(uint16_t port) {
+  rte_eth_dev_info info{};
+  if (rte_eth_dev_info_get(port, &info) != 0) return 0;
+  return info.if_index;
+}
+
 std::string port_driver(uint16_t port) {
   rte_eth_dev_info info{};
   if (rte_eth_dev_info_get(port, &info) != 0 || !info.driver_name) return "";

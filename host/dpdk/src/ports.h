@@ -19,6 +19,8 @@ inline constexpr uint16_t kMbufDataRoom = uint16_t(kMbufHeadroom + kMaxFrameLen)
 bool find_port(const std::string& spec, uint16_t& port, std::string& err);
 std::string port_name(uint16_t port);
 std::string port_driver(uint16_t port);
+// The kernel's interface index behind the port (net_tap, af_packet, af_xdp), or 0.
+uint32_t port_ifindex(uint16_t port);
 
 struct QueuePlan {
   uint16_t rx_queues = 1;  // 0: none
