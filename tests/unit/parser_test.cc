@@ -166,7 +166,7 @@ TEST(Parser, ExceptionHeadersBeyondParseWindow) {
 }
 
 // A Routing header with Segments Left != 0: the destination is not the final one, so the packet
-// is punted unchanged (PIPELINE.md section 1, step 11).
+// is punted unchanged (PIPELINE.md section 1, step 13).
 TEST(Parser, ExceptionRoutingWithSegmentsLeft) {
   FrameSpec s;
   s.ext = {{43, 2}};  // 24 bytes at 54; Segments Left at 57

@@ -104,6 +104,14 @@ int Pipeline::lookup_service(const uint8_t* dst, uint8_t proto, uint16_t dport) 
   return -1;
 }
 
+bool Pipeline::is_vip(const uint8_t* addr) const {
+  for (uint32_t i = 0; i < valid_services_; ++i) {
+    const ServiceEntry& s = services_[i];
+    if (s.valid && std::memcmp(s.vip.b.data(), addr, 16) == 0) return true;
+  }
+  return false;
+}
+
 namespace {
 
 // Rewrites `len` bytes at `field` to `value`, folding the change into the checksum accumulator.
@@ -139,6 +147,8 @@ void Pipeline::process(std::span<Packet> burst, uint32_t now) {
       Packet& p = burst[i];
       Work& w = work[i];
       w.pf = parse_frame({p.data, p.len}, parser_cfg_);
+      if (w.pf.vip_source_check && is_vip(p.data + w.pf.l3_off + kIp6Src))
+        w.pf.cls = ParseClass::kSpoofed;
       p.cls = w.pf.cls;
       w.service = -1;
       if (w.pf.cls != ParseClass::kL4) continue;
@@ -189,6 +199,12 @@ void Pipeline::process(std::span<Packet> burst, uint32_t now) {
           break;
         case ParseClass::kWrongMac:
           count(Counter::kDropWrongMac);
+          break;
+        case ParseClass::kBadSource:
+          count(Counter::kDropBadSource);
+          break;
+        case ParseClass::kSpoofed:
+          count(Counter::kDropSpoofed);
           break;
         case ParseClass::kPuntLocal:
           count(Counter::kPuntLocal);

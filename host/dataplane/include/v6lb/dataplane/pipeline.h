@@ -80,6 +80,8 @@ class Pipeline final : public TableWriter {
  private:
   struct Work;  // per-packet scratch of a burst
   int lookup_service(const uint8_t* dst, uint8_t proto, uint16_t dport) const;
+  // A valid service has this VIP (any protocol and port): a packet from it is spoofed.
+  bool is_vip(const uint8_t* addr) const;
   void to_service(Packet& p, Work& w, uint32_t now);
   void from_backend(Packet& p, Work& w, uint32_t now);
   void count(Counter c, uint64_t n = 1) { counters_[size_t(c)] += n; }
