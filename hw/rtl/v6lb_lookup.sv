@@ -2,8 +2,9 @@
 // and the rewrite decision; docs/PIPELINE.md §2-§5 in hardware. One operation per clock flows
 // through eight stages, each meant to fit the card's timing target (6 LUT levels; measured in
 // docs/PERFORMANCE.md):
-//   hash     keys and CRC-32C hashes, service (VIP) match
-//   fwd_rd   scheduler hash -> Maglev index; read the forward set and the Maglev entry
+//   hash     keys and CRC-32C hashes, service (VIP) match, the source against the VIPs
+//   fwd_rd   scheduler hash -> Maglev index; read the forward set and the Maglev entry; a packet
+//            from a VIP becomes spoofed (a drop)
 //   fwd_cmp  per-way flags of the forward set (key match, live, due, backend valid)
 //   fwd_ex   forward-table decision and write (hit, learn, refresh)
 //   rep_key  the reply-table key (backend address of the pick); read the reply set

@@ -32,8 +32,8 @@
 // candidate start is 8-byte aligned: NG = 26 positions inside 256 bytes. What a header at a
 // position would mean (its type, where the next one starts, truncated, leaving the window, a
 // non-zero Segments Left, and the L4 checks: sizes, TCP data offset, UDP length, UDP checksum)
-// does not depend on the walk, so it is decoded for
-// all positions in parallel. All length checks are made against the payload length P instead of
+// does not depend on the walk, so it is decoded for all positions in parallel, as are the
+// source address checks. All length checks are made against the payload length P instead of
 // ip_end = L3+40+P and against constants for the window, which takes the IPv6-header adder and
 // 17-bit comparators out of that decode. The walk is then a chain of 26:1 muxes of a small
 // record; the mux selects come straight from the previous record's "next" field, not from the
@@ -252,10 +252,12 @@ module v6lb_parser #(
       wire [15:0] udp_csum = {view[8*(R+6) +: 8], view[8*(R+7) +: 8]};
       wire [15:0] udp_len = {view[8*(R+4) +: 8], view[8*(R+5) +: 8]};
       wire [3:0]  doff = view[8*(R+12)+4 +: 4];
-      // END0 + 60 fits 16 bits; plen - END0 wraps only when even an 8-byte header there is
-      // beyond ip_end (!fit_udp), and then udp_bad is not used.
-      wire        tcp_bad = (doff < 4'd5) || (END0 + {10'd0, doff, 2'b00} > plen);
-      wire        udp_bad = udp_len != plen - END0;
+      // rem: the bytes from here to ip_end. It wraps only when even an 8-byte header here is
+      // beyond ip_end, and then neither check is used. The header with options ends beyond
+      // ip_end when rem < 4 * doff, that is when rem / 4 < doff (a 4-bit compare).
+      wire [15:0] rem = plen - END0;
+      wire        tcp_bad = (doff < 4'd5) || (rem[15:6] == 10'd0 && rem[5:2] < doff);
+      wire        udp_bad = udp_len != rem;
       wire [7:0]  tcp_flags = view[8*(R+13) +: 8];
       wire [15:0] tcp_csum = {view[8*(R+16) +: 8], view[8*(R+17) +: 8]};
       wire        ext = (nh == NH_HOP) || (nh == NH_DSTOPTS) || (nh == NH_ROUTING) ||

@@ -44,8 +44,13 @@ void Pipeline::set_card(const CardEntry& card) {
 void Pipeline::set_service(uint32_t slot, const ServiceEntry& s) {
   services_.at(slot) = s;
   valid_services_ = 0;
-  for (uint32_t i = 0; i < geo_.services; ++i)
-    if (services_[i].valid) valid_services_ = i + 1;
+  vips_.clear();
+  for (uint32_t i = 0; i < geo_.services; ++i) {
+    if (!services_[i].valid) continue;
+    valid_services_ = i + 1;
+    if (std::find(vips_.begin(), vips_.end(), services_[i].vip) == vips_.end())
+      vips_.push_back(services_[i].vip);
+  }
 }
 
 void Pipeline::set_backend(uint32_t slot, const BackendEntry& b) { backends_.at(slot) = b; }
@@ -105,10 +110,8 @@ int Pipeline::lookup_service(const uint8_t* dst, uint8_t proto, uint16_t dport) 
 }
 
 bool Pipeline::is_vip(const uint8_t* addr) const {
-  for (uint32_t i = 0; i < valid_services_; ++i) {
-    const ServiceEntry& s = services_[i];
-    if (s.valid && std::memcmp(s.vip.b.data(), addr, 16) == 0) return true;
-  }
+  for (const Ipv6Addr& v : vips_)
+    if (std::memcmp(v.b.data(), addr, 16) == 0) return true;
   return false;
 }
 
