@@ -161,8 +161,8 @@ class SimCardImpl final : public SimCard {
       // A verdict is seen when the egress takes it, a few clocks before its frame's first beat
       // leaves: every forwarded and punted frame must also have been collected.
       if (in_.empty() && verdicts_.size() == sent_ && !top_->m_axis_tvalid &&
-          !top_->m_axis_punt_tvalid && fwd_cur_.empty() && punt_cur_.empty() &&
-          fwd_seq_.empty() && punt_seq_.empty())
+          !top_->m_axis_punt_tvalid && fwd_cur_.empty() && punt_cur_.empty() && fwd_seq_.empty() &&
+          punt_seq_.empty())
         return true;
       cycle();
     }

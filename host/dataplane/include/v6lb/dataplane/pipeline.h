@@ -96,7 +96,7 @@ class Pipeline final : public TableWriter {
   std::vector<uint8_t> active_bank_;
   uint32_t valid_services_ = 0;
   std::vector<Ipv6Addr> vips_;  // the valid services' VIPs, each once (rebuilt by set_service)
-  uint32_t now_ = 0;  // see now()
+  uint32_t now_ = 0;            // see now()
   FlowTable fwd_;
   FlowTable reply_;
   std::array<uint64_t, kNumCounters> counters_{};
