@@ -2,8 +2,9 @@
 // and the rewrite decision; docs/PIPELINE.md §2-§5 in hardware. One operation per clock flows
 // through eight stages, each meant to fit the card's timing target (6 LUT levels; measured in
 // docs/PERFORMANCE.md):
-//   hash     keys and CRC-32C hashes, service (VIP) match
-//   fwd_rd   scheduler hash -> Maglev index; read the forward set and the Maglev entry
+//   hash     keys and CRC-32C hashes, service (VIP) match, the source against the VIPs
+//   fwd_rd   scheduler hash -> Maglev index; read the forward set and the Maglev entry; a packet
+//            from a VIP becomes spoofed (a drop)
 //   fwd_cmp  per-way flags of the forward set (key match, live, due, backend valid)
 //   fwd_ex   forward-table decision and write (hit, learn, refresh)
 //   rep_key  the reply-table key (backend address of the pick); read the reply set
@@ -38,6 +39,7 @@ module v6lb_lookup #(
     input  wire [8:0]   p_l4_off,
     input  wire [7:0]   p_proto,
     input  wire [127:0] p_src,
+    input  wire         p_src_check,     // a VIP as p_src makes the packet spoofed
     input  wire [127:0] p_dst,
     input  wire [15:0]  p_sport,
     input  wire [15:0]  p_dport,
@@ -143,13 +145,15 @@ module v6lb_lookup #(
   end
 
   localparam [3:0] C_L4 = 4'd0, C_OTHER = 4'd1, C_MALFORMED = 4'd2, C_NOT_IPV6 = 4'd3,
-                   C_WRONG_MAC = 4'd4, C_LOCAL = 4'd5, C_FRAG = 4'd6, C_EXT = 4'd7,
-                   C_ICMP = 4'd8, C_HOP = 4'd9;
+                   C_WRONG_MAC = 4'd4, C_BAD_SOURCE = 4'd5, C_SPOOFED = 4'd6, C_LOCAL = 4'd7,
+                   C_FRAG = 4'd8, C_EXT = 4'd9, C_ICMP = 4'd10, C_HOP = 4'd11;
   // Global counter numbers (CNT_SEL.INDEX of KIND GLOBAL, v6lb_regs.yaml); c_global carries
   // their low 5 bits, and K_NONE (no class counter) is beyond the last one.
   localparam [15:0] K_DROP_MALFORMED = `V6LB_CNT_GLOBAL_DROP_MALFORMED,
                     K_DROP_NOT_IPV6 = `V6LB_CNT_GLOBAL_DROP_NOT_IPV6,
                     K_DROP_WRONG_MAC = `V6LB_CNT_GLOBAL_DROP_WRONG_MAC,
+                    K_DROP_BAD_SOURCE = `V6LB_CNT_GLOBAL_DROP_BAD_SOURCE,
+                    K_DROP_SPOOFED = `V6LB_CNT_GLOBAL_DROP_SPOOFED,
                     K_DROP_NO_SERVICE = `V6LB_CNT_GLOBAL_DROP_NO_SERVICE,
                     K_DROP_NO_BACKEND = `V6LB_CNT_GLOBAL_DROP_NO_BACKEND,
                     K_PUNT_LOCAL = `V6LB_CNT_GLOBAL_PUNT_LOCAL,
@@ -452,6 +456,16 @@ module v6lb_lookup #(
         vip_idx = s[7:0];
       end
   end
+  // A packet from a valid service's VIP (any protocol and port) is spoofed, if the parser's
+  // source checks left it to this one (p_src_check); the class changes a stage later, in fwd_rd,
+  // so the compare is not in series with anything here.
+  logic src_vip;
+  always_comb begin
+    integer s;
+    src_vip = 1'b0;
+    for (s = 0; s < N_SERVICES; s = s + 1)
+      if (svc_valid[sidx(s[7:0])] && svc_vip[sidx(s[7:0])] == p_src) src_vip = 1'b1;
+  end
   // The reply set is addressed by the client side: the source of a packet to a service (key_rev,
   // which also addresses the reverse table), the destination of a reply (key_dst). Both are
   // hashed and the service match chooses between them a stage later, so the CRC does not wait
@@ -472,6 +486,7 @@ module v6lb_lookup #(
   logic         h_svc_hit;
   logic [7:0]   h_svc;
   logic         h_vip_hit;
+  logic         h_spoof;
   logic [31:0]  h_crc_flow, h_crc_src, h_crc_srcproto, h_crc_dst, h_crc_rev;
 
   always_ff @(posedge clk) begin
@@ -486,6 +501,7 @@ module v6lb_lookup #(
     h_crc_src <= crc_src;
     h_crc_srcproto <= crc_srcproto;
     h_vip_hit <= vip_hit;
+    h_spoof <= p_src_check && src_vip;
     h_crc_dst <= crc_dst;
     h_crc_rev <= crc_rev;
   end
@@ -563,11 +579,11 @@ module v6lb_lookup #(
 
   always_ff @(posedge clk) begin
     r_op <= rst ? OP_NONE : op_in;
-    r_hdr <= h_hdr;
+    r_hdr <= h_spoof ? {C_SPOOFED, h_hdr[HW-5:0]} : h_hdr;  // the class is the top field
     r_now <= h_valid ? h_tick : last_tick;
     r_timeout <= svc_timeout[sidx(h_svc)];
     r_key <= h_key;
-    r_svc_hit <= h_svc_hit;
+    r_svc_hit <= h_svc_hit && !h_spoof;
     r_svc <= h_svc;
     r_fwd_set <= fwd_set_in;
     r_rep_set <= rep_set_in;
@@ -1201,6 +1217,8 @@ module v6lb_lookup #(
       C_MALFORMED: cls_counter = K_DROP_MALFORMED[4:0];
       C_NOT_IPV6: cls_counter = K_DROP_NOT_IPV6[4:0];
       C_WRONG_MAC: cls_counter = K_DROP_WRONG_MAC[4:0];
+      C_BAD_SOURCE: cls_counter = K_DROP_BAD_SOURCE[4:0];
+      C_SPOOFED: cls_counter = K_DROP_SPOOFED[4:0];
       C_LOCAL: cls_counter = K_PUNT_LOCAL[4:0];
       C_FRAG: cls_counter = K_PUNT_FRAGMENT[4:0];
       C_EXT: cls_counter = K_PUNT_EXT[4:0];

@@ -15,20 +15,25 @@
 //   outputs   : registered, LATENCY (= 6) clocks after the inputs, one frame per clock; a frame
 //               presented with in_valid in cycle t appears with out_valid in cycle t+6.
 //     out_class     ParseClass value: 0 L4, 1 OtherProto, 2 Malformed, 3 NotIpv6, 4 WrongMac,
-//                   5 PuntLocal, 6 PuntFragment, 7 PuntExtHeaders, 8 PuntIcmp, 9 PuntHopLimit.
+//                   5 BadSource, 6 Spoofed (the card's address as source), 7 PuntLocal,
+//                   8 PuntFragment, 9 PuntExtHeaders, 10 PuntIcmp, 11 PuntHopLimit.
 //     out_l3_off, out_ip_end, out_l4_off, out_proto, out_tcp_flags: exactly ParsedFrame's
 //                   fields, including the partial values the C++ leaves behind on an early exit
 //                   (e.g. l3_off set but ip_end 0 for a bad IPv6 version; tcp_flags set for a
 //                   wrong-MAC TCP frame) and 0 where it never assigns them.
-//     out_src, out_dst, out_sport, out_dport, out_hop_limit, out_l4_csum: the packet's fields
+//     out_src_check ParsedFrame's vip_source_check: the frame passed the source checks and is
+//                   not ICMPv6, so a VIP as its source makes it spoofed (the lookup decides).
+//     out_src       the IPv6 source when out_src_check (always so for L4), else 0.
+//     out_dst, out_sport, out_dport, out_hop_limit, out_l4_csum: the packet's fields
 //                   when out_class is L4 (checksum at l4+16 for TCP, l4+6 for UDP), else 0.
 //
 // Structure. An extension or L4 header can only start at L3+40+8k (extension headers are
 // multiples of 8 bytes), so after one 2:1 mux that aligns the window on L3 (14 or 18) every
 // candidate start is 8-byte aligned: NG = 26 positions inside 256 bytes. What a header at a
 // position would mean (its type, where the next one starts, truncated, leaving the window, a
-// non-zero Segments Left, and the L4 checks) does not depend on the walk, so it is decoded for
-// all positions in parallel. All length checks are made against the payload length P instead of
+// non-zero Segments Left, and the L4 checks: sizes, TCP data offset, UDP length, UDP checksum)
+// does not depend on the walk, so it is decoded for all positions in parallel, as are the
+// source address checks. All length checks are made against the payload length P instead of
 // ip_end = L3+40+P and against constants for the window, which takes the IPv6-header adder and
 // 17-bit comparators out of that decode. The walk is then a chain of 26:1 muxes of a small
 // record; the mux selects come straight from the previous record's "next" field, not from the
@@ -64,6 +69,7 @@ module v6lb_parser #(
     output logic [15:0]              out_ip_end,
     output logic [7:0]               out_proto,
     output logic [7:0]               out_tcp_flags,
+    output logic                     out_src_check,
     output logic [127:0]             out_src,
     output logic [127:0]             out_dst,
     output logic [15:0]              out_sport,
@@ -88,8 +94,8 @@ module v6lb_parser #(
 
   // ParseClass (host/include/v6lb/packet_class.h).
   localparam [3:0] C_L4 = 4'd0, C_OTHER = 4'd1, C_MALFORMED = 4'd2, C_NOT_IPV6 = 4'd3,
-      C_WRONG_MAC = 4'd4, C_LOCAL = 4'd5, C_FRAGMENT = 4'd6, C_EXT_HEADERS = 4'd7,
-      C_ICMP = 4'd8, C_HOP_LIMIT = 4'd9;
+      C_WRONG_MAC = 4'd4, C_BAD_SOURCE = 4'd5, C_SPOOFED = 4'd6, C_LOCAL = 4'd7,
+      C_FRAGMENT = 4'd8, C_EXT_HEADERS = 4'd9, C_ICMP = 4'd10, C_HOP_LIMIT = 4'd11;
 
   localparam [7:0] NH_HOP = 8'd0, NH_TCP = 8'd6, NH_UDP = 8'd17, NH_ROUTING = 8'd43,
       NH_FRAGMENT = 8'd44, NH_ICMP6 = 8'd58, NH_DSTOPTS = 8'd60;
@@ -185,6 +191,13 @@ module v6lb_parser #(
   endgenerate
   wire dst_local = (dst == card_addr);
   wire hop_le1   = hop <= 8'd1;
+  // Source checks (docs/PIPELINE.md §1 steps 9-10): multicast or loopback is always a bad
+  // source; the unspecified address is one unless the frame is ICMPv6, and so is the card's own
+  // address a spoofed one (decided in classify, which knows whether it is ICMPv6).
+  wire src_zero_hi = (src[127:1] == 127'd0);
+  wire src_bad     = (src[127:120] == 8'hFF) || (src_zero_hi && src[0]);
+  wire src_unspec  = src_zero_hi && !src[0];
+  wire src_card    = (src == card_addr);
 
   // Record of position g, as the walk consumes it (WW bits, MSB first):
   //   trunc   an extension header there is truncated: it ends beyond ip_end. Since it spans at
@@ -194,15 +207,19 @@ module v6lb_parser #(
   //   sl      its byte 3 is not 0: if it is a Routing header, Segments Left != 0 and the walk
   //           stops there (used only when !trunc, so that byte lies within ip_end)
   //   fit_tcp, win_tcp, fit_udp, win_udp, csum0: the L4 checks for a TCP/UDP header there
+  //   tcp_bad its data offset (byte 12) is below 5 or the header with options ends beyond
+  //           ip_end, as a TCP header
+  //   udp_bad its length (bytes 4-5) is not ip_end minus its start, as a UDP header
   //   ext, frag, rt: its own Next Header field names an extension header / a Fragment header /
   //           a Routing header
   //   nh      its Next Header field
   //   next    the position after it, kept to GW bits: exact whenever !trunc && !win, since
   //           then it is at most SMAX < NG; otherwise the walk stops there and never uses it
-  localparam integer WW = 11 + 8 + GW;
+  localparam integer WW = 13 + 8 + GW;
   localparam integer W_TRUNC = WW - 1, W_WIN = WW - 2, W_SL = WW - 3, W_FIT_TCP = WW - 4,
       W_WIN_TCP = WW - 5, W_FIT_UDP = WW - 6, W_WIN_UDP = WW - 7, W_CSUM0 = WW - 8,
-      W_EXT = WW - 9, W_FRAG = WW - 10, W_RT = WW - 11;
+      W_TCP_BAD = WW - 9, W_UDP_BAD = WW - 10, W_EXT = WW - 11, W_FRAG = WW - 12,
+      W_RT = WW - 13;
   // L4 fields of position g: {tcp_flags, tcp_csum, udp_csum, dport, sport}.
   localparam integer LW = 8 + 4 * 16;
   logic [NG*WW-1:0] walk_tab;
@@ -212,7 +229,8 @@ module v6lb_parser #(
     for (gg = 0; gg < NG; gg = gg + 1) begin : g_pos
       localparam integer R = 40 + 8 * gg;  // view offset of this position
       localparam [8:0]  S0 = gg + 1;       // extent in positions of an 8-byte header
-      localparam [15:0] END8 = 8 * gg + 8;  // offsets from the end of the IPv6 header
+      localparam [15:0] END0 = 8 * gg;      // offsets from the end of the IPv6 header
+      localparam [15:0] END8 = 8 * gg + 8;
       localparam [15:0] END20 = 8 * gg + 20;
       // Constant per tag state: does an 8- or 20-byte header here leave the window?
       localparam WIN8_14 = (54 + 8 * gg + 8) > WINDOW_BYTES;
@@ -232,6 +250,14 @@ module v6lb_parser #(
       wire [15:0] sport = {view[8*R +: 8], view[8*(R+1) +: 8]};
       wire [15:0] dport = {view[8*(R+2) +: 8], view[8*(R+3) +: 8]};
       wire [15:0] udp_csum = {view[8*(R+6) +: 8], view[8*(R+7) +: 8]};
+      wire [15:0] udp_len = {view[8*(R+4) +: 8], view[8*(R+5) +: 8]};
+      wire [3:0]  doff = view[8*(R+12)+4 +: 4];
+      // rem: the bytes from here to ip_end. It wraps only when even an 8-byte header here is
+      // beyond ip_end, and then neither check is used. The header with options ends beyond
+      // ip_end when rem < 4 * doff, that is when rem / 4 < doff (a 4-bit compare).
+      wire [15:0] rem = plen - END0;
+      wire        tcp_bad = (doff < 4'd5) || (rem[15:6] == 10'd0 && rem[5:2] < doff);
+      wire        udp_bad = udp_len != rem;
       wire [7:0]  tcp_flags = view[8*(R+13) +: 8];
       wire [15:0] tcp_csum = {view[8*(R+16) +: 8], view[8*(R+17) +: 8]};
       wire        ext = (nh == NH_HOP) || (nh == NH_DSTOPTS) || (nh == NH_ROUTING) ||
@@ -239,7 +265,8 @@ module v6lb_parser #(
       wire        frag = (nh == NH_FRAGMENT);
       wire        rt = (nh == NH_ROUTING);
       assign walk_tab[gg*WW +: WW] = {trunc, win, sl, fit_tcp, win_tcp, fit_udp, win_udp,
-                                      udp_csum == 16'd0, ext, frag, rt, nh, s[GW-1:0]};
+                                      udp_csum == 16'd0, tcp_bad, udp_bad, ext, frag, rt, nh,
+                                      s[GW-1:0]};
       assign l4_tab[gg*LW +: LW] = {tcp_flags, tcp_csum, udp_csum, dport, sport};
       wire unused_s = &{1'b0, s[8:GW]};
     end
@@ -277,11 +304,12 @@ module v6lb_parser #(
   wire [1:0] early = s0_mal0 ? E_MAL0 : s0_not_ipv6 ? E_NOT_IPV6 : bad_ipv6 ? E_MAL_L3 : E_NONE;
 
   // What the classify stage needs of the frame besides the walk, carried through the chase and
-  // walk stages as one bundle: {meta, early, vlan, ip_end, mac_ok, dst_local, hop_le1, hop, src,
-  // dst, ip_nh, ip_nh_ext, ip_nh_frag, ip_nh_rt}.
-  localparam integer FRW = META_WIDTH + 2 + 1 + 16 + 3 + 8 + 256 + 8 + 3;
-  wire [FRW-1:0] frame_in = {s0_meta, early, vlan_d, ip_end[15:0], s0_mac_ok, dst_local, hop_le1,
-                             hop, src, dst, ip_nh, ip_nh_ext, ip_nh_frag, ip_nh_rt};
+  // walk stages as one bundle: {meta, early, vlan, ip_end, mac_ok, dst_local, src_bad,
+  // src_unspec, src_card, hop_le1, hop, src, dst, ip_nh, ip_nh_ext, ip_nh_frag, ip_nh_rt}.
+  localparam integer FRW = META_WIDTH + 2 + 1 + 16 + 6 + 8 + 256 + 8 + 3;
+  wire [FRW-1:0] frame_in = {s0_meta, early, vlan_d, ip_end[15:0], s0_mac_ok, dst_local, src_bad,
+                             src_unspec, src_card, hop_le1, hop, src, dst, ip_nh, ip_nh_ext,
+                             ip_nh_frag, ip_nh_rt};
 
   logic                  s1_valid;
   logic [FRW-1:0]        s1_fr;
@@ -406,13 +434,13 @@ module v6lb_parser #(
   // ---------------------------------------------------------------- stage classify
   wire [META_WIDTH-1:0] f_meta;
   wire [1:0]     f_early;
-  wire           f_vlan, f_mac_ok, f_dst_local, f_hop_le1;
+  wire           f_vlan, f_mac_ok, f_dst_local, f_src_bad, f_src_unspec, f_src_card, f_hop_le1;
   wire [15:0]    f_ip_end_all;
   wire [7:0]     f_hop;
   wire [127:0]   f_src, f_dst;
   wire [10:0]    f_unused_nh;
-  assign {f_meta, f_early, f_vlan, f_ip_end_all, f_mac_ok, f_dst_local, f_hop_le1, f_hop, f_src,
-          f_dst, f_unused_nh} = s4_fr;
+  assign {f_meta, f_early, f_vlan, f_ip_end_all, f_mac_ok, f_dst_local, f_src_bad, f_src_unspec,
+          f_src_card, f_hop_le1, f_hop, f_src, f_dst, f_unused_nh} = s4_fr;
 
   wire [2:0]     w_st = w[RW-1 -: 3];
   wire [7:0]     w_nh = w[WW + GW +: 8];
@@ -435,11 +463,19 @@ module v6lb_parser #(
   wire fit_udp = w_rec[W_FIT_UDP];
   wire win_udp = w_rec[W_WIN_UDP];
   wire csum0   = w_rec[W_CSUM0];
-  // L4 header beyond ip_end, or a UDP checksum of 0 once the header is inside the window.
-  wire l4_mal  = (is_tcp && !fit_tcp) || (is_udp && (!fit_udp || (!win_udp && csum0)));
+  wire tcp_bad = w_rec[W_TCP_BAD];
+  wire udp_bad = w_rec[W_UDP_BAD];
+  // L4 header beyond ip_end, or once the header is inside the window a bad TCP data offset, a
+  // UDP length other than the payload's or a UDP checksum of 0.
+  wire l4_mal  = (is_tcp && (!fit_tcp || (!win_tcp && tcp_bad))) ||
+                 (is_udp && (!fit_udp || (!win_udp && (csum0 || udp_bad))));
   wire l4_ext  = (is_tcp && fit_tcp && win_tcp) || (is_udp && fit_udp && win_udp);
-  wire l4_ok   = (is_tcp && fit_tcp && !win_tcp) || (is_udp && fit_udp && !win_udp && !csum0);
+  wire l4_ok   = (is_tcp && fit_tcp && !win_tcp && !tcp_bad) ||
+                 (is_udp && fit_udp && !win_udp && !csum0 && !udp_bad);
   wire icmp    = done && (w_nh == NH_ICMP6);
+  // ICMPv6 may come from the unspecified address and from the card's own (NDP).
+  wire bad_src = f_src_bad || (f_src_unspec && !icmp);
+  wire spoof   = f_src_card && !icmp;
 
   logic [3:0]  cls;
   logic [7:0]  f_l3_off;
@@ -447,8 +483,10 @@ module v6lb_parser #(
   logic [8:0]  f_l4_off;
   logic [7:0]  f_proto;
   logic [7:0]  f_tcp_flags;
+  logic        f_src_check;
   always_comb begin
     cls = C_MALFORMED;
+    f_src_check = 1'b0;
     f_l3_off = 8'd0;
     f_ip_end = 16'd0;
     f_l4_off = 9'd0;
@@ -472,13 +510,18 @@ module v6lb_parser #(
           if (is_tcp && fit_tcp && !win_tcp) f_tcp_flags = l4_tcp_flags;
           if (l4_mal) cls = C_MALFORMED;
           else if (!f_mac_ok) cls = C_WRONG_MAC;
-          else if (f_dst_local) cls = C_LOCAL;
-          else if (w_st == S_FRAG) cls = C_FRAGMENT;
-          else if (w_st == S_EXT || l4_ext) cls = C_EXT_HEADERS;
-          else if (icmp) cls = C_ICMP;
-          else if (f_hop_le1) cls = C_HOP_LIMIT;
-          else if (l4_ok) cls = C_L4;
-          else cls = C_OTHER;
+          else if (bad_src) cls = C_BAD_SOURCE;
+          else if (spoof) cls = C_SPOOFED;
+          else begin
+            f_src_check = !icmp;
+            if (f_dst_local) cls = C_LOCAL;
+            else if (w_st == S_FRAG) cls = C_FRAGMENT;
+            else if (w_st == S_EXT || l4_ext) cls = C_EXT_HEADERS;
+            else if (icmp) cls = C_ICMP;
+            else if (f_hop_le1) cls = C_HOP_LIMIT;
+            else if (l4_ok) cls = C_L4;
+            else cls = C_OTHER;
+          end
         end
       end
     end
@@ -496,8 +539,11 @@ module v6lb_parser #(
     out_ip_end <= f_ip_end;
     out_proto <= f_proto;
     out_tcp_flags <= f_tcp_flags;
-    // Zero unless L4, so nothing read past the frame's end can reach the outputs.
-    out_src <= is_l4 ? f_src : 128'd0;
+    out_src_check <= f_src_check;
+    // Zero unless L4 (the source: unless checked against the VIPs, which includes L4), so
+    // nothing read past the frame's end can reach the outputs: a frame that gets this far has
+    // its whole IPv6 header within its length.
+    out_src <= f_src_check ? f_src : 128'd0;
     out_dst <= is_l4 ? f_dst : 128'd0;
     out_sport <= is_l4 ? l4_sport : 16'd0;
     out_dport <= is_l4 ? l4_dport : 16'd0;

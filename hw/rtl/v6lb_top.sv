@@ -204,17 +204,19 @@ module v6lb_top #(
   wire [15:0]  p_ip_end;
   // verilator lint_on UNUSEDSIGNAL
   wire [127:0] p_src, p_dst;
+  wire         p_src_check_raw;
 
   v6lb_parser #(.WINDOW_BYTES(WINDOW_BYTES), .MAX_FRAME(MAX_FRAME), .META_WIDTH(META_WIDTH)) parser (
       .clk(clk), .rst(rst), .in_valid(desc_valid), .in_window(desc_window), .in_len(desc_len),
       .in_meta({desc_error, desc_len, desc_tick}), .card_mac(card_mac), .card_addr(card_ip),
       .out_valid(p_valid), .out_meta(p_meta), .out_class(p_class_raw), .out_l3_off(p_l3_off),
       .out_l4_off(p_l4_off), .out_ip_end(p_ip_end), .out_proto(p_proto),
-      .out_tcp_flags(p_tcp_flags), .out_src(p_src), .out_dst(p_dst), .out_sport(p_sport),
+      .out_tcp_flags(p_tcp_flags), .out_src_check(p_src_check_raw), .out_src(p_src), .out_dst(p_dst), .out_sport(p_sport),
       .out_dport(p_dport), .out_hop_limit(p_hop_limit), .out_l4_csum(p_l4_csum));
 
   // A frame the MAC marked bad (tuser) is malformed whatever its bytes say.
   wire [3:0] p_class = p_meta[48] ? 4'd2 : p_class_raw;
+  wire       p_src_check = !p_meta[48] && p_src_check_raw;
 
   // ---------------------------------------------------------------- table commands
   localparam [3:0] T_SERVICE = `V6LB_TBL_CMD_TABLE_SERVICE, T_BACKEND = `V6LB_TBL_CMD_TABLE_BACKEND,
@@ -392,7 +394,7 @@ module v6lb_top #(
   ) lookup (
       .clk(clk), .rst(rst),
       .p_valid(p_valid), .p_class(p_class), .p_l3_off(p_l3_off), .p_l4_off(p_l4_off),
-      .p_proto(p_proto), .p_src(p_src), .p_dst(p_dst), .p_sport(p_sport), .p_dport(p_dport),
+      .p_proto(p_proto), .p_src(p_src), .p_src_check(p_src_check), .p_dst(p_dst), .p_sport(p_sport), .p_dport(p_dport),
       .p_hop_limit(p_hop_limit), .p_l4_csum(p_l4_csum), .p_len(p_meta[47:32]),
       .p_tick(p_meta[31:0]),
       .card_mac(card_mac), .router_mac(router_mac),

@@ -158,8 +158,11 @@ class SimCardImpl final : public SimCard {
 
   bool drain(uint64_t max_cycles) override {
     for (uint64_t i = 0; i < max_cycles; ++i) {
+      // A verdict is seen when the egress takes it, a few clocks before its frame's first beat
+      // leaves: every forwarded and punted frame must also have been collected.
       if (in_.empty() && verdicts_.size() == sent_ && !top_->m_axis_tvalid &&
-          !top_->m_axis_punt_tvalid && fwd_cur_.empty() && punt_cur_.empty())
+          !top_->m_axis_punt_tvalid && fwd_cur_.empty() && punt_cur_.empty() && fwd_seq_.empty() &&
+          punt_seq_.empty())
         return true;
       cycle();
     }

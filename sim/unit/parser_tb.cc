@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -42,14 +43,16 @@ const MacAddr kCardMac = *MacAddr::parse("02:00:00:00:00:01");
 const Ipv6Addr kCardAddr = *Ipv6Addr::parse("2001:db8:ff::1");
 const ParserConfig kCfg{kCardMac, kCardAddr};
 
-const char* const kClassNames[] = {"L4",       "OtherProto",  "Malformed",    "NotIpv6",
-                                   "WrongMac", "PuntLocal",   "PuntFragment", "PuntExtHeaders",
-                                   "PuntIcmp", "PuntHopLimit"};
+const char* const kClassNames[] = {"L4",           "OtherProto",     "Malformed", "NotIpv6",
+                                   "WrongMac",     "BadSource",      "Spoofed",   "PuntLocal",
+                                   "PuntFragment", "PuntExtHeaders", "PuntIcmp",  "PuntHopLimit"};
+constexpr unsigned kNumClasses = unsigned(ParseClass::kPuntHopLimit) + 1;
+static_assert(std::size(kClassNames) == kNumClasses);
 
 struct Expect {
   uint32_t seq;
   std::vector<uint8_t> frame;  // the frame as the model saw it (for diagnostics)
-  unsigned cls, l3_off, l4_off, ip_end, proto, tcp_flags;
+  unsigned cls, l3_off, l4_off, ip_end, proto, tcp_flags, src_check;
   uint8_t src[16], dst[16];
   unsigned sport, dport, hop, csum;
   std::string tag;
@@ -66,8 +69,9 @@ Expect model(const std::vector<uint8_t>& f, const std::string& tag) {
   e.ip_end = pf.ip_end;
   e.proto = pf.proto;
   e.tcp_flags = pf.tcp_flags;
+  e.src_check = pf.vip_source_check;
+  if (pf.vip_source_check) std::memcpy(e.src, &f[pf.l3_off + kIp6Src], 16);
   if (pf.cls == ParseClass::kL4) {
-    std::memcpy(e.src, &f[pf.l3_off + kIp6Src], 16);
     std::memcpy(e.dst, &f[pf.l3_off + kIp6Dst], 16);
     e.sport = load_be16(&f[pf.l4_off + kL4Sport]);
     e.dport = load_be16(&f[pf.l4_off + kL4Dport]);
@@ -216,6 +220,7 @@ class Bench {
     cmp("ip_end", top_.out_ip_end, e.ip_end);
     cmp("proto", top_.out_proto, e.proto);
     cmp("tcp_flags", top_.out_tcp_flags, e.tcp_flags);
+    cmp("src_check", top_.out_src_check, e.src_check);
     cmp("sport", top_.out_sport, e.sport);
     cmp("dport", top_.out_dport, e.dport);
     cmp("hop_limit", top_.out_hop_limit, e.hop);
@@ -510,6 +515,154 @@ std::vector<Directed> directed_frames() {
     s.hop_limit = 2;
     add("hop 2", build_frame(s), ParseClass::kL4);
   }
+  // TCP data offset and UDP length against the IPv6 payload (PIPELINE.md section 1, step 7).
+  for (int vl = 0; vl < 2; ++vl) {
+    for (int n_ext = 0; n_ext < 3; ++n_ext) {
+      const std::string v = " vlan=" + std::to_string(vl) + " ext=" + std::to_string(n_ext);
+      FrameSpec s = tcp;
+      s.vlan = vl;
+      for (int i = 0; i < n_ext; ++i) s.ext.push_back({uint8_t(i ? 60 : 0), uint8_t(i)});
+      s.payload_len = 40;  // room for the longest options
+      const size_t l4 = l4_of(s);
+      for (unsigned doff = 0; doff < 16; ++doff) {
+        auto f = build_frame(s);
+        f[l4 + 12] = uint8_t(doff << 4 | (f[l4 + 12] & 0x0F));
+        add("tcp doff " + std::to_string(doff) + v, f,
+            doff < 5 ? ParseClass::kMalformed : ParseClass::kL4);
+      }
+      FrameSpec t = s;
+      t.payload_len = 39;  // the 60-byte header ends one byte beyond ip_end
+      auto f = build_frame(t);
+      f[l4 + 12] = 0xF0;
+      add("tcp doff 15 beyond ip_end" + v, f, ParseClass::kMalformed);
+      t.payload_len = 0;  // 24 bytes of header in a 20-byte segment, padding after it
+      t.pad_to = 200;
+      f = build_frame(t);
+      f[l4 + 12] = 0x60;
+      add("tcp doff 6 into padding" + v, f, ParseClass::kMalformed);
+      t.dst_mac.b = {0x02, 0, 0, 0, 0, 0x99};
+      f = build_frame(t);
+      f[l4 + 12] = 0x40;
+      add("tcp doff 4 wrong mac" + v, f, ParseClass::kMalformed);
+
+      FrameSpec u = s;
+      u.proto = 17;
+      u.payload_len = 20;
+      u.pad_to = 200;  // Ethernet padding: the UDP length is the payload's, not the frame's
+      add("udp padded" + v, build_frame(u), ParseClass::kL4);
+      for (int lie : {-1, 1, -28, 8, -28 + 0x10000 - 1}) {
+        f = build_frame(u);
+        store_be16(&f[l4 + 4], uint16_t(load_be16(&f[l4 + 4]) + lie));
+        add("udp length " + std::to_string(lie) + v, f, ParseClass::kMalformed);
+      }
+      f = build_frame(u);
+      store_be16(&f[l4 + 4], 0);  // the jumbogram convention (RFC 2675), not supported
+      add("udp length 0" + v, f, ParseClass::kMalformed);
+      u.payload_len = 0;
+      f = build_frame(u);
+      store_be16(&f[l4 + 4], 7);
+      add("udp length 7" + v, f, ParseClass::kMalformed);
+    }
+  }
+  {
+    // Header beyond the parse window: ext headers, whatever its data offset or length says.
+    FrameSpec s = tcp;
+    s.ext = {{60, 24}};
+    s.payload_len = 8;
+    auto f = build_frame(s);
+    f[l4_of(s) + 12] = 0x10;
+    add("tcp doff 1 beyond window", f, ParseClass::kPuntExtHeaders);
+    s.proto = 17;  // at 254, ending at 262
+    f = build_frame(s);
+    store_be16(&f[l4_of(s) + 4], 3);
+    add("udp length 3 beyond window", f, ParseClass::kPuntExtHeaders);
+    // Fragment: the walk stops, nothing after it is read.
+    s = tcp;
+    s.ext = {{44, 0}};
+    f = build_frame(s);
+    f[l4_of(s) + 12] = 0x00;
+    add("tcp doff 0 after fragment", f, ParseClass::kPuntFragment);
+  }
+  // Source addresses (steps 9-10).
+  {
+    const Ipv6Addr kAllNodes = *Ipv6Addr::parse("ff02::1");
+    const Ipv6Addr kUnspec = *Ipv6Addr::parse("::");
+    const Ipv6Addr kLoop = *Ipv6Addr::parse("::1");
+    struct Src {
+      const char* name;
+      Ipv6Addr a;
+      ParseClass tcp, icmp, icmp_local;  // as TCP, as ICMPv6, as ICMPv6 to the card
+    };
+    const Src srcs[] = {
+        {"ff02::1", kAllNodes, ParseClass::kBadSource, ParseClass::kBadSource,
+         ParseClass::kBadSource},
+        {"ff00::", *Ipv6Addr::parse("ff00::"), ParseClass::kBadSource, ParseClass::kBadSource,
+         ParseClass::kBadSource},
+        {"::1", kLoop, ParseClass::kBadSource, ParseClass::kBadSource, ParseClass::kBadSource},
+        {"::", kUnspec, ParseClass::kBadSource, ParseClass::kPuntIcmp, ParseClass::kPuntLocal},
+        {"card", kCardAddr, ParseClass::kSpoofed, ParseClass::kPuntIcmp, ParseClass::kPuntLocal},
+        {"::2", *Ipv6Addr::parse("::2"), ParseClass::kL4, ParseClass::kPuntIcmp,
+         ParseClass::kPuntLocal},
+        {"1::", *Ipv6Addr::parse("1::"), ParseClass::kL4, ParseClass::kPuntIcmp,
+         ParseClass::kPuntLocal},
+        {"fe00::", *Ipv6Addr::parse("fe00::"), ParseClass::kL4, ParseClass::kPuntIcmp,
+         ParseClass::kPuntLocal},
+        {"card+1", *Ipv6Addr::parse("2001:db8:ff::2"), ParseClass::kL4, ParseClass::kPuntIcmp,
+         ParseClass::kPuntLocal},
+    };
+    for (const Src& x : srcs) {
+      const std::string n = std::string(" src ") + x.name;
+      FrameSpec s = tcp;
+      s.src = x.a;
+      add("tcp" + n, build_frame(s), x.tcp);
+      s.vlan = true;
+      add("vlan udp" + n, build_frame([&] {
+            FrameSpec u = s;
+            u.proto = 17;
+            return u;
+          }()),
+          x.tcp);
+      s.vlan = false;
+      s.dst_mac.b = {0x33, 0x33, 0xff, 0, 0, 1};  // solicited-node multicast, as DAD sends
+      s.dst = *Ipv6Addr::parse("ff02::1:ff00:1");
+      s.proto = 58;
+      s.hop_limit = 255;
+      add("icmp" + n, build_frame(s), x.icmp);
+      s.ext = {{0, 0}};  // MLD: Hop-by-Hop (Router Alert), then ICMPv6
+      add("hbh icmp" + n, build_frame(s), x.icmp);
+      s.ext = {};
+      s.dst = kCardAddr;
+      add("icmp to card" + n, build_frame(s), x.icmp_local);
+      s.proto = 6;
+      const ParseClass tcp_local = x.tcp == ParseClass::kL4 ? ParseClass::kPuntLocal : x.tcp;
+      add("tcp to card" + n, build_frame(s), tcp_local);
+      s.dst = tcp.dst;
+      s.ext = {{44, 0}};  // a fragment is not ICMPv6, whatever follows
+      s.proto = 58;
+      add("icmp fragment" + n, build_frame(s),
+          x.tcp == ParseClass::kL4 ? ParseClass::kPuntFragment : x.tcp);
+      s.ext = {};
+      s.proto = 6;
+      s.hop_limit = 1;
+      add("tcp hop 1" + n, build_frame(s),
+          x.tcp == ParseClass::kL4 ? ParseClass::kPuntHopLimit : x.tcp);
+      s.proto = 50;
+      add("esp hop 1" + n, build_frame(s),
+          x.tcp == ParseClass::kL4 ? ParseClass::kPuntHopLimit : x.tcp);
+      s.hop_limit = 64;
+      add("esp" + n, build_frame(s), x.tcp == ParseClass::kL4 ? ParseClass::kOtherProto : x.tcp);
+      // Precedence: wrong MAC and malformed before the source.
+      s = tcp;
+      s.src = x.a;
+      s.dst_mac.b = {0x02, 0, 0, 0, 0, 0x99};
+      add("wrong mac" + n, build_frame(s), ParseClass::kWrongMac);
+      s = tcp;
+      s.src = x.a;
+      auto f = build_frame(s);
+      f[l4_of(s) + 12] = 0x40;
+      add("tcp doff 4" + n, f, ParseClass::kMalformed);
+    }
+  }
   // Frame-size limit, on both sides of it and at the 16-bit ceiling.
   {
     FrameSpec s = tcp;
@@ -629,6 +782,22 @@ std::vector<uint8_t> random_frame(std::mt19937_64& rng, std::string& tag) {
     f[at] = f[at + 1] = 0;
     tag += " csum0";
   }
+  if (r(20) == 0 && s.proto == 6 && l4_of(s) + 13 <= f.size()) {
+    f[l4_of(s) + 12] = uint8_t(rng());  // data offset (and reserved bits)
+    tag += " doff";
+  }
+  if (r(20) == 0 && s.proto == 17 && l4_of(s) + 6 <= f.size()) {
+    const uint16_t ul = load_be16(&f[l4_of(s) + 4]);
+    store_be16(&f[l4_of(s) + 4], r(2) ? uint16_t(ul + int(r(17)) - 8) : uint16_t(rng()));
+    tag += " udplen";
+  }
+  if (r(12) == 0 && f.size() >= l3 + 24) {  // a special source address
+    static const char* const kSrcs[] = {"::", "::1", "ff02::1", "ff05::1:3", "::2"};
+    const unsigned k = unsigned(r(6));
+    const Ipv6Addr a = k < 5 ? *Ipv6Addr::parse(kSrcs[k]) : kCardAddr;
+    std::memcpy(&f[l3 + 8], a.b.data(), 16);
+    tag += " src";
+  }
   if (r(40) == 0 && f.size() > l3) {
     f[l3] = uint8_t(rng());
     tag += " version";
@@ -681,7 +850,7 @@ int main(int argc, char** argv) {
       b.push(d.frame, d.tag);
       b.push(d.frame, d.tag + " (ones)", Bench::Fill::kOnes);
     }
-    for (unsigned c = 0; c < 10; ++c) {
+    for (unsigned c = 0; c < kNumClasses; ++c) {
       if (!seen[c]) {
         std::printf("DIRECTED: class %s never produced\n", kClassNames[c]);
         ++want_fail;
@@ -757,9 +926,10 @@ int main(int argc, char** argv) {
   std::printf("checked %lu frames (%lu random, seed %#llx), errors %lu\n", b.checked(), n_random,
               (unsigned long long)seed, b.errors());
   std::printf("classes pushed:");
-  for (unsigned c = 0; c < 10; ++c) std::printf(" %s=%lu", kClassNames[c], b.class_count()[c]);
+  for (unsigned c = 0; c < kNumClasses; ++c)
+    std::printf(" %s=%lu", kClassNames[c], b.class_count()[c]);
   std::printf("\n");
-  for (unsigned c = 0; c < 10; ++c) {
+  for (unsigned c = 0; c < kNumClasses; ++c) {
     if (b.class_count()[c] == 0) {
       std::printf("FAIL: class %s never exercised\n", kClassNames[c]);
       ++want_fail;

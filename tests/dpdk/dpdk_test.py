@@ -275,6 +275,13 @@ def cmd_compare(a):
                             f"{ds['flow_table'][k]}")
     if ds["flow_table"]["capacity"] != n * ms["flow_table"]["capacity"]:
         problems.append("flow_table capacity is not workers x the model's")
+    # The strict header and source checks (docs/PIPELINE.md section 1): each generated kind in
+    # its counter on the DPDK data plane too, whichever worker had the frame.
+    manifest = json.load(open(w("in.pcap") + ".json"))
+    sent = collections.Counter(e["class"] for e in manifest["exceptions"])
+    for k in ("drop_malformed", "drop_bad_source", "drop_spoofed"):
+        if not sent[k] or ds["counters"].get(k) != sent[k]:
+            problems.append(f"dpdk {k} = {ds['counters'].get(k)}, the capture has {sent[k]}")
     t = ds["dpdk"]["total"]
     c = ds["counters"]
     for k in ("tx_dropped", "punt_dropped", "oversize", "host_dropped"):

@@ -49,7 +49,7 @@ CHECKSUM_GOOD = "1"
 
 FIELDS = ["frame.time_epoch", "eth.src", "eth.dst", "ipv6.src", "ipv6.dst", "ipv6.hlim",
           "tcp.srcport", "tcp.dstport", "tcp.checksum.status", "tcp.flags", "udp.srcport",
-          "udp.dstport", "udp.checksum.status"]
+          "udp.dstport", "udp.checksum.status", "_ws.expert.message"]
 EXAMPLES = 5  # examples shown per failed check
 
 
@@ -443,12 +443,17 @@ def check_traffic(args):
         else:
             c.expect(ts not in punt_raw, "dropped exception frames are not punted",
                      f"{e['what']} ({e['class']})")
+        if e.get("tshark"):
+            msg = in_rows.get(ts, {}).get("_ws.expert.message", "")
+            c.expect(e["tshark"] in msg, "tshark finds the malformed frames malformed too",
+                     f"{e['what']}: expected '{e['tshark']}' among tshark's messages '{msg}'")
     for ts in punt_raw:
         c.expect(frames.get(ts, ("?",))[0] == "exc", "only exception frames are punted",
                  f"t={ts} {frames.get(ts)} {punt_raw[ts].hex()[:120]}")
     ctr = stats["counters"]
     for name in ("punt_icmp", "punt_fragment", "punt_hop_limit", "punt_local", "drop_not_ipv6",
-                 "drop_wrong_mac", "drop_malformed", "punt_ext_headers"):
+                 "drop_wrong_mac", "drop_malformed", "punt_ext_headers", "drop_bad_source",
+                 "drop_spoofed"):
         c.expect(ctr.get(name) == want_ctr.get(name, 0), "exception counters match what was sent",
                  f"{name} = {ctr.get(name)}, sent {want_ctr.get(name, 0)}")
 

@@ -145,6 +145,10 @@ def main():
             time.sleep(0.2)
         status = json.loads(ctl("status").stdout)
         expect(status["services"] == 1 and status["backends"] == 3, f"status {status}")
+        # Every global counter of the register map, the strict-check drops among them.
+        counters = json.loads(ctl("stats").stdout).get("counters", {})
+        for name in ("drop_malformed", "drop_bad_source", "drop_spoofed"):
+            expect(name in counters, f"v6lbctl stats has {name}: {sorted(counters)}")
         # No data plane here has a MAC of its own: the link is reported as not applicable, and
         # why (a card reports the CMAC kernel's state: sim/unit/cmac_regs_tb.cc).
         expect(status.get("link", {}).get("state", "").startswith("n/a: "), f"link in {status}")
@@ -177,6 +181,8 @@ def main():
                f"promtool check metrics: exit {lint.returncode}: {lint.stdout}{lint.stderr}")
         for family in ("v6lb_received_packets_total", "v6lb_received_bytes_total",
                        'v6lb_dropped_packets_total{reason="no_service"}',
+                       'v6lb_dropped_packets_total{reason="bad_source"}',
+                       'v6lb_dropped_packets_total{reason="spoofed"}',
                        "v6lb_service_reply_bytes_total", "v6lb_backend_reply_packets_total"):
             expect(family in metrics, f"/metrics has {family}")
         # Back up after `rise` good probes.

@@ -386,13 +386,16 @@ def _scapy_udp(dmac, smac, src, dst, hlim, sport, dport, payload, variant=None):
 
 
 def exception_frames(cfg):
-    """(expected class, frame bytes, what) for frames that must be punted or dropped as such.
+    """(expected class, frame bytes, what[, tshark]) for frames that must be punted or dropped
+    as such.
 
     Classes are counter names of v6lb-replay's stats; punt_* frames must appear unchanged in the
-    punt pcap, drop_* frames nowhere."""
+    punt pcap, drop_* frames nowhere. `tshark`, where given, is part of an expert message tshark
+    reports for the input frame: an independent decoder agrees it is malformed."""
     from scapy.layers.inet import IP, TCP, UDP
-    from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, IPv6,
-                                    IPv6ExtHdrFragment, ICMPv6NDOptSrcLLAddr)
+    from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6MLDMultAddrRec, ICMPv6MLReport2,
+                                    ICMPv6ND_NA, ICMPv6ND_NS, IPv6, IPv6ExtHdrFragment,
+                                    IPv6ExtHdrHopByHop, ICMPv6NDOptSrcLLAddr, RouterAlert)
     from scapy.layers.l2 import ARP, Ether
     from scapy.packet import Raw
 
@@ -410,8 +413,8 @@ def exception_frames(cfg):
 
     out = []
 
-    def add(cls, pkt, what):
-        out.append((cls, bytes(pkt), what))
+    def add(cls, pkt, what, tshark=None):
+        out.append((cls, bytes(pkt), what, tshark))
 
     add("punt_icmp", E() / IPv6(src=cl, dst=vip) / ICMPv6EchoRequest(id=7, seq=1, data=b"ping"),
         "ICMPv6 echo request to the VIP")
@@ -456,6 +459,52 @@ def exception_frames(cfg):
     add("drop_malformed", bytes(badver), "IP version 5 with the IPv6 EtherType")
     add("drop_malformed", E() / IPv6(src=cl, dst=uvip) / UDP(sport=40006, dport=uport, chksum=0) /
         Raw(b"zero checksum"), "UDP to the VIP with checksum 0 (invalid over IPv6)")
+    # Strict headers (docs/PIPELINE.md section 1, step 7): TCP data offset, UDP length.
+    add("drop_malformed", E() / IPv6(src=cl, dst=vip) /
+        TCP(sport=40020, dport=vport, flags="S", dataofs=4),
+        "TCP SYN to the VIP with data offset 4 (16-byte header)", "Bogus TCP header length")
+    add("drop_malformed", E() / IPv6(src=cl, dst=vip) /
+        TCP(sport=40021, dport=vport, flags="S", dataofs=15),
+        "TCP SYN to the VIP whose data offset (60 bytes) points beyond the 20-byte segment",
+        "does not contain a full TCP header")
+    add("drop_malformed", E() / IPv6(src=cl, dst=vip) /
+        TCP(sport=40022, dport=vport, flags="PA", dataofs=8) / Raw(b"0123456789"),
+        "TCP to the VIP whose options (data offset 8) run 2 bytes beyond the segment")
+    add("drop_malformed", E() / IPv6(src=cl, dst=uvip) / UDP(sport=40023, dport=uport, len=8 + 6) /
+        Raw(b"hello"), "UDP to the VIP whose length is one more than the payload",
+        "Bad length value")
+    add("drop_malformed", E() / IPv6(src=cl, dst=uvip) / UDP(sport=40024, dport=uport, len=8 + 4) /
+        Raw(b"hello"), "UDP to the VIP whose length is one less than the payload")
+    add("drop_malformed", E() / IPv6(src=cl, dst=uvip) / UDP(sport=40025, dport=uport, len=0) /
+        Raw(b"hello"), "UDP to the VIP with length 0 (a jumbogram's, RFC 2675, unsupported)",
+        "Length is zero")
+    # Sources (steps 9-10).
+    add("drop_bad_source", E() / IPv6(src="ff02::1", dst=vip) /
+        TCP(sport=40026, dport=vport, flags="S"), "TCP SYN to the VIP from a multicast source")
+    add("drop_bad_source", E() / IPv6(src="::1", dst=uvip) / UDP(sport=40027, dport=uport) /
+        Raw(b"q"), "UDP to the VIP from the loopback address")
+    add("drop_bad_source", E() / IPv6(src="::", dst=card_addr) /
+        TCP(sport=40028, dport=22, flags="S"), "TCP SYN to the card from the unspecified address")
+    add("drop_bad_source", E("33:33:00:00:00:01") / IPv6(src="ff05::2", dst="ff02::1") /
+        ICMPv6EchoRequest(), "ICMPv6 echo from a multicast source (never valid, even for ICMPv6)")
+    add("punt_icmp", E(sn_mac) / IPv6(src="::", dst=sn_mcast, hlim=255) /
+        ICMPv6ND_NS(tgt=card_addr), "duplicate address detection: NS from the unspecified address")
+    add("punt_icmp", E("33:33:00:00:00:16") / IPv6(src="::", dst="ff02::16", hlim=1) /
+        IPv6ExtHdrHopByHop(options=[RouterAlert()]) /
+        ICMPv6MLReport2(records=[ICMPv6MLDMultAddrRec(dst=sn_mcast)]),
+        "MLDv2 report from the unspecified address, with its Hop-by-Hop header")
+    add("drop_spoofed", E() / IPv6(src=vip, dst=vip) / TCP(sport=vport, dport=vport, flags="S"),
+        "TCP SYN from the VIP to the VIP (a loop in the making)")
+    add("drop_spoofed", E() / IPv6(src=card_addr, dst=uvip) / UDP(sport=40029, dport=uport) /
+        Raw(b"q"), "UDP to the VIP from the card's address")
+    add("drop_spoofed", E() / IPv6(src=uvip, dst=card_addr) /
+        TCP(sport=40030, dport=22, flags="S"), "TCP SYN to the card from a VIP")
+    add("drop_spoofed", E() / IPv6(src=vip, dst=uvip) / IPv6ExtHdrFragment(id=0x1236, m=1) /
+        Raw(b"c" * 64), "fragment from a VIP")
+    add("punt_icmp", E() / IPv6(src=vip, dst=uvip) / ICMPv6EchoRequest(id=7, seq=3),
+        "ICMPv6 echo from a VIP (ICMPv6 is punted whatever its source)")
+    add("punt_icmp", E("33:33:00:00:00:01") / IPv6(src=card_addr, dst="ff02::1", hlim=255) /
+        ICMPv6ND_NA(tgt=card_addr, O=1), "NA from the card's own address (how DAD hears a duplicate)")
     return out
 
 
@@ -489,8 +538,8 @@ def main(argv=None):
     udp_clients = gen_udp(args, cfg, rng, w, sc, t_end) if args.udp_clients else []
     exceptions = []
     if args.exceptions:
-        for i, (cls, frame, what) in enumerate(exception_frames(cfg)):
-            exceptions.append({"class": cls, "what": what})
+        for i, (cls, frame, what, tshark) in enumerate(exception_frames(cfg)):
+            exceptions.append({"class": cls, "what": what, "tshark": tshark})
             w.push(TS_BASE_US + rng.randrange(0, t_end - TS_BASE_US), frame, "exc", i)
     flows = gen_tcp_flows(args, cfg, rng, w, sc)[0] if args.flows else []
     w.close()

@@ -23,7 +23,9 @@ MUTATIONS = [
     ("v6lb_top.sv", "tbl_cmd[`V6LB_TBL_CMD_OP_RANGE]", "tbl_cmd[5:4]", "'tbl_cmd[5:4]'"),
     ("v6lb_top.sv", "data_to_entry[296] = d[`V6LB_TBL_FLOW_VALID_BIT]", "data_to_entry[296] = d[351]", "'d[351]'"),
     ("v6lb_counters.sv", "RX_PACKETS = `V6LB_CNT_GLOBAL_RX_PACKETS", "RX_PACKETS = 0", "'RX_PACKETS = 0'"),
-    ("v6lb_counters.sv", "N_GLOBAL = `V6LB_CNT_GLOBAL_COUNT", "N_GLOBAL = 20", "'N_GLOBAL = 20'"),
+    # {n_global}: the number of global counters in the map, filled in by main().
+    ("v6lb_counters.sv", "N_GLOBAL = `V6LB_CNT_GLOBAL_COUNT", "N_GLOBAL = {n_global}",
+     "'N_GLOBAL = {n_global}'"),
     ("v6lb_counters.sv", "sel[`V6LB_CNT_SEL_KIND_RANGE]", "sel[25:24]", "'sel[25:24]'"),
     ("v6lb_counters.sv", "`V6LB_CNT_SEL_KIND_SERVICE: h_in_range", "2'd1: h_in_range", "2'd1:"),
 ]
@@ -57,8 +59,14 @@ def main():
     else:
         print("ok: clean copy accepted")
 
+    import yaml  # Debian's python3-yaml, as gen_regs.py
+    with open(a.yaml, encoding="utf-8") as f:
+        n_global = len(yaml.safe_load(f)["counters"]["groups"]["GLOBAL"]["names"])
+
     # Each mutation alone, then the first again with a waiver on its line.
     for k, (fname, clean, literal, expect) in enumerate(MUTATIONS + MUTATIONS[:1]):
+        literal = literal.format(n_global=n_global)
+        expect = expect.format(n_global=n_global)
         waive = k == len(MUTATIONS)
         d = fresh()
         path = os.path.join(d, fname)

@@ -140,6 +140,129 @@ void add_class_frames(std::vector<Input>& in, std::mt19937& rng, uint32_t tick) 
   }
 }
 
+// The strict header and source checks (docs/PIPELINE.md section 1, steps 7, 9 and 10), each
+// kind with the counter it must end in; `salt` varies the client.
+struct StrictFrame {
+  std::vector<uint8_t> frame;
+  Counter counter;
+};
+std::vector<StrictFrame> strict_frames(uint32_t salt) {
+  const Config cfg = test_config();
+  std::vector<StrictFrame> v;
+  auto add = [&](std::vector<uint8_t> f, Counter c) { v.push_back({std::move(f), c}); };
+  FrameSpec web;  // a client of the web service
+  web.src = *Ipv6Addr::parse("2001:db8:c::77");
+  store_be16(&web.src.b[12], uint16_t(salt));
+  web.sport = uint16_t(20000 + salt % 30000);
+  web.dst = cfg.services[0].vip;
+  web.payload_len = 40 + salt % 20;
+  FrameSpec dns = web;
+  dns.proto = 17;
+  dns.dport = 53;
+  dns.dst = cfg.services[1].vip;
+  for (bool vlan : {false, true}) {
+    for (size_t n_ext : {0, 2}) {
+      FrameSpec t = web, u = dns;
+      t.vlan = u.vlan = vlan;
+      for (size_t i = 0; i < n_ext; ++i) t.ext.push_back({uint8_t(i ? 60 : 0), uint8_t(i)});
+      u.ext = t.ext;
+      const size_t l4 = (vlan ? 58 : 54) + (n_ext ? 8 + 16 : 0);
+      auto f = build_frame(t);
+      f[l4 + 12] = 0x40;  // data offset 4
+      add(f, Counter::kDropMalformed);
+      f = build_frame(t);
+      f[l4 + 12] = 0x00;
+      add(f, Counter::kDropMalformed);
+      f = build_frame(t);
+      f[l4 + 12] = 0xF0;  // 60 bytes of header: fits the payload
+      add(f, Counter::kFwdPackets);
+      FrameSpec t2 = t;
+      t2.payload_len = 39;
+      f = build_frame(t2);
+      f[l4 + 12] = 0xF0;  // one byte beyond
+      add(f, Counter::kDropMalformed);
+      for (int lie : {-1, 1, -8 - int(u.payload_len), 100}) {
+        f = build_frame(u);
+        store_be16(&f[l4 + 4], uint16_t(load_be16(&f[l4 + 4]) + lie));  // 0 among them
+        add(f, Counter::kDropMalformed);
+      }
+      FrameSpec u2 = u;
+      u2.payload_len = 4;
+      u2.pad_to = 120;  // padding after ip_end: the UDP length is still the payload's
+      add(build_frame(u2), Counter::kFwdPackets);
+    }
+  }
+  // Sources.
+  const Ipv6Addr kBad[] = {*Ipv6Addr::parse("ff02::1"), *Ipv6Addr::parse("ff0e::1:2"),
+                           *Ipv6Addr::parse("::1"), *Ipv6Addr::parse("::")};
+  for (const Ipv6Addr& a : kBad) {
+    FrameSpec t = web;
+    t.src = a;
+    add(build_frame(t), Counter::kDropBadSource);
+    t.dst = cfg.card.address;  // to the card: dropped, not punted
+    add(build_frame(t), Counter::kDropBadSource);
+    FrameSpec u = dns;
+    u.src = a;
+    u.vlan = true;
+    add(build_frame(u), Counter::kDropBadSource);
+    FrameSpec i = web;  // ICMPv6 (NDP) from the unspecified address is punted
+    i.src = a;
+    i.proto = 58;
+    i.dst = *Ipv6Addr::parse("ff02::1:ff00:1");
+    i.dst_mac = *MacAddr::parse("33:33:ff:00:00:01");
+    const bool unspec = a == *Ipv6Addr::parse("::");
+    add(build_frame(i), unspec ? Counter::kPuntIcmp : Counter::kDropBadSource);
+    i.ext = {{0, 0}};  // MLD's Hop-by-Hop header
+    add(build_frame(i), unspec ? Counter::kPuntIcmp : Counter::kDropBadSource);
+    i.ext = {{44, 0}};  // a fragment is not ICMPv6
+    add(build_frame(i), Counter::kDropBadSource);
+  }
+  std::vector<Ipv6Addr> own = {cfg.card.address};
+  for (const ServiceConfig& sc : cfg.services) own.push_back(sc.vip);
+  for (const Ipv6Addr& a : own) {
+    FrameSpec t = web;  // to a service, from the card or a VIP: a loop in the making
+    t.src = a;
+    add(build_frame(t), Counter::kDropSpoofed);
+    FrameSpec u = dns;
+    u.src = a;
+    add(build_frame(u), Counter::kDropSpoofed);
+    FrameSpec r;  // a "reply" from a backend address... with a VIP as source
+    r.src = a;
+    r.dst = web.src;
+    r.sport = 8080;
+    r.dport = web.sport;
+    r.tcp_flags = 0x12;
+    add(build_frame(r), Counter::kDropSpoofed);
+    t.dst = cfg.card.address;
+    add(build_frame(t), Counter::kDropSpoofed);
+    t.dst = web.dst;
+    t.ext = {{44, 0}};
+    add(build_frame(t), Counter::kDropSpoofed);
+    t.ext = {};
+    t.hop_limit = 1;
+    add(build_frame(t), Counter::kDropSpoofed);
+    t.hop_limit = 64;
+    t.proto = 50;
+    add(build_frame(t), Counter::kDropSpoofed);
+    t.proto = 58;  // ICMPv6 from our own addresses: punted (DAD hears a duplicate that way)
+    add(build_frame(t), Counter::kPuntIcmp);
+    t.dst = cfg.card.address;
+    add(build_frame(t), Counter::kPuntLocal);
+    t = web;
+    t.src = a;
+    t.dst_mac = *MacAddr::parse("02:00:00:00:00:77");
+    add(build_frame(t), Counter::kDropWrongMac);  // the MAC check comes first
+    auto f = build_frame(t);
+    f[54 + 12] = 0x30;
+    add(f, Counter::kDropMalformed);  // and malformed before it
+  }
+  // Not our addresses: a backend's, and one next to a VIP.
+  FrameSpec t = web;
+  t.src = *Ipv6Addr::parse("2001:db8::101");
+  add(build_frame(t), Counter::kFwdPackets);
+  return v;
+}
+
 // The backend a forwarded frame was sent to: its destination address and port.
 std::pair<Ipv6Addr, uint16_t> backend_of(const std::vector<uint8_t>& forwarded) {
   const ParsedFrame pf = parse_frame(forwarded, {});
@@ -155,6 +278,7 @@ std::vector<Input> make_traffic(uint32_t flows, uint64_t seed, const Geometry& g
   const Config cfg = test_config();
   std::vector<Input> in;
   add_class_frames(in, rng, 1000);
+  for (StrictFrame& f : strict_frames(uint32_t(seed))) in.push_back({std::move(f.frame), 1001});
   struct Flow {
     FrameSpec spec;
     int svc;
@@ -188,6 +312,11 @@ std::vector<Input> make_traffic(uint32_t flows, uint64_t seed, const Geometry& g
       s.tcp_flags = round == 0 ? 0x02 : 0x10;
       tick += rng() % 3;
       client.push_back({build_frame(s), tick});
+      if (rng() % 64 == 0) {
+        // A strict-check kind among the flows: it must change no flow state.
+        std::vector<StrictFrame> sf = strict_frames(uint32_t(rng()));
+        client.push_back({std::move(sf[rng() % sf.size()].frame), tick});
+      }
       if (rng() % 4 == 0) {
         s.payload_seed = uint8_t(rng());
         client.push_back({build_frame(s), tick});
@@ -331,6 +460,39 @@ TEST_P(Differential, ModelAndRtlAgree) {
 
 INSTANTIATE_TEST_SUITE_P(Widths, Differential,
                          ::testing::Combine(::testing::Values(64, 512), ::testing::Bool()));
+
+// Each strict-check kind alone in a fresh model ends in its counter, and the card agrees on every
+// frame and counter with the kinds back to back and with gaps and backpressure.
+TEST(RtlStrict, StrictHeadersAndSourcesMatchTheModel) {
+  const Geometry geo = sim_geometry();
+  const Config cfg = test_config();
+  std::vector<Input> in;
+  uint32_t tick = 1000;
+  std::map<Counter, uint64_t> want;
+  for (uint32_t salt : {1u, 2u, 3u}) {
+    for (StrictFrame& f : strict_frames(salt)) {
+      Pipeline one(geo);
+      write_plan(make_plan(cfg, geo), one);
+      auto g = f.frame;
+      Packet p{g.data(), uint16_t(g.size())};
+      one.process({&p, 1}, tick);
+      EXPECT_EQ(one.counter(f.counter), 1u)
+          << kCounterNames[size_t(f.counter)] << " for frame " << in.size();
+      ++want[f.counter];
+      in.push_back({std::move(f.frame), tick++});
+    }
+  }
+  SimOptions so;
+  so.input_gap = 0.2;
+  so.output_ready = 0.7;
+  so.seed = 5;
+  expect_card_matches_model(in, geo, so, [&](const Result& m, const Result&) {
+    for (const auto& [c, n] : want)
+      EXPECT_EQ(m.stats.global[size_t(c)], n) << kCounterNames[size_t(c)];
+    EXPECT_GT(m.stats.global[size_t(Counter::kDropSpoofed)], 0u);
+    EXPECT_GT(m.stats.global[size_t(Counter::kDropBadSource)], 0u);
+  });
+}
 
 // After every truncation of valid frames (and runs of garbage), a valid frame still passes.
 TEST(RtlLiveness, TruncatedFramesNeverWedgeThePipeline) {

@@ -13,9 +13,12 @@ namespace {
 using test::build_frame;
 using test::FrameSpec;
 
+// A random unicast address: the config admits no multicast VIP or backend, and a multicast
+// source is dropped (docs/PIPELINE.md section 1, step 9).
 Ipv6Addr random_addr(std::mt19937& rng) {
   Ipv6Addr a;
   for (auto& x : a.b) x = uint8_t(rng());
+  if (a.b[0] == 0xFF) a.b[0] = 0x20;
   return a;
 }
 

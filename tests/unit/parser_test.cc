@@ -166,7 +166,7 @@ TEST(Parser, ExceptionHeadersBeyondParseWindow) {
 }
 
 // A Routing header with Segments Left != 0: the destination is not the final one, so the packet
-// is punted unchanged (PIPELINE.md section 1, step 11).
+// is punted unchanged (PIPELINE.md section 1, step 13).
 TEST(Parser, ExceptionRoutingWithSegmentsLeft) {
   FrameSpec s;
   s.ext = {{43, 2}};  // 24 bytes at 54; Segments Left at 57
@@ -291,6 +291,131 @@ TEST(Parser, Precedence) {
   s.dst_mac = kCard.card_mac;
   s.hop_limit = 1;
   EXPECT_EQ(classify(build_frame(s)), ParseClass::kPuntIcmp);
+}
+
+// PIPELINE.md section 1, step 7: the TCP data offset and the UDP length against the IPv6
+// payload, decided before the MAC check like every malformed case.
+TEST(Parser, TcpDataOffsetMustFitThePayload) {
+  FrameSpec s;
+  s.payload_len = 40;
+  const size_t l4 = 54;
+  for (unsigned doff = 0; doff < 16; ++doff) {
+    auto f = build_frame(s);
+    f[l4 + 12] = uint8_t(doff << 4);
+    const ParsedFrame pf = parse_frame(f, kCard);
+    EXPECT_EQ(pf.cls, doff < 5 ? ParseClass::kMalformed : ParseClass::kL4) << doff;
+    EXPECT_EQ(pf.tcp_flags, s.tcp_flags) << "the header was read";
+    EXPECT_FALSE(pf.cls == ParseClass::kMalformed && pf.vip_source_check);
+  }
+  s.payload_len = 39;  // a 60-byte header ends one byte beyond ip_end
+  auto f = build_frame(s);
+  f[l4 + 12] = 0xF0;
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+  f[l4 + 12] = 0xE0;  // 56 bytes: fits
+  EXPECT_EQ(classify(f), ParseClass::kL4);
+  // Beyond ip_end but inside the frame (Ethernet padding) is still beyond.
+  s.payload_len = 0;
+  s.pad_to = 120;
+  f = build_frame(s);
+  f[l4 + 12] = 0x60;
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+  // Malformed comes before the MAC check.
+  s.dst_mac = *MacAddr::parse("02:00:00:00:00:99");
+  f = build_frame(s);
+  EXPECT_EQ(classify(f), ParseClass::kWrongMac);
+  f[l4 + 12] = 0x40;
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+  // A TCP header leaving the parse window is ext headers, its data offset unread.
+  s = FrameSpec{};
+  s.ext = {{60, 24}};  // TCP at 254
+  f = build_frame(s);
+  f[254 + 12] = 0x10;
+  EXPECT_EQ(classify(f), ParseClass::kPuntExtHeaders);
+}
+
+TEST(Parser, UdpLengthMustBeThePayloads) {
+  FrameSpec s;
+  s.proto = 17;
+  s.payload_len = 20;
+  s.pad_to = 200;  // padding after ip_end is not part of the datagram
+  for (bool vlan : {false, true}) {
+    s.vlan = vlan;
+    const size_t l4 = vlan ? 58 : 54;
+    auto f = build_frame(s);
+    ASSERT_EQ(load_be16(&f[l4 + 4]), 28);
+    EXPECT_EQ(classify(f), ParseClass::kL4);
+    for (uint16_t len : {0, 7, 8, 27, 29, 146, 0xFFFF}) {
+      store_be16(&f[l4 + 4], len);
+      EXPECT_EQ(classify(f), ParseClass::kMalformed) << len;
+    }
+  }
+  // Behind extension headers the length is ip_end minus the UDP header's start.
+  s.vlan = false;
+  s.ext = {{0, 0}, {60, 1}};
+  auto f = build_frame(s);
+  EXPECT_EQ(classify(f), ParseClass::kL4);
+  store_be16(&f[54 + 24 + 4], 28 + 24);  // the IPv6 payload length: wrong
+  EXPECT_EQ(classify(f), ParseClass::kMalformed);
+}
+
+// Steps 9 and 10: multicast, loopback and (but for ICMPv6) unspecified sources are bad; the
+// card's own address as source is spoofed (but for ICMPv6); both before the exceptions.
+TEST(Parser, BadAndSpoofedSources) {
+  const Ipv6Addr unspec = *Ipv6Addr::parse("::");
+  for (const char* a : {"ff02::1", "ff00::", "ffff:ffff::1", "::1", "::"}) {
+    FrameSpec s;
+    s.src = *Ipv6Addr::parse(a);
+    EXPECT_EQ(classify(build_frame(s)), ParseClass::kBadSource) << a;
+    s.dst = kCard.card_addr;  // to the card: dropped, not punted
+    EXPECT_EQ(classify(build_frame(s)), ParseClass::kBadSource) << a;
+    s.dst_mac = *MacAddr::parse("02:00:00:00:00:99");
+    EXPECT_EQ(classify(build_frame(s)), ParseClass::kWrongMac) << a;
+    // ICMPv6: only the unspecified address is allowed (DAD, RS, MLD).
+    s = FrameSpec{};
+    s.src = *Ipv6Addr::parse(a);
+    s.proto = 58;
+    s.dst = *Ipv6Addr::parse("ff02::1:ff00:1");
+    s.dst_mac = *MacAddr::parse("33:33:ff:00:00:01");
+    const ParseClass icmp = s.src == unspec ? ParseClass::kPuntIcmp : ParseClass::kBadSource;
+    EXPECT_EQ(classify(build_frame(s)), icmp) << a;
+    s.ext = {{0, 0}};  // MLD: Hop-by-Hop first
+    EXPECT_EQ(classify(build_frame(s)), icmp) << a;
+    s.ext = {{44, 0}};  // a fragment is not ICMPv6
+    EXPECT_EQ(classify(build_frame(s)), ParseClass::kBadSource) << a;
+  }
+  for (const char* a : {"::2", "1::", "fe80::1", "2001:db8:ff::2", "::ffff:192.0.2.1"}) {
+    FrameSpec s;
+    s.src = *Ipv6Addr::parse(a);
+    const ParsedFrame pf = parse_frame(build_frame(s), kCard);
+    EXPECT_EQ(pf.cls, ParseClass::kL4) << a;
+    EXPECT_TRUE(pf.vip_source_check) << a;
+  }
+  FrameSpec s;
+  s.src = kCard.card_addr;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kSpoofed);
+  s.dst = kCard.card_addr;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kSpoofed);
+  s.hop_limit = 1;
+  EXPECT_EQ(classify(build_frame(s)), ParseClass::kSpoofed);
+  s.proto = 58;  // a duplicate's Neighbor Advertisement, say
+  ParsedFrame pf = parse_frame(build_frame(s), kCard);
+  EXPECT_EQ(pf.cls, ParseClass::kPuntLocal);
+  EXPECT_FALSE(pf.vip_source_check);
+  s.dst = *Ipv6Addr::parse("ff02::1");
+  pf = parse_frame(build_frame(s), kCard);
+  EXPECT_EQ(pf.cls, ParseClass::kPuntIcmp);
+  EXPECT_FALSE(pf.vip_source_check);
+  // Past the source checks every frame but ICMPv6 is left to the VIP check.
+  s = FrameSpec{};
+  s.ext = {{44, 0}};
+  pf = parse_frame(build_frame(s), kCard);
+  EXPECT_EQ(pf.cls, ParseClass::kPuntFragment);
+  EXPECT_TRUE(pf.vip_source_check);
+  s.ext = {};
+  s.dst = kCard.card_addr;
+  pf = parse_frame(build_frame(s), kCard);
+  EXPECT_EQ(pf.cls, ParseClass::kPuntLocal);
+  EXPECT_TRUE(pf.vip_source_check);
 }
 
 // Every truncation of valid frames is malformed and never read past the end (ASan checks the

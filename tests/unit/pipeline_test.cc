@@ -212,6 +212,102 @@ TEST_F(PipelineTest, ExceptionsArePuntedUnchanged) {
   EXPECT_EQ(dp_.counter(Counter::kPuntPackets), 3u);
 }
 
+TEST_F(PipelineTest, SpoofedAndBadSourcesAreDroppedWithTheirCounters) {
+  // A VIP as source, to a service or as a "reply": dropped, no flow learned.
+  for (const ServiceConfig& sc : cfg_.services) {
+    FrameSpec s = client(5);
+    s.src = sc.vip;
+    auto f = build_frame(s);
+    const auto orig = f;
+    EXPECT_EQ(run(f), Verdict::kDrop);
+    EXPECT_EQ(f, orig);
+    s.proto = 17;
+    s.dport = 53;
+    s.dst = cfg_.services[1].vip;
+    f = build_frame(s);
+    EXPECT_EQ(run(f), Verdict::kDrop);
+    s = client(5);
+    s.src = sc.vip;
+    s.dst = cfg_.card.address;  // to the card: dropped, not punted
+    f = build_frame(s);
+    EXPECT_EQ(run(f), Verdict::kDrop);
+    s.proto = 58;  // ICMPv6 is punted whatever its source
+    f = build_frame(s);
+    EXPECT_EQ(run(f), Verdict::kPunt);
+  }
+  EXPECT_EQ(dp_.counter(Counter::kDropSpoofed), 6u);
+  EXPECT_EQ(dp_.counter(Counter::kFlowsLearned), 0u);
+  EXPECT_EQ(dp_.counter(Counter::kPuntLocal), 2u);
+  // The card's own address: spoofed too (decided by the parser).
+  FrameSpec s = client(6);
+  s.src = cfg_.card.address;
+  auto f = build_frame(s);
+  EXPECT_EQ(run(f), Verdict::kDrop);
+  EXPECT_EQ(dp_.counter(Counter::kDropSpoofed), 7u);
+  // A VIP no longer configured is an ordinary source.
+  Config c = cfg_;
+  c.services.pop_back();  // dns gone
+  write_plan(make_plan(c, geo()), dp_);
+  s = client(7);
+  s.src = cfg_.services[1].vip;
+  f = build_frame(s);
+  EXPECT_EQ(run(f), Verdict::kForward);
+  s.src = cfg_.services[0].vip;
+  f = build_frame(s);
+  EXPECT_EQ(run(f), Verdict::kDrop);
+  EXPECT_EQ(dp_.counter(Counter::kDropSpoofed), 8u);
+  // Multicast, loopback, unspecified.
+  for (const char* a : {"ff02::1", "::1", "::"}) {
+    s = client(8);
+    s.src = *Ipv6Addr::parse(a);
+    f = build_frame(s);
+    EXPECT_EQ(run(f), Verdict::kDrop) << a;
+  }
+  EXPECT_EQ(dp_.counter(Counter::kDropBadSource), 3u);
+  // DAD's Neighbor Solicitation from :: is punted.
+  s = client(9);
+  s.src = *Ipv6Addr::parse("::");
+  s.dst = *Ipv6Addr::parse("ff02::1:ff00:1");
+  s.dst_mac = *MacAddr::parse("33:33:ff:00:00:01");
+  s.proto = 58;
+  s.hop_limit = 255;
+  f = build_frame(s);
+  EXPECT_EQ(run(f), Verdict::kPunt);
+  EXPECT_EQ(dp_.counter(Counter::kDropBadSource), 3u);
+  EXPECT_EQ(dp_.counter(Counter::kPuntIcmp), 1u);
+  uint64_t sum = dp_.counter(Counter::kFwdPackets) + dp_.counter(Counter::kPuntPackets);
+  for (Counter k : {Counter::kDropMalformed, Counter::kDropNotIpv6, Counter::kDropWrongMac,
+                    Counter::kDropBadSource, Counter::kDropSpoofed, Counter::kDropNoService,
+                    Counter::kDropNoBackend})
+    sum += dp_.counter(k);
+  EXPECT_EQ(sum, dp_.counter(Counter::kRxPackets)) << "one reason per frame";
+}
+
+TEST_F(PipelineTest, BadTcpDataOffsetAndUdpLengthAreMalformed) {
+  FrameSpec s = client(10);
+  s.payload_len = 8;
+  auto f = build_frame(s);
+  f[54 + 12] = 0x80;  // 32 bytes of header in a 28-byte segment: the user's report
+  EXPECT_EQ(run(f), Verdict::kDrop);
+  f = build_frame(s);
+  f[54 + 12] = 0x40;
+  EXPECT_EQ(run(f), Verdict::kDrop);
+  f = build_frame(s);
+  f[54 + 12] = 0x70;  // 28 bytes: fits exactly
+  EXPECT_EQ(run(f), Verdict::kForward);
+  s.proto = 17;
+  s.dport = 53;
+  s.dst = cfg_.services[1].vip;
+  f = build_frame(s);
+  store_be16(&f[54 + 4], 0);
+  EXPECT_EQ(run(f), Verdict::kDrop);
+  f = build_frame(s);
+  store_be16(&f[54 + 4], 17);
+  EXPECT_EQ(run(f), Verdict::kDrop);
+  EXPECT_EQ(dp_.counter(Counter::kDropMalformed), 4u);
+  EXPECT_EQ(dp_.counter(Counter::kFlowsLearned), 1u);
+}
+
 TEST_F(PipelineTest, FlowsStickAcrossBackendSetChange) {
   // Learn 200 flows, then add a backend (new Maglev table): every learned flow keeps its backend.
   std::map<uint32_t, Ipv6Addr> first;

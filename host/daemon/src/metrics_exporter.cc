@@ -36,6 +36,8 @@ constexpr GlobalFamily kGlobalFamilies[] = {
      "malformed"},
     {Counter::kDropNotIpv6, "v6lb_dropped_packets_total", "", "not_ipv6"},
     {Counter::kDropWrongMac, "v6lb_dropped_packets_total", "", "wrong_mac"},
+    {Counter::kDropBadSource, "v6lb_dropped_packets_total", "", "bad_source"},
+    {Counter::kDropSpoofed, "v6lb_dropped_packets_total", "", "spoofed"},
     {Counter::kDropNoService, "v6lb_dropped_packets_total", "", "no_service"},
     {Counter::kDropNoBackend, "v6lb_dropped_packets_total", "", "no_backend"},
     {Counter::kFlowsLearned, "v6lb_flows_learned_total", "Flows the data plane learned.", nullptr},

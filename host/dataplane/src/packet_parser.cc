@@ -83,12 +83,19 @@ ParsedFrame parse_frame(std::span<const uint8_t> frame, const ParserConfig& cfg)
       if (cur + hlen > ip_end) return r;
       if (cur + hlen > kParseWindow) {
         exception = ParseClass::kPuntExtHeaders;
+      } else if (nh == kNhUdp) {
+        // The UDP length must be the upper-layer packet's (so 0, a jumbogram's, is malformed),
+        // and RFC 8200 8.1: a zero UDP checksum is invalid over IPv6.
+        if (uint32_t(load_be16(p + cur + kUdpLength)) != ip_end - cur) return r;
+        if (load_be16(p + cur + kUdpChecksum) == 0) return r;
+        l4 = ParseClass::kL4;
       } else {
-        // RFC 8200 8.1: a zero UDP checksum is invalid over IPv6.
-        if (nh == kNhUdp && load_be16(p + cur + kUdpChecksum) == 0) return r;
-        // Set whenever the TCP header was read, whatever the final class (wrong MAC, local,
-        // hop limit...).
-        if (nh == kNhTcp) r.tcp_flags = p[cur + 13];
+        // Set whenever the TCP header was read, whatever the final class (malformed by its data
+        // offset, wrong MAC, local, hop limit...).
+        r.tcp_flags = p[cur + 13];
+        // Data offset: at least the 20-byte header, options within the payload.
+        const uint32_t doff = p[cur + kTcpDataOffset] >> 4;
+        if (doff < 5 || cur + doff * 4 > ip_end) return r;
         l4 = ParseClass::kL4;
       }
     } else if (nh == kNhIcmpv6) {
@@ -104,7 +111,26 @@ ParsedFrame parse_frame(std::span<const uint8_t> frame, const ParserConfig& cfg)
     return r;
   }
 
-  // 4. Exceptions, in the design's order.
+  // 4. The source address. ICMPv6 (the walk ran to its end at an ICMPv6 header) may come from
+  // the unspecified address (NDP's duplicate address detection, MLD) and from the card's own
+  // address (a duplicate's Neighbor Advertisement), and is never forwarded.
+  const uint8_t* src = p + l3 + kIp6Src;
+  const bool icmp = exception == ParseClass::kPuntIcmp;
+  uint64_t w0, w1;  // bytes 0-7 and 7-14
+  std::memcpy(&w0, src, 8);
+  std::memcpy(&w1, src + 7, 8);
+  const bool zero_hi = (w0 | w1) == 0;  // bytes 0-14 zero
+  if (src[0] == 0xFF || (zero_hi && src[15] == 1) || (zero_hi && src[15] == 0 && !icmp)) {
+    r.cls = ParseClass::kBadSource;
+    return r;
+  }
+  if (!icmp && std::memcmp(src, cfg.card_addr.b.data(), 16) == 0) {
+    r.cls = ParseClass::kSpoofed;
+    return r;
+  }
+  r.vip_source_check = !icmp;
+
+  // 5. Exceptions, in the design's order.
   if (std::memcmp(p + l3 + kIp6Dst, cfg.card_addr.b.data(), 16) == 0) {
     r.cls = ParseClass::kPuntLocal;
   } else if (exception != ParseClass::kL4) {

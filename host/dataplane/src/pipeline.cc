@@ -44,8 +44,13 @@ void Pipeline::set_card(const CardEntry& card) {
 void Pipeline::set_service(uint32_t slot, const ServiceEntry& s) {
   services_.at(slot) = s;
   valid_services_ = 0;
-  for (uint32_t i = 0; i < geo_.services; ++i)
-    if (services_[i].valid) valid_services_ = i + 1;
+  vips_.clear();
+  for (uint32_t i = 0; i < geo_.services; ++i) {
+    if (!services_[i].valid) continue;
+    valid_services_ = i + 1;
+    if (std::find(vips_.begin(), vips_.end(), services_[i].vip) == vips_.end())
+      vips_.push_back(services_[i].vip);
+  }
 }
 
 void Pipeline::set_backend(uint32_t slot, const BackendEntry& b) { backends_.at(slot) = b; }
@@ -104,6 +109,12 @@ int Pipeline::lookup_service(const uint8_t* dst, uint8_t proto, uint16_t dport) 
   return -1;
 }
 
+bool Pipeline::is_vip(const uint8_t* addr) const {
+  for (const Ipv6Addr& v : vips_)
+    if (std::memcmp(v.b.data(), addr, 16) == 0) return true;
+  return false;
+}
+
 namespace {
 
 // Rewrites `len` bytes at `field` to `value`, folding the change into the checksum accumulator.
@@ -139,6 +150,8 @@ void Pipeline::process(std::span<Packet> burst, uint32_t now) {
       Packet& p = burst[i];
       Work& w = work[i];
       w.pf = parse_frame({p.data, p.len}, parser_cfg_);
+      if (w.pf.vip_source_check && is_vip(p.data + w.pf.l3_off + kIp6Src))
+        w.pf.cls = ParseClass::kSpoofed;
       p.cls = w.pf.cls;
       w.service = -1;
       if (w.pf.cls != ParseClass::kL4) continue;
@@ -189,6 +202,12 @@ void Pipeline::process(std::span<Packet> burst, uint32_t now) {
           break;
         case ParseClass::kWrongMac:
           count(Counter::kDropWrongMac);
+          break;
+        case ParseClass::kBadSource:
+          count(Counter::kDropBadSource);
+          break;
+        case ParseClass::kSpoofed:
+          count(Counter::kDropSpoofed);
           break;
         case ParseClass::kPuntLocal:
           count(Counter::kPuntLocal);

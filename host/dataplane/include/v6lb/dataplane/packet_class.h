@@ -15,9 +15,12 @@ namespace v6lb {
 enum class ParseClass : uint8_t {
   kL4,              // IPv6 TCP or UDP, fully parsed: candidate for a service or a reply
   kOtherProto,      // IPv6 with another upper-layer protocol: no service can match
-  kMalformed,       // truncated header, bad version, payload length beyond frame, UDP checksum 0
+  kMalformed,       // truncated header, bad version, payload length beyond frame, TCP data
+                    // offset or UDP length disagreeing with the payload, UDP checksum 0
   kNotIpv6,         // EtherType not IPv6 after at most one 802.1Q tag
   kWrongMac,        // destination MAC neither ours nor multicast
+  kBadSource,       // source multicast, loopback, or unspecified (but for ICMPv6)
+  kSpoofed,         // source the card's address or a VIP (but for ICMPv6)
   kPuntLocal,       // destination is the card's own address
   kPuntFragment,    // Fragment header
   kPuntExtHeaders,  // more than 4 extension headers, or headers beyond the parse window
@@ -50,6 +53,8 @@ enum class Counter : uint8_t {
   kFlowTableFull = regs::CNT_GLOBAL_FLOW_TABLE_FULL,
   kReplyPackets = regs::CNT_GLOBAL_REPLY_PACKETS,
   kReplyStateless = regs::CNT_GLOBAL_REPLY_STATELESS,  // replies translated by the reverse table
+  kDropBadSource = regs::CNT_GLOBAL_DROP_BAD_SOURCE,   // multicast, loopback, unspecified source
+  kDropSpoofed = regs::CNT_GLOBAL_DROP_SPOOFED,        // source the card's address or a VIP
   kCount = regs::CNT_GLOBAL_COUNT
 };
 inline constexpr size_t kNumCounters = size_t(Counter::kCount);
@@ -59,6 +64,7 @@ inline constexpr std::array<std::string_view, kNumCounters> kCounterNames = {
     "punt_bytes",      "drop_malformed", "drop_not_ipv6",   "drop_wrong_mac",   "drop_no_service",
     "drop_no_backend", "punt_local",     "punt_fragment",   "punt_ext_headers", "punt_icmp",
     "punt_hop_limit",  "flows_learned",  "flow_table_full", "reply_packets",    "reply_stateless",
+    "drop_bad_source", "drop_spoofed",
 };
 
 struct ServiceCounters {

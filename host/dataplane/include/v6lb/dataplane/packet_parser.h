@@ -31,6 +31,10 @@ struct ParsedFrame {
   uint16_t ip_end = 0;    // end of the IPv6 packet (frame may carry padding after it)
   uint8_t proto = 0;      // that header's type (its preceding Next Header field)
   uint8_t tcp_flags = 0;  // set whenever the TCP header was read, whatever the final class
+  // The frame passed the source checks the parser can make (docs/PIPELINE.md §1 steps 9-10)
+  // and is not ICMPv6: it is spoofed, whatever its class, if its source is a valid service's
+  // VIP. The pipeline checks that against its service table.
+  bool vip_source_check = false;
 };
 
 struct ParserConfig {
@@ -47,6 +51,8 @@ inline constexpr uint16_t kIp6Dst = 24;
 inline constexpr uint16_t kL4Sport = 0;
 inline constexpr uint16_t kL4Dport = 2;
 inline constexpr uint16_t kTcpChecksum = 16;
+inline constexpr uint16_t kTcpDataOffset = 12;  // high nibble: header length in 32-bit words
+inline constexpr uint16_t kUdpLength = 4;
 inline constexpr uint16_t kUdpChecksum = 6;
 
 }  // namespace v6lb

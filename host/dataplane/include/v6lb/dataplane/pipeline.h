@@ -80,6 +80,8 @@ class Pipeline final : public TableWriter {
  private:
   struct Work;  // per-packet scratch of a burst
   int lookup_service(const uint8_t* dst, uint8_t proto, uint16_t dport) const;
+  // A valid service has this VIP (any protocol and port): a packet from it is spoofed.
+  bool is_vip(const uint8_t* addr) const;
   void to_service(Packet& p, Work& w, uint32_t now);
   void from_backend(Packet& p, Work& w, uint32_t now);
   void count(Counter c, uint64_t n = 1) { counters_[size_t(c)] += n; }
@@ -93,7 +95,8 @@ class Pipeline final : public TableWriter {
   std::vector<uint16_t> maglev_;  // [service][bank][M]
   std::vector<uint8_t> active_bank_;
   uint32_t valid_services_ = 0;
-  uint32_t now_ = 0;  // see now()
+  std::vector<Ipv6Addr> vips_;  // the valid services' VIPs, each once (rebuilt by set_service)
+  uint32_t now_ = 0;            // see now()
   FlowTable fwd_;
   FlowTable reply_;
   std::array<uint64_t, kNumCounters> counters_{};
