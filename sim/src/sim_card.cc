@@ -158,8 +158,11 @@ class SimCardImpl final : public SimCard {
 
   bool drain(uint64_t max_cycles) override {
     for (uint64_t i = 0; i < max_cycles; ++i) {
-      if (in_.empty() && verdicts_.size() == sent_ && !top_->m_axis_tvalid &&
-          !top_->m_axis_punt_tvalid && fwd_cur_.empty() && punt_cur_.empty())
+      // A verdict is reported when the egress takes the frame's last beat, a few clocks before
+      // that beat leaves: done once every forward and punt verdict has its frame out.
+      if (in_.empty() && verdicts_.size() == sent_ && fwd_seq_.empty() && punt_seq_.empty() &&
+          !top_->m_axis_tvalid && !top_->m_axis_punt_tvalid && fwd_cur_.empty() &&
+          punt_cur_.empty())
         return true;
       cycle();
     }

@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(!s.backends.empty());
     check(parse_duration_ms(format_duration_ms(s.idle_timeout_ms)) == s.idle_timeout_ms);
   }
-  if (cfg.tables.maglev_size > 4099 || cfg.tables.flow_table_size > 65536) return 0;
+  if (cfg.tables.maglev_size > 4099 || cfg.tables.flow_table_size > 4096) return 0;
   Geometry geo;
   geo.maglev_size = cfg.tables.maglev_size;
   geo.flow_sets = cfg.tables.flow_table_size / geo.flow_ways;

@@ -42,8 +42,8 @@ struct Harness {
     std::stringstream yaml;
     yaml << in.rdbuf();
     const std::string cfg = (dir / "lb.yaml").string();
-    std::ofstream(cfg) << yaml.str() << "daemon:\n  control_socket: \"" << (dir / "v6lbd.sock").string()
-                       << "\"\n";
+    std::ofstream(cfg) << yaml.str() << "daemon:\n  control_socket: \""
+                       << (dir / "v6lbd.sock").string() << "\"\n";
     DaemonOptions o;
     o.config_path = cfg;
     o.device = "model";

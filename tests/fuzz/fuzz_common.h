@@ -3,7 +3,8 @@
 // frames, each with the time step before it.
 //
 //   input  := options:u8 record*
-//   record := step:4 len:12 (big-endian u16) frame[len]   (a short last frame is cut to what is left)
+//   record := step:4 len:12 (big-endian u16) frame[len]   (a short last frame is cut to what is
+//   left)
 //
 // `step` advances the tick (ms) before the frame: 0 the same tick (a burst for the model), 1..14
 // 2^(step-1) ms, 15 300 s (past every idle timeout). The first frame's tick is 1000, or 2^32 - 4000

@@ -1,7 +1,7 @@
 // libFuzzer harness: the capture reader (host/io/pcap_io.h) on any file contents. The input is
-// written to a temporary file (in /dev/shm if possible; PcapReader reads files through libpcap) and read to the end with
-// read_capture. It must fail cleanly or return records whose bytes are at most the file's size
-// each; never crash or read out of bounds.
+// written to a temporary file (in /dev/shm if possible; PcapReader reads files through libpcap) and
+// read to the end with read_capture. It must fail cleanly or return records whose bytes are at most
+// the file's size each; never crash or read out of bounds.
 #include <unistd.h>
 
 #include <cstddef>

@@ -95,9 +95,7 @@ std::string hex(const std::vector<uint8_t>& b) {
   std::abort();
 }
 
-std::string stats_text(const DataPlaneStats& st) {
-  return stats_to_json(config(), st).dump();
-}
+std::string stats_text(const DataPlaneStats& st) { return stats_to_json(config(), st).dump(); }
 
 }  // namespace
 
