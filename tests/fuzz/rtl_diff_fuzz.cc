@@ -113,8 +113,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<uint8_t> b = f.bytes;
     Packet p{b.data(), uint16_t(b.size())};
     dp.process({&p, 1}, f.tick);
-    if (p.verdict == Verdict::kForward) m_fwd.push_back(std::move(b));
-    if (p.verdict == Verdict::kPunt) m_punt.push_back(std::move(b));
+    if (p.verdict == Verdict::kForward)
+      m_fwd.push_back(std::move(b));
+    else if (p.verdict == Verdict::kPunt)
+      m_punt.push_back(std::move(b));
     m_verdicts.push_back(p.verdict == Verdict::kForward ? SimVerdict::kForward
                          : p.verdict == Verdict::kPunt  ? SimVerdict::kPunt
                                                         : SimVerdict::kDrop);
