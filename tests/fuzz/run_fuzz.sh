@@ -19,5 +19,9 @@ if ! "$harness" -artifact_prefix="$work/" "${seeds[@]}" >"$work/replay.log" 2>&1
 fi
 tail -n 2 "$work/replay.log"
 echo "== fuzzing ${seconds} s"
-exec "$harness" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$work/" \
-  -rss_limit_mb=2048 -timeout=10 "$work/corpus" "$corpus"
+# -error_exitcode=1: libFuzzer's default (77) is ctest's skip code elsewhere in this tree.
+if ! "$harness" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$work/" \
+  -rss_limit_mb=2048 -timeout=10 -error_exitcode=1 -timeout_exitcode=1 "$work/corpus" "$corpus"; then
+  echo "FAIL: $(basename "$harness") found a crash, leak, timeout or OOM; reproducer in $work/"
+  exit 1
+fi
