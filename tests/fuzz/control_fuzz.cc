@@ -6,6 +6,7 @@
 // "ok" (and a string "error" when false) that serializes as the server sends it. After each
 // input the weight overrides v6lbctl requests may have set are cleared, so inputs stay
 // independent.
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
 
 #include <cstddef>
@@ -35,6 +36,7 @@ void check(bool ok) {
 
 struct Harness {
   Harness() {
+    spdlog::set_level(spdlog::level::warn);  // not a line per table update
     std::string tmpl = (std::filesystem::temp_directory_path() / "v6lb-fuzz-ctl-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) fuzz::setup_failed("mkdtemp");
     dir = tmpl;
