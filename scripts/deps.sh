@@ -11,6 +11,7 @@ V6LB_PACKAGES=(
   tshark python3-scapy python3-yaml
   verilator iverilog yosys
   clang-tidy clang-format
+  clang libclang-rt-dev
   libdpdk-dev dpdk
   iproute2 procps curl ethtool
   prometheus

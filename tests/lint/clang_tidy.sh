@@ -29,6 +29,15 @@ n=$(wc -l <"$list")
 start=$SECONDS
 # xargs exits non-zero when clang-tidy reports; the findings themselves decide.
 xargs -P "${V6LB_LINT_JOBS:-2}" -n 4 clang-tidy -p "$build" --quiet <"$list" >"$out" 2>&1 || true
+# The fuzz harnesses are compiled only by tests/fuzz's clang sub-build: lint them with its
+# compile_commands.json when it has been built.
+fuzz_build="$build/tests/fuzz/clang"
+if [ -f "$fuzz_build/compile_commands.json" ]; then
+  for f in "$src"/tests/fuzz/*_fuzz.cc; do
+    echo "$f"
+  done | xargs -P "${V6LB_LINT_JOBS:-2}" -n 3 clang-tidy -p "$fuzz_build" --quiet >>"$out" 2>&1 || true
+  n=$((n + $(ls "$src"/tests/fuzz/*_fuzz.cc | wc -l)))
+fi
 findings=$(grep -cE '(warning|error): ' "$out" || true)
 if [ "$findings" -ne 0 ]; then
   grep -E '(warning|error): ' "$out" | sort -u
