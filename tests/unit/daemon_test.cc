@@ -98,5 +98,28 @@ TEST(DaemonFlows, FlowOfARemovedBackendShowsItsSlotAndRemoved) {
   EXPECT_EQ(b.at("client"), "2001:db8:c::2") << b.dump();
 }
 
+// A limit that is not a non-negative integer is refused, whatever JSON number it is (control_fuzz
+// found 5e41 converted to size_t: undefined behaviour).
+TEST(DaemonFlows, LimitMustBeANonNegativeInteger) {
+  TempDir dir;
+  const std::string cfg = dir / "lb.yaml";
+  write_file(cfg, config_text(dir, true));
+  DaemonOptions o;
+  o.config_path = cfg;
+  o.device = "model";
+  o.metrics = "off";
+  Daemon d(o);
+  std::string err;
+  ASSERT_TRUE(d.start(err)) << err;
+  ControlApi api(d);
+  for (const char* bad : {R"(4.999e41)", "-1", "1.5", R"("10")", "null"}) {
+    const json r = api.handle(json::parse(std::string(R"({"cmd":"flows","limit":)") + bad + "}"));
+    EXPECT_FALSE(r.at("ok").get<bool>()) << bad << " " << r.dump();
+    EXPECT_NE(r.value("error", "").find("limit"), std::string::npos) << r.dump();
+  }
+  const json ok = api.handle({{"cmd", "flows"}, {"limit", 3}});
+  EXPECT_TRUE(ok.at("ok").get<bool>()) << ok.dump();
+}
+
 }  // namespace
 }  // namespace v6lb

@@ -156,7 +156,15 @@ json ControlApi::backends(const json& req) {
 }
 
 json ControlApi::flows(const json& req) {
-  const size_t limit = req.value("limit", size_t(100));
+  // Checked before it is read: a number out of range (5e41, -1) would be undefined behaviour in
+  // the conversion (found by control_fuzz).
+  size_t limit = 100;
+  if (const auto it = req.find("limit"); it != req.end()) {
+    // An integer, not a float; built in C++ a small one may be signed (number_integer).
+    if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<int64_t>() < 0))
+      return {{"ok", false}, {"error", "limit must be an integer 0.." + std::to_string(SIZE_MAX)}};
+    limit = size_t(it->get<uint64_t>());
+  }
   const std::string only = req.value("service", std::string());
   CardTables& t = d_.tables();
   const Geometry g = t.geometry();
