@@ -324,8 +324,8 @@ int main(int argc, char** argv) {
   report("  new flows (no SYN):", learn_ack_cpu);
   report("  hit path:", hit_cpu);
   const DpdkStats ds = dev->stats();
-  // 4-way sets at random: a few sets are full, and those packets go out statelessly (the same
-  // work: lookup, Maglev pick, failed insert, rewrite).
+  // 4-way sets at random: a few sets are full, and those packets are dropped (the same work but
+  // the rewrite: lookup, Maglev pick, failed insert).
   std::printf(
       "learned: %.2f %% of the hit-path flows, %.2f %% on the new-flow passes "
       "(flow_table_full %llu); tx_dropped %llu\n",

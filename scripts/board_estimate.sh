@@ -22,11 +22,11 @@ MK=hw/boards/$BOARD.mk
 val() { sed -n "s/^$1 *:= *//p" "$MK" | head -1; }
 mkdir -p "$OUT"
 declare -A P
-for k in DATA_WIDTH N_SERVICES N_BACKENDS MAGLEV_M FLOW_SETS_LOG2 REVERSE_LOG2; do P[$k]=$(val $k); done
+for k in DATA_WIDTH N_SERVICES N_BACKENDS MAGLEV_M FLOW_SETS_LOG2; do P[$k]=$(val $k); done
 for kv in "$@"; do P[${kv%%=*}]=${kv#*=}; done
 params=""
 desc=""
-for k in DATA_WIDTH N_SERVICES N_BACKENDS MAGLEV_M FLOW_SETS_LOG2 REVERSE_LOG2; do
+for k in DATA_WIDTH N_SERVICES N_BACKENDS MAGLEV_M FLOW_SETS_LOG2; do
   params="$params $k=${P[$k]}"
   desc="$desc $k=${P[$k]}"
 done

@@ -15,8 +15,7 @@ namespace r = regs;
 
 constexpr uint32_t kOpWrite = r::TBL_CMD_OP_WRITE, kOpRead = r::TBL_CMD_OP_READ;
 constexpr uint32_t kTableService = r::TBL_CMD_TABLE_SERVICE,
-                   kTableBackend = r::TBL_CMD_TABLE_BACKEND, kTableMaglev = r::TBL_CMD_TABLE_MAGLEV,
-                   kTableReverse = r::TBL_CMD_TABLE_REVERSE;
+                   kTableBackend = r::TBL_CMD_TABLE_BACKEND, kTableMaglev = r::TBL_CMD_TABLE_MAGLEV;
 constexpr uint32_t cmd(uint32_t table, uint32_t op) {
   return r::TBL_CMD_TABLE(table) | r::TBL_CMD_OP(op);
 }
@@ -44,7 +43,6 @@ CardTables::CardTables(Device& dev) : dev_(dev) {
   geo_.maglev_size = dev_.read32(r::CAP_MAGLEV_M);
   geo_.flow_sets = dev_.read32(r::CAP_FLOW_SETS);
   geo_.flow_ways = dev_.read32(r::CAP_FLOW_WAYS);
-  geo_.reverse_entries = dev_.read32(r::CAP_REVERSE_ENTRIES);
   banks_.resize(r::ACTIVE_BANK_COUNT);
   for (uint32_t i = 0; i < r::ACTIVE_BANK_COUNT; ++i)
     banks_[i] = dev_.read32(r::at(r::ACTIVE_BANK, i));
@@ -94,10 +92,6 @@ void CardTables::set_service(uint32_t slot, const ServiceEntry& s) {
 
 void CardTables::set_backend(uint32_t slot, const BackendEntry& b) {
   write_entry(kTableBackend, slot, encode_backend(b), kBackendWords);
-}
-
-void CardTables::set_reverse(uint32_t slot, const ReverseEntry& e) {
-  write_entry(kTableReverse, slot, encode_reverse(e), kReverseWords);
 }
 
 void CardTables::write_maglev(uint32_t service, uint32_t bank, uint32_t offset,

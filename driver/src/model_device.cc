@@ -76,8 +76,6 @@ void ModelDevice::command(uint32_t cmd) {
       t.entries()[index] = decode_flow(data);
     else
       regs_.set_data(encode_flow(t.entries()[index]));
-  } else if (table == r::TBL_CMD_TABLE_REVERSE && write && index < g.reverse_entries) {
-    dp_->set_reverse(index, decode_reverse(data));
   } else {
     // TBL_STATUS.ERROR, as the card reports an unknown table, op or index.
     regs_.set_status(r::TBL_STATUS_ERROR(1));

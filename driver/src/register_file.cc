@@ -40,8 +40,6 @@ uint32_t RegisterFile::read(uint32_t off, const Geometry& g, uint32_t tick_now) 
       return kParseWindow;
     case r::CAP_MAX_FRAME:
       return kMaxFrameLen;
-    case r::CAP_REVERSE_ENTRIES:
-      return g.reverse_entries;
     case r::CTRL:
       return ctrl_;
     case r::TICK_DIV:

@@ -78,17 +78,6 @@ FlowEntry decode_flow(const TableWords& w) {
   return e;
 }
 
-TableWords encode_reverse(const ReverseEntry& e) {
-  TableWords w{};
-  r::put_bytes(w.data(), r::TBL_REVERSE_ADDR_WORD, e.address.b.data(), r::TBL_REVERSE_ADDR_BYTES);
-  w[r::TBL_REVERSE_VALID_WORD] |= r::TBL_REVERSE_VALID(e.valid);
-  w[r::TBL_REVERSE_PROTO_WORD] |= r::TBL_REVERSE_PROTO(e.proto);
-  w[r::TBL_REVERSE_PORT_WORD] |= r::TBL_REVERSE_PORT(e.port);
-  w[r::TBL_REVERSE_SERVICE_WORD] |= r::TBL_REVERSE_SERVICE(e.service);
-  w[r::TBL_REVERSE_BACKEND_WORD] |= r::TBL_REVERSE_BACKEND(e.backend);
-  return w;
-}
-
 TableWords encode_maglev(std::span<const uint16_t> entries) {
   TableWords w{};
   for (size_t k = 0; k < entries.size(); ++k)
@@ -102,17 +91,6 @@ void decode_maglev(const TableWords& w, std::span<uint16_t> entries) {
     entries[k] =
         uint16_t(r::TBL_MAGLEV_ENTRY_GET(w[r::TBL_MAGLEV_ENTRY_WORD + k / kMaglevPerWord] >>
                                          (r::TBL_MAGLEV_ENTRY_STRIDE * (k % kMaglevPerWord))));
-}
-
-ReverseEntry decode_reverse(const TableWords& w) {
-  ReverseEntry e;
-  r::get_bytes(w.data(), r::TBL_REVERSE_ADDR_WORD, e.address.b.data(), r::TBL_REVERSE_ADDR_BYTES);
-  e.valid = r::TBL_REVERSE_VALID_GET(w[r::TBL_REVERSE_VALID_WORD]);
-  e.proto = uint8_t(r::TBL_REVERSE_PROTO_GET(w[r::TBL_REVERSE_PROTO_WORD]));
-  e.port = uint16_t(r::TBL_REVERSE_PORT_GET(w[r::TBL_REVERSE_PORT_WORD]));
-  e.service = uint8_t(r::TBL_REVERSE_SERVICE_GET(w[r::TBL_REVERSE_SERVICE_WORD]));
-  e.backend = uint16_t(r::TBL_REVERSE_BACKEND_GET(w[r::TBL_REVERSE_BACKEND_WORD]));
-  return e;
 }
 
 }  // namespace v6lb

@@ -27,7 +27,6 @@ N_SERVICES      := 16
 N_BACKENDS      := 512
 MAGLEV_M        := 16381
 FLOW_SETS_LOG2  := 14
-REVERSE_LOG2    := 12
 # Capacity of the part (AMD data sheet DS962, Alveo U250) and of one SLR (the part has 4).
 CAP_LUT         := 1728000
 CAP_FF          := 3456000

@@ -25,7 +25,6 @@ N_SERVICES      := 16
 N_BACKENDS      := 512
 MAGLEV_M        := 16381
 FLOW_SETS_LOG2  := 14
-REVERSE_LOG2    := 12
 # Capacity of the part (AMD data sheet DS978, Alveo U55C); 3 SLRs, HBM in SLR0.
 CAP_LUT         := 1304000
 CAP_FF          := 2607000

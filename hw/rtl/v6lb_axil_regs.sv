@@ -41,7 +41,6 @@ module v6lb_axil_regs #(
     parameter integer FLOW_WAYS    = `V6LB_DEFAULT_FLOW_WAYS,
     parameter integer WINDOW_BYTES = `V6LB_DEFAULT_WINDOW_BYTES,
     parameter integer MAX_FRAME    = `V6LB_DEFAULT_MAX_FRAME,
-    parameter integer REVERSE_ENTRIES = `V6LB_DEFAULT_REVERSE_ENTRIES,
     parameter integer SNAP_TIMEOUT = 65535
 ) (
     input  logic                  clk,
@@ -129,7 +128,6 @@ module v6lb_axil_regs #(
                 (a == `V6LB_REG_CAP_BACKENDS) || (a == `V6LB_REG_CAP_MAGLEV_M) ||
                 (a == `V6LB_REG_CAP_FLOW_SETS) || (a == `V6LB_REG_CAP_FLOW_WAYS) ||
                 (a == `V6LB_REG_CAP_PARSE_WINDOW) || (a == `V6LB_REG_CAP_MAX_FRAME) ||
-                (a == `V6LB_REG_CAP_REVERSE_ENTRIES) ||
                 (a == `V6LB_REG_CTRL) || (a == `V6LB_REG_TICK_DIV) || (a == `V6LB_REG_TICK_NOW) ||
                 (a == `V6LB_REG_CARD_MAC_HI) || (a == `V6LB_REG_CARD_MAC_LO) ||
                 (a == `V6LB_REG_ROUTER_MAC_HI) || (a == `V6LB_REG_ROUTER_MAC_LO) ||
@@ -365,7 +363,6 @@ module v6lb_axil_regs #(
         if (ra == `V6LB_REG_CAP_FLOW_WAYS)    rd_val = FLOW_WAYS;
         if (ra == `V6LB_REG_CAP_PARSE_WINDOW) rd_val = WINDOW_BYTES;
         if (ra == `V6LB_REG_CAP_MAX_FRAME)    rd_val = MAX_FRAME;
-        if (ra == `V6LB_REG_CAP_REVERSE_ENTRIES) rd_val = REVERSE_ENTRIES;
         if (ra == `V6LB_REG_CTRL)             rd_val = ctrl;
         if (ra == `V6LB_REG_TICK_DIV)         rd_val = tick_div;
         if (ra == `V6LB_REG_TICK_NOW)         rd_val = tick_now;

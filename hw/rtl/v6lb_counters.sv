@@ -19,7 +19,6 @@ module v6lb_counters #(
     input  wire        c_punt,
     input  wire        c_to_service,
     input  wire        c_reply,
-    input  wire        c_reply_stateless,
     input  wire        c_learned,
     input  wire        c_table_full,
     input  wire [7:0]  c_service,
@@ -45,8 +44,7 @@ module v6lb_counters #(
                     PUNT_BYTES = `V6LB_CNT_GLOBAL_PUNT_BYTES,
                     FLOWS_LEARNED = `V6LB_CNT_GLOBAL_FLOWS_LEARNED,
                     FLOW_TABLE_FULL = `V6LB_CNT_GLOBAL_FLOW_TABLE_FULL,
-                    REPLY_PACKETS = `V6LB_CNT_GLOBAL_REPLY_PACKETS,
-                    REPLY_STATELESS = `V6LB_CNT_GLOBAL_REPLY_STATELESS;
+                    REPLY_PACKETS = `V6LB_CNT_GLOBAL_REPLY_PACKETS;
   // Per service and per backend, one bank word of FIELDS counters, CNT_SEL.FIELD f at
   // [64f+63:64f]; both groups have the same number of counters.
   localparam integer FIELDS = `V6LB_CNT_SERVICE_COUNT;
@@ -67,7 +65,7 @@ module v6lb_counters #(
   end
 
   // The event, registered (its fields come from several stages of v6lb_lookup).
-  logic        e_pkt, e_fwd, e_punt, e_to_svc, e_reply, e_stateless, e_learned, e_full;
+  logic        e_pkt, e_fwd, e_punt, e_to_svc, e_reply, e_learned, e_full;
   logic        e_svc_ok, e_be_ok;
   logic [4:0]  e_global;
   logic [15:0] e_len;
@@ -79,7 +77,6 @@ module v6lb_counters #(
     e_punt <= c_punt;
     e_to_svc <= c_to_service;
     e_reply <= c_reply;
-    e_stateless <= c_reply_stateless;
     e_learned <= c_learned;
     e_full <= c_table_full;
     e_global <= c_global;
@@ -112,7 +109,6 @@ module v6lb_counters #(
       if (e_learned) g[FLOWS_LEARNED[GB-1:0]] <= g[FLOWS_LEARNED[GB-1:0]] + 64'd1;
       if (e_full) g[FLOW_TABLE_FULL[GB-1:0]] <= g[FLOW_TABLE_FULL[GB-1:0]] + 64'd1;
       if (e_reply) g[REPLY_PACKETS[GB-1:0]] <= g[REPLY_PACKETS[GB-1:0]] + 64'd1;
-      if (e_stateless) g[REPLY_STATELESS[GB-1:0]] <= g[REPLY_STATELESS[GB-1:0]] + 64'd1;
     end
   end
 

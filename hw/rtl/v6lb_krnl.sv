@@ -22,7 +22,6 @@ module v6lb_krnl #(
     parameter integer N_BACKENDS = 1024,
     parameter integer MAGLEV_M = 65537,
     parameter integer FLOW_SETS_LOG2 = 14,
-    parameter integer REVERSE_LOG2 = 12,
     parameter integer WINDOW_BYTES = 256,
     parameter integer MAX_FRAME = 10240
 ) (
@@ -104,7 +103,7 @@ module v6lb_krnl #(
   v6lb_top #(
       .DATA_WIDTH(DATA_WIDTH), .KEEP_WIDTH(KEEP_WIDTH), .N_SERVICES(N_SERVICES),
       .N_BACKENDS(N_BACKENDS), .MAGLEV_M(MAGLEV_M), .FLOW_SETS_LOG2(FLOW_SETS_LOG2),
-      .REVERSE_LOG2(REVERSE_LOG2), .WINDOW_BYTES(WINDOW_BYTES), .MAX_FRAME(MAX_FRAME)
+      .WINDOW_BYTES(WINDOW_BYTES), .MAX_FRAME(MAX_FRAME)
   ) pipeline (
       .clk(ap_clk), .rst(rst), .now_tick(32'd0),
       .s_axis_tdata(in_tdata), .s_axis_tkeep(in_tkeep), .s_axis_tvalid(in_tvalid),

@@ -6,7 +6,7 @@
 //   fwd_rd   scheduler hash -> Maglev index; read the forward set and the Maglev entry; a packet
 //            from a VIP becomes spoofed (a drop)
 //   fwd_cmp  per-way flags of the forward set (key match, live, due, backend valid)
-//   fwd_ex   forward-table decision and write (hit, learn, refresh)
+//   fwd_ex   forward-table decision and write (hit, learn, refresh; no room: a drop)
 //   rep_key  the reply-table key (backend address of the pick); read the reply set
 //   rep_cmp  per-way flags of the reply set
 //   rep_ex   reply-table decision and write (reply-entry learn/refresh, or reply lookup)
@@ -26,8 +26,7 @@ module v6lb_lookup #(
     parameter integer N_SERVICES = 64,
     parameter integer N_BACKENDS = 1024,
     parameter integer MAGLEV_M = 65537,
-    parameter integer FLOW_SETS_LOG2 = 14,
-    parameter integer REVERSE_LOG2 = 12
+    parameter integer FLOW_SETS_LOG2 = 14
 ) (
     input  wire         clk,
     input  wire         rst,
@@ -65,11 +64,6 @@ module v6lb_lookup #(
     input  wire [31:0]  mg_waddr,    // (service * 2 + bank) * M + index
     input  wire [15:0]  mg_wdata,
     input  wire [N_SERVICES-1:0] active_bank,
-    input  wire         rev_we,
-    input  wire [15:0]  rev_widx,
-    // verilator lint_off UNUSEDSIGNAL
-    input  wire [32*`V6LB_REG_TBL_DATA_COUNT-1:0] rev_wdata,
-    // verilator lint_on UNUSEDSIGNAL
     // Host reads of the service and backend tables: registered, two clocks after the index.
     input  wire [7:0]   svc_ridx,
     output logic [32*`V6LB_REG_TBL_DATA_COUNT-1:0] svc_rdata,
@@ -114,7 +108,6 @@ module v6lb_lookup #(
     output logic        c_punt,
     output logic        c_to_service,
     output logic        c_reply,
-    output logic        c_reply_stateless,
     output logic        c_learned,
     output logic        c_table_full,
     output logic [7:0]  c_service,
@@ -138,8 +131,6 @@ module v6lb_lookup #(
       $error("v6lb_lookup: MAGLEV_M = %0d: at least 2, and all Maglev tables within 2^31 entries", MAGLEV_M);
     if (FLOW_SETS_LOG2 < 1 || FLOW_SETS_LOG2 > 24)
       $error("v6lb_lookup: FLOW_SETS_LOG2 = %0d, must be 1..24", FLOW_SETS_LOG2);
-    if (REVERSE_LOG2 < 1 || REVERSE_LOG2 > 16)
-      $error("v6lb_lookup: REVERSE_LOG2 = %0d, must be 1..16", REVERSE_LOG2);
     if (`V6LB_CNT_GLOBAL_COUNT > 31)
       $error("v6lb_lookup: the %0d global counters leave no code for K_NONE (31)", `V6LB_CNT_GLOBAL_COUNT);
   end
@@ -156,6 +147,7 @@ module v6lb_lookup #(
                     K_DROP_SPOOFED = `V6LB_CNT_GLOBAL_DROP_SPOOFED,
                     K_DROP_NO_SERVICE = `V6LB_CNT_GLOBAL_DROP_NO_SERVICE,
                     K_DROP_NO_BACKEND = `V6LB_CNT_GLOBAL_DROP_NO_BACKEND,
+                    K_DROP_TABLE_FULL = `V6LB_CNT_GLOBAL_DROP_FLOW_TABLE_FULL,
                     K_PUNT_LOCAL = `V6LB_CNT_GLOBAL_PUNT_LOCAL,
                     K_PUNT_FRAGMENT = `V6LB_CNT_GLOBAL_PUNT_FRAGMENT,
                     K_PUNT_EXT = `V6LB_CNT_GLOBAL_PUNT_EXT_HEADERS,
@@ -209,23 +201,13 @@ module v6lb_lookup #(
   logic [23:0]         be_svc_port[N_BACKENDS];
   logic [47:0]         be_mac[N_BACKENDS];
   logic [15:0]         maglev[MG_DEPTH];
-  // Reverse table: backend (address, port, protocol) -> (service, backend) for replies that have
-  // no flow entry; written by the host only for keys one service uses.
-  localparam integer REV = 1 << REVERSE_LOG2;
-  logic [REV-1:0]      rev_valid;
-  logic [127:0]        rev_addr[REV];
-  logic [15:0]         rev_port[REV];
-  logic [7:0]          rev_proto[REV];
-  logic [15:0]         rev_be[REV];
-  logic [7:0]          rev_svc[REV];
 
   // The Maglev memory has no reset: the host writes a service's table before it marks the
   // service valid (program.cc: write_plan), and invalid services are never looked up.
 
-  // The TBL_DATA words the service, backend and reverse writes use (v6lb_regs.yaml layouts).
-  localparam integer TW_SB = `V6LB_TBL_SERVICE_WORDS > `V6LB_TBL_BACKEND_WORDS ?
-                             `V6LB_TBL_SERVICE_WORDS : `V6LB_TBL_BACKEND_WORDS;
-  localparam integer TW = 32 * (TW_SB > `V6LB_TBL_REVERSE_WORDS ? TW_SB : `V6LB_TBL_REVERSE_WORDS);
+  // The TBL_DATA words the service and backend writes use (v6lb_regs.yaml layouts).
+  localparam integer TW = 32 * (`V6LB_TBL_SERVICE_WORDS > `V6LB_TBL_BACKEND_WORDS ?
+                                `V6LB_TBL_SERVICE_WORDS : `V6LB_TBL_BACKEND_WORDS);
   localparam integer DW = 32 * `V6LB_REG_TBL_DATA_COUNT;  // TBL_DATA, 512 bits
 
   // Byte strings in TBL_DATA (addresses, MACs) are big-endian within words: byte j of a string
@@ -246,33 +228,28 @@ module v6lb_lookup #(
 
   // Host writes are registered first, with their range checks, so the index compares and the
   // decode of the index into per-entry enables are in different clocks.
-  logic                    sw_en, bw_en, mw_en, rw_en;
+  logic                    sw_en, bw_en, mw_en;
   logic [SB-1:0]           sw_i;
   logic [BB-1:0]           bw_i;
   logic [MG_AW-1:0]        mw_a;
-  logic [REVERSE_LOG2-1:0] rw_i;
   // verilator lint_off UNUSEDSIGNAL
-  logic [TW-1:0]           sw_d, bw_d, rw_d;  // reserved bits and fields of other layouts
+  logic [TW-1:0]           sw_d, bw_d;  // reserved bits and fields of other layouts
   // verilator lint_on UNUSEDSIGNAL
   logic [15:0]             mw_d;
   always_ff @(posedge clk) begin
     sw_en <= !rst && svc_we && sok(svc_widx);
     bw_en <= !rst && be_we && bok(be_widx);
     mw_en <= !rst && mg_we && mg_waddr < MG_DEPTH;
-    rw_en <= !rst && rev_we && {16'd0, rev_widx} < REV;
     sw_i <= sidx(svc_widx);
     bw_i <= bidx(be_widx);
     mw_a <= mg_waddr[MG_AW-1:0];
-    rw_i <= rev_widx[REVERSE_LOG2-1:0];
     sw_d <= svc_wdata[TW-1:0];
     bw_d <= be_wdata[TW-1:0];
     mw_d <= mg_wdata;
-    rw_d <= rev_wdata[TW-1:0];
   end
 
   wire [127:0] sw_vip = tbl_bytes(sw_d, `V6LB_TBL_SERVICE_VIP_WORD, `V6LB_TBL_SERVICE_VIP_BYTES);
   wire [127:0] bw_addr = tbl_bytes(bw_d, `V6LB_TBL_BACKEND_ADDR_WORD, `V6LB_TBL_BACKEND_ADDR_BYTES);
-  wire [127:0] rw_addr = tbl_bytes(rw_d, `V6LB_TBL_REVERSE_ADDR_WORD, `V6LB_TBL_REVERSE_ADDR_BYTES);
   // verilator lint_off UNUSEDSIGNAL
   wire [127:0] bw_mac = tbl_bytes(bw_d, `V6LB_TBL_BACKEND_MAC_WORD, `V6LB_TBL_BACKEND_MAC_BYTES);
   // verilator lint_on UNUSEDSIGNAL
@@ -294,18 +271,9 @@ module v6lb_lookup #(
       be_mac[bw_i] <= bw_mac[47:0];
     end
     if (mw_en) maglev[mw_a] <= mw_d;
-    if (rw_en) begin
-      rev_valid[rw_i] <= rw_d[`V6LB_TBL_REVERSE_VALID_BIT];
-      rev_addr[rw_i] <= rw_addr;
-      rev_proto[rw_i] <= rw_d[`V6LB_TBL_REVERSE_PROTO_RANGE];
-      rev_port[rw_i] <= rw_d[`V6LB_TBL_REVERSE_PORT_RANGE];
-      rev_svc[rw_i] <= rw_d[`V6LB_TBL_REVERSE_SERVICE_RANGE];
-      rev_be[rw_i] <= rw_d[`V6LB_TBL_REVERSE_BACKEND_RANGE];
-    end
     if (rst) begin
       svc_valid <= '0;
       be_valid <= '0;
-      rev_valid <= '0;
     end
   end
 
@@ -466,8 +434,8 @@ module v6lb_lookup #(
     for (s = 0; s < N_SERVICES; s = s + 1)
       if (svc_valid[sidx(s[7:0])] && svc_vip[sidx(s[7:0])] == p_src) src_vip = 1'b1;
   end
-  // The reply set is addressed by the client side: the source of a packet to a service (key_rev,
-  // which also addresses the reverse table), the destination of a reply (key_dst). Both are
+  // The reply set is addressed by the client side: the source of a packet to a service
+  // (key_rev), the destination of a reply (key_dst). Both are
   // hashed and the service match chooses between them a stage later, so the CRC does not wait
   // for the VIP compare.
   wire [295:0] key_rev = make_key(p_src, 128'd0, p_sport, 16'd0, p_proto);
@@ -552,21 +520,6 @@ module v6lb_lookup #(
 
   logic [15:0] mg_q;
   always_ff @(posedge clk) mg_q <= maglev[mg_raddr[MG_AW-1:0]];
-
-  // Reverse entry of the packet's source, read alongside (used two stages on, in rep_ex).
-  wire [REVERSE_LOG2-1:0] rev_ri = h_crc_rev[REVERSE_LOG2-1:0];
-  logic         rq_valid;
-  logic [127:0] rq_addr;
-  logic [15:0]  rq_port, rq_be;
-  logic [7:0]   rq_proto, rq_svc;
-  always_ff @(posedge clk) begin
-    rq_valid <= rev_valid[rev_ri];
-    rq_addr <= rev_addr[rev_ri];
-    rq_port <= rev_port[rev_ri];
-    rq_proto <= rev_proto[rev_ri];
-    rq_be <= rev_be[rev_ri];
-    rq_svc <= rev_svc[rev_ri];
-  end
 
   logic [1:0]   r_op;
   logic [HW-1:0] r_hdr;  // the header fields (hdr_* below)
@@ -679,10 +632,6 @@ module v6lb_lookup #(
   logic         e_fw_same, e_fm, e_fmb, e_fkv, e_ffr, e_fdu, e_fcl, e_fvld;
   logic [15:0]  e_mg;
   logic         e_pick_ok;
-  logic         eq_valid;
-  logic [127:0] eq_addr;
-  logic [15:0]  eq_port, eq_be;
-  logic [7:0]   eq_proto, eq_svc;
 
   always_ff @(posedge clk) begin
     e_op <= rst ? OP_NONE : r_op;
@@ -718,12 +667,6 @@ module v6lb_lookup #(
     e_fvld <= e_wvalid;
     e_mg <= mg_q;
     e_pick_ok <= pick_ok;
-    eq_valid <= rq_valid;
-    eq_addr <= rq_addr;
-    eq_port <= rq_port;
-    eq_proto <= rq_proto;
-    eq_be <= rq_be;
-    eq_svc <= rq_svc;
     e_wkey <= r_op == OP_HOST ? r_host[295:0] : r_key;
     e_wdl <= r_op == OP_HOST ? r_host[352:321] : r_deadline;
     e_wvalid <= r_op == OP_HOST ? r_host[296] : 1'b1;
@@ -810,7 +753,7 @@ module v6lb_lookup #(
     end
     // init_active: the clear after reset writes every way (no op runs meanwhile).
     fwd_we = f_full_w | f_dl_w | f_clr_w | {WAYS{init_active}};
-    f_write_reply = pkt_to_svc && (hit ? hit_due : e_pick_ok);
+    f_write_reply = pkt_to_svc && (hit ? hit_due : e_pick_ok && ins_ok);
     f_learned = pkt_to_svc && !hit && e_pick_ok && ins_ok;
     f_full = pkt_to_svc && !hit && e_pick_ok && !ins_ok;
     f_no_backend = pkt_to_svc && !hit && !e_pick_ok;
@@ -835,9 +778,6 @@ module v6lb_lookup #(
   logic         x_write_reply, x_learned, x_full, x_no_backend;
   logic [15:0]  x_be;
   logic [WAYS-1:0] x_fwd_we, x_fwd_old_vld, x_fwd_new_vld;
-  logic         xr_valid, xr_match, xr_tbl_ok;
-  logic [15:0]  xr_be;
-  logic [7:0]   xr_svc;
 
   always_ff @(posedge clk) begin
     x_op <= rst ? OP_NONE : e_op;
@@ -854,13 +794,6 @@ module v6lb_lookup #(
     x_full <= f_full;
     x_no_backend <= f_no_backend;
     x_be <= f_be;
-    xr_valid <= eq_valid;
-    // The reverse entry names this source, and its service and backend are valid.
-    xr_match <= eq_addr == hdr_src(e_hdr) && eq_port == hdr_sport(e_hdr) &&
-                eq_proto == hdr_proto(e_hdr);
-    xr_tbl_ok <= sok(eq_svc) && svc_valid[sidx(eq_svc)] && bok(eq_be) && be_valid[bidx(eq_be)];
-    xr_be <= eq_be;
-    xr_svc <= eq_svc;
     x_fwd_we <= f_full_w | f_dl_w | f_clr_w;
     x_fwd_old_vld <= fx_vld;
     x_fwd_new_vld <= f_new_vld;
@@ -873,15 +806,13 @@ module v6lb_lookup #(
   // ---------------------------------------------------------------- stage rep_key
   // The key this op looks up in the reply table: a packet to a service writes the entry its
   // reply will find (backend address and port, client address and port); everything else looks
-  // up its own key. The reverse-table match is settled here too.
+  // up its own key.
   // rkey is used only when this op learns or refreshes with a backend, which is then a valid one
   // (a pick or an entry that passed bok): the index needs no range check of its own.
   wire [295:0] rkey = make_key(be_addr[bidx(x_be)], hdr_src(x_hdr), be_svc_port[bidx(x_be)][15:0],
                                hdr_sport(x_hdr), hdr_proto(x_hdr));
   wire pkt_to_svc_x = x_op == OP_PKT && x_svc_hit;
   wire pkt_reply_x = x_op == OP_PKT && !x_svc_hit && hdr_class(x_hdr) == C_L4;
-  // No usable reply entry: the reverse table may still name the service.
-  wire rev_ok = xr_valid && xr_match && xr_tbl_ok;
 
   wire [SW-1:0] rep_q, rep_mq, rep_mw;  // as fwd_q, fwd_mq, fwd_mw
   wire [WAYS-1:0] rep_mb;
@@ -903,12 +834,11 @@ module v6lb_lookup #(
   logic [HW-1:0] k_hdr;  // the header fields (hdr_* below)
   logic [31:0]  k_now;
   logic [32*N_SERVICES-1:0] k_life_end;  // k_now + each service's lifetime, 32 bits each
-  logic [32*N_SERVICES-1:0] k_due_end;   // k_now + each service's timeout + 1 (due_live)
   logic [295:0] k_key, k_rkey;
-  logic         k_to_svc, k_reply, k_rev_ok;
-  logic [7:0]   k_svc, k_rev_svc;
+  logic         k_to_svc, k_reply;
+  logic [7:0]   k_svc;
   wire  [31:0]  k_deadline = k_life_end[32*sidx(k_svc)+:32];  // this op's, if it learns
-  logic [15:0]  k_be, k_rev_be;
+  logic [15:0]  k_be;
   logic [FLOW_SETS_LOG2-1:0] k_rep_set;
   logic [HOSTW-1:0] k_host;  // the host operation (host_* below)
   logic [EW-1:0] k_host_rdata;
@@ -923,11 +853,8 @@ module v6lb_lookup #(
     k_rkey <= rkey;
     k_to_svc <= pkt_to_svc_x;
     k_reply <= pkt_reply_x;
-    k_rev_ok <= rev_ok;
     k_svc <= x_svc;
-    k_rev_svc <= xr_svc;
     k_be <= x_be;
-    k_rev_be <= xr_be;
     k_rep_set <= x_rep_set;
     k_host <= x_host;
     k_host_rdata <= x_host_rdata;
@@ -940,15 +867,14 @@ module v6lb_lookup #(
 
   // ---------------------------------------------------------------- stage rep_cmp
   // Per-way flags as in fwd_cmp, plus what a reply needs: the entry's service and backend still
-  // valid, and the refresh (due, and the new deadline from the entry's own service timeout).
-  // The op ahead (in rep_ex) writes this clock: a whole entry (a learn or a host write: its
-  // fields are that op's registers), a new deadline on one way (a refresh: which way is decided
-  // only now, so this op's flags are made for each way), or cleared valid bits (aging).
+  // valid. A reply never refreshes its entry (docs/PIPELINE.md §4): only a packet to a service
+  // writes the reply table, so the op ahead (in rep_ex) writes this clock either a whole entry
+  // (a learn, a refresh or a host write: its fields are that op's registers) or cleared valid
+  // bits (aging).
   function automatic entry_ok(input [7:0] s, input [15:0] b);
     entry_ok = sok(s) && svc_valid[sidx(s)] && bok(b) && be_valid[bidx(b)];
   endfunction
 
-  logic [WAYS*32-1:0] rc_nd;
   // The op ahead, as registers of rep_ex.
   logic [295:0] z_wkey;
   logic [31:0]  z_wdl;
@@ -956,86 +882,48 @@ module v6lb_lookup #(
   logic [7:0]   z_wsvc;
   logic [15:0]  z_wbe;
   logic [1:0]   z_op;
-  // For a refresh by the op ahead: per service, whether an entry of that service would be live
-  // and due for this op (the time gap between the two ops is registered in rep_key, where the
-  // op ahead is in rep_cmp), so a way only selects one of N_SERVICES precomputed bits.
-  // They are made in rep_key (where this op is x and the op ahead k), from the op ahead's
-  // deadline per service registered a stage before that.
-  logic [N_SERVICES-1:0] rf_live_svc, rf_due_svc;
   always_ff @(posedge clk) begin
     integer sv;
-    for (sv = 0; sv < N_SERVICES; sv = sv + 1) begin
-      k_life_end[32*sv+:32] <= x_now + svc_life[sv];
-      k_due_end[32*sv+:32] <= x_now + svc_timeout[sv] + 32'd1;
-      rf_live_svc[sv] <= live_at(k_life_end[32*sv+:32], x_now);
-      rf_due_svc[sv] <= due_at(k_life_end[32*sv+:32], x_now, svc_timeout[sv]);
-    end
+    for (sv = 0; sv < N_SERVICES; sv = sv + 1) k_life_end[32*sv+:32] <= x_now + svc_life[sv];
   end
   // The flags rep_ex decides on, combined as in fwd_cmp: a live match (m), a valid key match
-  // (kv), free or expired (fr), due (du), to be cleared by aging (cl), valid (vld), the entry's
-  // service and backend valid (ok, kept apart from m: the two table lookups are the deep part);
-  // and m, fr, du, cl for the case that the op ahead refreshes this entry. Made for both
-  // candidates of the memory's bypass, selected last.
-  // Due, for a live entry: only a live match is ever refreshed, so that is the only case whose
-  // due flag is used. A live entry's deadline is 0 to 2^31 ticks ahead of now; with a timeout
-  // T < 2^31, int32(deadline - now) <= T is then deadline - (now + T + 1) < 0 without overflow
-  // (one subtraction from a per-service bound registered in rep_key), and 2^31 ahead is due
-  // whatever T is.
-  // verilator lint_off UNUSEDSIGNAL
-  function automatic due_live(input [31:0] dl, input [7:0] svc);  // x: its sign bit only
-    logic [31:0] x;
-    x = dl - k_due_end[32*sidx(svc)+:32];
-    due_live = dl == {~k_now[31], k_now[30:0]} || (!svc_timeout[sidx(svc)][31] && x[31]);
-  endfunction
-  // verilator lint_on UNUSEDSIGNAL
-
-  function automatic [10:0] rep_flags(input [EW-1:0] e, input [295:0] key, input [31:0] now,
-                                      input [N_SERVICES-1:0] rf_live,
-                                      input [N_SERVICES-1:0] rf_due);
-    logic keq, lv, ok, rl;
+  // (kv), free or expired (fr), to be cleared by aging (cl), valid (vld), the entry's service
+  // and backend valid (ok, kept apart from m: the two table lookups are the deep part). Made for
+  // both candidates of the memory's bypass, selected last.
+  function automatic [5:0] rep_flags(input [EW-1:0] e, input [295:0] key, input [31:0] now);
+    logic keq, lv;
     keq = e[295:0] == key;
     lv = live(e, now);
-    ok = entry_ok(e[320:313], e[312:297]);
-    rl = e[296] && rf_live[sidx(e[320:313])];
-    rep_flags = {lv && keq, e[296] && keq, !lv,
-                 due_live(e[352:321], e[320:313]), e[296] && !lv, e[296],
-                 ok, rl && keq, !rl, rf_due[sidx(e[320:313])], e[296] && !rl};
+    rep_flags = {lv && keq, e[296] && keq, !lv, e[296] && !lv, e[296],
+                 entry_ok(e[320:313], e[312:297])};
   endfunction
 
-  logic [WAYS-1:0] rc_m, rc_kv, rc_fr, rc_du, rc_cl, rc_vld, rc_ok, rc_dm, rc_dfr, rc_ddu, rc_dcl;
+  logic [WAYS-1:0] rc_m, rc_kv, rc_fr, rc_cl, rc_vld, rc_ok;
   always_comb begin
     integer w;
-    for (w = 0; w < WAYS; w = w + 1) begin
-      {rc_m[w], rc_kv[w], rc_fr[w], rc_du[w], rc_cl[w], rc_vld[w], rc_ok[w], rc_dm[w], rc_dfr[w],
-       rc_ddu[w], rc_dcl[w]} =
-          rep_mb[w] ? rep_flags(rep_mw[w*EW+:EW], k_key, k_now, rf_live_svc, rf_due_svc) :
-                      rep_flags(rep_mq[w*EW+:EW], k_key, k_now, rf_live_svc, rf_due_svc);
-      rc_nd[w*32+:32] = k_life_end[32*sidx(rep_q[w*EW+313+:8])+:32];
-    end
+    for (w = 0; w < WAYS; w = w + 1)
+      {rc_m[w], rc_kv[w], rc_fr[w], rc_cl[w], rc_vld[w], rc_ok[w]} =
+          rep_mb[w] ? rep_flags(rep_mw[w*EW+:EW], k_key, k_now) :
+                      rep_flags(rep_mq[w*EW+:EW], k_key, k_now);
   end
-  wire [31:0] fw_t = svc_timeout[sidx(z_wsvc)];
   wire rfw_keq = z_wkey == k_key;
   wire rfw_live = z_wvalid && live_at(z_wdl, k_now);
   wire rfw_ok = entry_ok(z_wsvc, z_wbe);
-  wire rfw_due = due_at(z_wdl, k_now, fw_t);
-  wire [31:0] rfw_nd = k_life_end[32*sidx(z_wsvc)+:32];
   wire rfw_same = z_op != OP_NONE && z_rep_set == k_rep_set;
 
   logic [HW-1:0] z_hdr;  // the header fields (hdr_* below)
   logic [31:0]  z_deadline;
   logic [295:0] z_rkey;
-  logic         z_to_svc, z_reply, z_rev_ok;
-  logic [7:0]   z_svc, z_rev_svc;
-  logic [15:0]  z_be, z_rev_be;
+  logic         z_to_svc, z_reply;
+  logic [7:0]   z_svc;
+  logic [15:0]  z_be;
   logic [HOSTW-1:0] z_host;  // the host operation (host_* below)
   logic [EW-1:0] z_host_rdata;
   logic         z_write_reply, z_learned, z_full, z_no_backend;
   logic signed [3:0] z_occ_fwd;
   logic [SW-1:0] z_set;
-  logic [WAYS-1:0] z_m, z_kv, z_fr, z_du, z_cl, z_vld, z_ok, z_dm, z_dfr, z_ddu, z_dcl;
-  logic [WAYS*32-1:0] z_nd;
-  logic         z_fw_same, z_fm, z_fkv, z_ffr, z_fdu, z_fcl, z_fvld, z_fok;
-  logic [31:0]  z_fw_nd;
+  logic [WAYS-1:0] z_m, z_kv, z_fr, z_cl, z_vld, z_ok;
+  logic         z_fw_same, z_fm, z_fkv, z_ffr, z_fcl, z_fvld, z_fok;
 
   always_ff @(posedge clk) begin
     z_op <= rst ? OP_NONE : k_op;
@@ -1044,11 +932,8 @@ module v6lb_lookup #(
     z_rkey <= k_rkey;
     z_to_svc <= k_to_svc;
     z_reply <= k_reply;
-    z_rev_ok <= k_rev_ok;
     z_svc <= k_svc;
-    z_rev_svc <= k_rev_svc;
     z_be <= k_be;
-    z_rev_be <= k_rev_be;
     z_rep_set <= k_rep_set;
     z_host <= k_host;
     z_host_rdata <= k_host_rdata;
@@ -1061,25 +946,17 @@ module v6lb_lookup #(
     z_m <= rc_m;
     z_kv <= rc_kv;
     z_fr <= rc_fr;
-    z_du <= rc_du;
     z_cl <= rc_cl;
     z_vld <= rc_vld;
     z_ok <= rc_ok;
-    z_dm <= rc_dm;
-    z_dfr <= rc_dfr;
-    z_ddu <= rc_ddu;
-    z_dcl <= rc_dcl;
-    z_nd <= rc_nd;
     // The same flags for the entry the op ahead writes whole.
     z_fw_same <= rfw_same;
     z_fm <= rfw_live && rfw_keq;
     z_fkv <= z_wvalid && rfw_keq;
     z_ffr <= !rfw_live;
-    z_fdu <= rfw_due;
     z_fcl <= z_wvalid && !rfw_live;
     z_fvld <= z_wvalid;
     z_fok <= rfw_ok;
-    z_fw_nd <= rfw_nd;
     // What this op writes as a whole entry, for the op behind it.
     z_wkey <= k_op == OP_HOST ? k_host[295:0] : k_rkey;
     z_wdl <= k_op == OP_HOST ? k_host[352:321] : k_deadline;
@@ -1089,26 +966,20 @@ module v6lb_lookup #(
   end
 
   // ---------------------------------------------------------------- stage rep_ex
-  logic [WAYS-1:0] lr_k1, lr_k0;  // per way, as lw_k1/lw_k0 in fwd_ex
+  logic [WAYS-1:0] lr_k0, lr_k1;  // per way, as lw_k1/lw_k0 in fwd_ex (never W_DEADLINE here)
   logic [SW-1:0]   lr_data;
 
-  logic [WAYS-1:0] rm, rkv, rfr, rdu, rcl, rvld, rok;
-  logic [WAYS*32-1:0] rnd;
+  logic [WAYS-1:0] rm, rkv, rfr, rcl, rvld, rok;
   logic [SW-1:0]   rset;   // the set as the op ahead left it
   always_comb begin
     integer w;
     for (w = 0; w < WAYS; w = w + 1) begin
-      {rm[w], rkv[w], rfr[w], rdu[w], rcl[w], rvld[w], rok[w]} =
-          {z_m[w], z_kv[w], z_fr[w], z_du[w], z_cl[w], z_vld[w], z_ok[w]};
-      rnd[w*32+:32] = z_nd[w*32+:32];
+      {rm[w], rkv[w], rfr[w], rcl[w], rvld[w], rok[w]} =
+          {z_m[w], z_kv[w], z_fr[w], z_cl[w], z_vld[w], z_ok[w]};
       case ({z_fw_same, lr_k1[w], lr_k0[w]})
-        {1'b1, W_FULL}: begin
-          {rm[w], rkv[w], rfr[w], rdu[w], rcl[w], rvld[w], rok[w]} =
-              {z_fm, z_fkv, z_ffr, z_fdu, z_fcl, z_fvld, z_fok};
-          rnd[w*32+:32] = z_fw_nd;
-        end
-        {1'b1, W_DEADLINE}:
-          {rm[w], rfr[w], rdu[w], rcl[w]} = {z_dm[w], z_dfr[w], z_ddu[w], z_dcl[w]};
+        {1'b1, W_FULL}:
+          {rm[w], rkv[w], rfr[w], rcl[w], rvld[w], rok[w]} =
+              {z_fm, z_fkv, z_ffr, z_fcl, z_fvld, z_fok};
         {1'b1, W_CLEAR}:
           {rm[w], rkv[w], rfr[w], rcl[w], rvld[w]} = 5'b00100;
         default: ;
@@ -1123,7 +994,7 @@ module v6lb_lookup #(
   logic [7:0]  rep_svc;
   logic [15:0] rep_be;
   logic [EW-1:0] y_host_rdata;
-  logic [WAYS-1:0] rx_full, rx_dl, rx_clr, rx_new_vld;
+  logic [WAYS-1:0] rx_full, rx_clr, rx_new_vld;
   logic [WAYS-1:0] rlk1, rins1;  // one-hot: the live match; the insert way
 
   // The same choices as fwd_ex, one-hot.
@@ -1139,7 +1010,9 @@ module v6lb_lookup #(
 
   always_comb begin
     integer w;
-    logic [EW-1:0] e;
+    // verilator lint_off UNUSEDSIGNAL
+    logic [EW-1:0] e;  // aging rewrites it with the valid bit cleared
+    // verilator lint_on UNUSEDSIGNAL
     rep_svc = 8'd0;
     rep_be = 16'd0;
     for (w = 0; w < WAYS; w = w + 1)
@@ -1152,26 +1025,24 @@ module v6lb_lookup #(
       e = rset[w*EW+:EW];
       if (z_op == OP_HOST) rep_wdata[w*EW+:EW] = ho_entry(z_host);
       else if (z_op == OP_AGE) rep_wdata[w*EW+:EW] = {e[EW-1:297], 1'b0, e[295:0]};
-      else if (z_reply) rep_wdata[w*EW+:EW] = {rnd[w*32+:32], e[320:0]};
       else rep_wdata[w*EW+:EW] = make_entry(z_rkey, z_be, z_svc, z_deadline);
       rx_full[w] = (learn_reply && rins1[w]) || (op_host_rep_write && ho_way(z_host) == w[1:0]);
-      rx_dl[w] = z_reply && rlk1[w] && rok[w] && rdu[w];
       rx_clr[w] = z_op == OP_AGE && rcl[w];
       rx_new_vld[w] = z_op == OP_HOST ? z_host[296] : z_op != OP_AGE;
     end
     y_full = learn_reply && !rins_ok;
-    rep_we = rx_full | rx_dl | rx_clr | {WAYS{init_active}};
+    rep_we = rx_full | rx_clr | {WAYS{init_active}};
   end
 
   always_ff @(posedge clk) begin
     lr_k0 <= init_active ? '0 : rx_full | rx_clr;
-    lr_k1 <= init_active ? '0 : rx_dl | rx_clr;
+    lr_k1 <= init_active ? '0 : rx_clr;
     lr_data <= rep_wdata;
   end
 
   logic [1:0]   y_op;
   logic [HW-1:0] y_hdr;  // the header fields (hdr_* below)
-  logic         y_to_svc, y_reply_ok, y_stateless, y_learned, y_table_full, y_no_backend;
+  logic         y_to_svc, y_reply_ok, y_learned, y_table_full, y_no_backend, y_no_room;
   logic [7:0]   y_svc;
   logic [15:0]  y_be;
   logic signed [3:0] y_occ_fwd;
@@ -1180,16 +1051,16 @@ module v6lb_lookup #(
   always_ff @(posedge clk) begin
     y_op <= rst ? OP_NONE : z_op;
     y_hdr <= z_hdr;
-    y_to_svc <= z_to_svc && !z_no_backend;
-    y_reply_ok <= z_reply && (rep_ok || z_rev_ok);
-    y_stateless <= z_reply && !rep_ok && z_rev_ok;
+    y_to_svc <= z_to_svc && !z_no_backend && !z_full;
+    y_reply_ok <= z_reply && rep_ok;
     y_learned <= z_learned;
     y_table_full <= z_full || y_full;
     y_no_backend <= z_to_svc && z_no_backend;
-    y_svc <= z_to_svc ? z_svc : rep_ok ? rep_svc : z_rev_svc;
-    y_be <= z_to_svc ? z_be : rep_ok ? rep_be : z_rev_be;
+    y_no_room <= z_to_svc && z_full;
+    y_svc <= z_to_svc ? z_svc : rep_svc;
+    y_be <= z_to_svc ? z_be : rep_be;
     y_occ_fwd <= z_occ_fwd;
-    y_rep_we <= rx_full | rx_dl | rx_clr;
+    y_rep_we <= rx_full | rx_clr;
     y_rep_old_vld <= rvld;
     y_rep_new_vld <= rx_new_vld;
     host_done <= z_op == OP_HOST && !rst;
@@ -1226,15 +1097,15 @@ module v6lb_lookup #(
       C_HOP: cls_counter = K_PUNT_HOP[4:0];
       C_OTHER: cls_counter = K_DROP_NO_SERVICE[4:0];
       default:
-        cls_counter = y_no_backend ? K_DROP_NO_BACKEND[4:0] : fwd ? K_NONE :
-                      K_DROP_NO_SERVICE[4:0];
+        cls_counter = y_no_backend ? K_DROP_NO_BACKEND[4:0] :
+                      y_no_room ? K_DROP_TABLE_FULL[4:0] : fwd ? K_NONE : K_DROP_NO_SERVICE[4:0];
     endcase
   end
   wire punt = hdr_class(y_hdr) >= C_LOCAL;
   wire pkt = y_op == OP_PKT;
 
   // The counter event and the egress fields but the checksum, as bundles carried to rw_out.
-  localparam integer EVW = 1 + 1 + 5 + 16 + 7 + 8 + 16 + 4 + 4;
+  localparam integer EVW = 1 + 1 + 5 + 16 + 6 + 8 + 16 + 4 + 4;
   localparam integer DVW = 1 + 2 + 48 + 48 + 9 + 8 + 9 + 128 + 9 + 16 + 9;
   logic [EVW-1:0] q_ev, u_ev;
   logic [DVW-1:0] q_dv, u_dv;
@@ -1244,7 +1115,7 @@ module v6lb_lookup #(
 
   always_ff @(posedge clk) begin
     q_ev <= {(y_op != OP_NONE) && !rst, pkt, pkt ? cls_counter : K_NONE, hdr_len(y_hdr),
-             pkt && fwd, pkt && punt, pkt && y_to_svc, pkt && y_reply_ok, pkt && y_stateless,
+             pkt && fwd, pkt && punt, pkt && y_to_svc, pkt && y_reply_ok,
              pkt && y_learned, pkt && y_table_full, y_svc, y_be, y_occ_fwd, y_occ_rep};
     q_dv <= {pkt && !rst, fwd ? 2'd0 : punt ? 2'd1 : 2'd2,
              y_to_svc ? be_mac[yb] : router_mac, card_mac,
@@ -1316,7 +1187,7 @@ module v6lb_lookup #(
      d_port, d_csum_off} <= u_dv;
     d_csum <= csum_new;
     {c_valid, c_is_packet, c_global, c_len, c_fwd, c_punt, c_to_service, c_reply,
-     c_reply_stateless, c_learned, c_table_full, c_service, c_backend, c_occ_fwd_delta,
+     c_learned, c_table_full, c_service, c_backend, c_occ_fwd_delta,
      c_occ_rep_delta} <= u_ev;
     if (rst) begin
       d_valid <= 1'b0;

@@ -17,7 +17,6 @@ module v6lb_top #(
     parameter integer N_BACKENDS = 1024,
     parameter integer MAGLEV_M = 65537,
     parameter integer FLOW_SETS_LOG2 = 14,
-    parameter integer REVERSE_LOG2 = 12,
     parameter integer WINDOW_BYTES = 256,
     parameter integer MAX_FRAME = 10240
 ) (
@@ -113,8 +112,7 @@ module v6lb_top #(
   v6lb_axil_regs #(
       .ADDR_WIDTH(`V6LB_REGS_ADDR_WIDTH), .DATA_WIDTH(DATA_WIDTH), .N_SERVICES(N_SERVICES),
       .N_BACKENDS(N_BACKENDS), .MAGLEV_M(MAGLEV_M), .FLOW_SETS(1 << FLOW_SETS_LOG2),
-      .FLOW_WAYS(FLOW_WAYS), .WINDOW_BYTES(WINDOW_BYTES), .MAX_FRAME(MAX_FRAME),
-      .REVERSE_ENTRIES(1 << REVERSE_LOG2)
+      .FLOW_WAYS(FLOW_WAYS), .WINDOW_BYTES(WINDOW_BYTES), .MAX_FRAME(MAX_FRAME)
   ) regs (
       .clk(clk), .rst(rst),
       .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -221,7 +219,7 @@ module v6lb_top #(
   // ---------------------------------------------------------------- table commands
   localparam [3:0] T_SERVICE = `V6LB_TBL_CMD_TABLE_SERVICE, T_BACKEND = `V6LB_TBL_CMD_TABLE_BACKEND,
                    T_MAGLEV = `V6LB_TBL_CMD_TABLE_MAGLEV, T_FWD = `V6LB_TBL_CMD_TABLE_FWD_FLOW,
-                   T_REPLY = `V6LB_TBL_CMD_TABLE_REPLY_FLOW, T_REVERSE = `V6LB_TBL_CMD_TABLE_REVERSE;
+                   T_REPLY = `V6LB_TBL_CMD_TABLE_REPLY_FLOW;
   localparam [1:0] OPC_WRITE = `V6LB_TBL_CMD_OP_WRITE, OPC_READ = `V6LB_TBL_CMD_OP_READ;
   localparam [2:0] S_IDLE = 3'd0, S_MAGLEV = 3'd1, S_FLOW = 3'd2, S_FLOW_WAIT = 3'd3,
                    S_TABLE_INDEX = 3'd4, S_TABLE_READ = 3'd5, S_DECODE = 3'd6;
@@ -233,7 +231,7 @@ module v6lb_top #(
   logic [31:0] host_index;
   wire         host_taken, host_done;
   wire [352:0] host_rdata;
-  logic        svc_we, be_we, mg_we, rev_we;
+  logic        svc_we, be_we, mg_we;
   logic [31:0] mg_waddr;
   logic [15:0] mg_wdata;
   wire [DW-1:0] svc_rdata, be_rdata;
@@ -272,14 +270,13 @@ module v6lb_top #(
 
   // A command is decoded a clock after it arrives (busy meanwhile), from its index checks
   // registered in that clock, so the 32-bit compares and the dispatch are in different clocks.
-  logic        dc_svc, dc_be, dc_rev, dc_mg, dc_flow;  // the index is within that table
+  logic        dc_svc, dc_be, dc_mg, dc_flow;  // the index is within that table
   logic [31:0] mg_left;  // Maglev entries from tbl_index to the end of the table
   logic [31:0] mg_base;  // the address of entry tbl_index of the selected service and bank
   always_ff @(posedge clk) begin
     svc_we <= 1'b0;
     be_we <= 1'b0;
     mg_we <= 1'b0;
-    rev_we <= 1'b0;
     tbl_rdata_valid <= 1'b0;
     case (cmd_state)
       S_IDLE:
@@ -289,7 +286,6 @@ module v6lb_top #(
           cmd_state <= S_DECODE;
           dc_svc <= tbl_index < N_SERVICES;
           dc_be <= tbl_index < N_BACKENDS;
-          dc_rev <= tbl_index < (1 << REVERSE_LOG2);
           dc_mg <= tbl_index < MAGLEV_M && {16'd0, mg_service} < N_SERVICES;
           dc_flow <= tbl_index < flow_entries;
           mg_left <= MAGLEV_M - tbl_index;
@@ -308,9 +304,7 @@ module v6lb_top #(
         else if (cmd_table == T_BACKEND && cmd_op == OPC_READ && dc_be) begin
           cmd_state <= S_TABLE_INDEX;
           tbl_busy <= 1'b1;
-        end else if (cmd_table == T_REVERSE && cmd_op == OPC_WRITE && dc_rev)
-          rev_we <= 1'b1;
-        else if (cmd_table == T_MAGLEV && cmd_op == OPC_WRITE && dc_mg) begin
+        end else if (cmd_table == T_MAGLEV && cmd_op == OPC_WRITE && dc_mg) begin
           cmd_state <= S_MAGLEV;
           mg_k <= 6'd0;
           tbl_busy <= 1'b1;
@@ -382,7 +376,7 @@ module v6lb_top #(
   wire [127:0] d_addr;
   wire [15:0]  d_port, d_csum;
   wire         c_valid, c_is_packet, c_fwd, c_punt, c_to_service, c_reply, c_learned;
-  wire         c_table_full, c_reply_stateless;
+  wire         c_table_full;
   wire [4:0]   c_global;
   wire [15:0]  c_len, c_backend;
   wire [7:0]   c_service;
@@ -390,7 +384,7 @@ module v6lb_top #(
 
   v6lb_lookup #(
       .N_SERVICES(N_SERVICES), .N_BACKENDS(N_BACKENDS), .MAGLEV_M(MAGLEV_M),
-      .FLOW_SETS_LOG2(FLOW_SETS_LOG2), .REVERSE_LOG2(REVERSE_LOG2)
+      .FLOW_SETS_LOG2(FLOW_SETS_LOG2)
   ) lookup (
       .clk(clk), .rst(rst),
       .p_valid(p_valid), .p_class(p_class), .p_l3_off(p_l3_off), .p_l4_off(p_l4_off),
@@ -402,7 +396,6 @@ module v6lb_top #(
       .be_we(be_we), .be_widx(tbl_index[15:0]), .be_wdata(tbl_data),
       .mg_we(mg_we), .mg_waddr(mg_waddr), .mg_wdata(mg_wdata),
       .active_bank(active_bank_all[N_SERVICES-1:0]),
-      .rev_we(rev_we), .rev_widx(tbl_index[15:0]), .rev_wdata(tbl_data),
       .svc_ridx(tbl_index[7:0]), .svc_rdata(svc_rdata),
       .be_ridx(tbl_index[15:0]), .be_rdata(be_rdata),
       .host_req(host_req), .host_reply_table(host_reply_table), .host_write(host_write),
@@ -414,7 +407,7 @@ module v6lb_top #(
       .d_port_off(d_port_off), .d_port(d_port), .d_csum_off(d_csum_off), .d_csum(d_csum),
       .c_valid(c_valid), .c_is_packet(c_is_packet), .c_global(c_global), .c_len(c_len),
       .c_fwd(c_fwd), .c_punt(c_punt), .c_to_service(c_to_service), .c_reply(c_reply),
-      .c_reply_stateless(c_reply_stateless), .c_learned(c_learned), .c_table_full(c_table_full), .c_service(c_service),
+      .c_learned(c_learned), .c_table_full(c_table_full), .c_service(c_service),
       .c_backend(c_backend), .c_occ_fwd_delta(c_occ_fwd_delta),
       .c_occ_rep_delta(c_occ_rep_delta));
 
@@ -471,7 +464,7 @@ module v6lb_top #(
   v6lb_counters #(.N_SERVICES(N_SERVICES), .N_BACKENDS(N_BACKENDS)) counters (
       .clk(clk), .rst(rst), .clear(cnt_clear),
       .c_valid(c_valid), .c_global(c_global), .c_len(c_len), .c_fwd(c_fwd), .c_punt(c_punt),
-      .c_to_service(c_to_service), .c_reply(c_reply), .c_reply_stateless(c_reply_stateless),
+      .c_to_service(c_to_service), .c_reply(c_reply),
       .c_learned(c_learned), .c_table_full(c_table_full), .c_service(c_service), .c_backend(c_backend),
       .c_occ_fwd_delta(c_occ_fwd_delta), .c_occ_rep_delta(c_occ_rep_delta),
       .c_is_packet(c_is_packet), .sel(cnt_sel), .sel_write(cnt_sel_write),

@@ -31,7 +31,7 @@ import xml.etree.ElementTree as ET
 BOARD_KEYS = ["BOARD_NAME", "PLATFORM", "PART", "SLR", "KERNEL_FREQ_MHZ", "CMAC_CORE", "GT_GROUP",
               "GT_REFCLK_MHZ", "GT_DRP_MHZ", "PFM_GT_PORT", "PFM_GT_REFCLK", "PFM_FREERUN_CLK",
               "PUNT_MEM", "DATA_WIDTH", "N_SERVICES", "N_BACKENDS", "MAGLEV_M", "FLOW_SETS_LOG2",
-              "REVERSE_LOG2", "CAP_LUT", "CAP_FF", "CAP_BRAM36", "CAP_URAM", "CAP_DSP", "SLR_COUNT"]
+              "CAP_LUT", "CAP_FF", "CAP_BRAM36", "CAP_URAM", "CAP_DSP", "SLR_COUNT"]
 PLATFORM_RE = re.compile(r"xilinx_u\w+?_gen\d+x\d+_\w+?_\d{6}_\d+")
 
 

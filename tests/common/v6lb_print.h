@@ -47,9 +47,11 @@ inline Fields fields(const BackendCounters& c) {
           {"new_flows", num(c.new_flows)}};
 }
 inline Fields fields(const Geometry& g) {
-  return {{"services", num(g.services)},       {"backends", num(g.backends)},
-          {"maglev_size", num(g.maglev_size)}, {"flow_sets", num(g.flow_sets)},
-          {"flow_ways", num(g.flow_ways)},     {"reverse_entries", num(g.reverse_entries)}};
+  return {{"services", num(g.services)},
+          {"backends", num(g.backends)},
+          {"maglev_size", num(g.maglev_size)},
+          {"flow_sets", num(g.flow_sets)},
+          {"flow_ways", num(g.flow_ways)}};
 }
 inline Fields fields(const CardEntry& c) {
   return {{"mac", c.mac.str()}, {"address", c.address.str()}, {"router_mac", c.router_mac.str()}};
@@ -68,10 +70,6 @@ inline Fields fields(const BackendEntry& b) {
           {"port", num(b.port)},
           {"mac", b.mac.str()},
           {"service", num(b.service)}};
-}
-inline Fields fields(const ReverseEntry& r) {
-  return {{"valid", num(r.valid)}, {"address", r.address.str()}, {"port", num(r.port)},
-          {"proto", num(r.proto)}, {"backend", num(r.backend)},  {"service", num(r.service)}};
 }
 inline Fields fields(const FlowEntry& e) {
   return {{"key", hex(e.key, FlowKey::kSize)}, {"valid", num(e.valid)},
@@ -146,7 +144,6 @@ inline void PrintTo(const Geometry& x, std::ostream* os) { *os << test::describe
 inline void PrintTo(const CardEntry& x, std::ostream* os) { *os << test::describe(x); }
 inline void PrintTo(const ServiceEntry& x, std::ostream* os) { *os << test::describe(x); }
 inline void PrintTo(const BackendEntry& x, std::ostream* os) { *os << test::describe(x); }
-inline void PrintTo(const ReverseEntry& x, std::ostream* os) { *os << test::describe(x); }
 inline void PrintTo(const FlowEntry& x, std::ostream* os) { *os << test::describe(x); }
 inline void PrintTo(const DataPlaneStats& x, std::ostream* os) { *os << test::describe(x); }
 

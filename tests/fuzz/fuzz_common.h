@@ -33,7 +33,6 @@ inline Geometry fuzz_geometry() {
   g.maglev_size = 251;
   g.flow_sets = 64;
   g.flow_ways = 4;
-  g.reverse_entries = 64;
   return g;
 }
 

@@ -92,10 +92,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   check(c(Counter::kRxPackets) == in.frames.size() && c(Counter::kRxBytes) == rx_bytes);
   check(c(Counter::kFwdPackets) == fwd && c(Counter::kPuntPackets) == punt);
-  check(c(Counter::kRxPackets) ==
-        c(Counter::kFwdPackets) + c(Counter::kPuntPackets) + c(Counter::kDropMalformed) +
-            c(Counter::kDropNotIpv6) + c(Counter::kDropWrongMac) + c(Counter::kDropNoService) +
-            c(Counter::kDropNoBackend) + c(Counter::kDropBadSource) + c(Counter::kDropSpoofed));
+  check(c(Counter::kRxPackets) == c(Counter::kFwdPackets) + c(Counter::kPuntPackets) +
+                                      c(Counter::kDropMalformed) + c(Counter::kDropNotIpv6) +
+                                      c(Counter::kDropWrongMac) + c(Counter::kDropNoService) +
+                                      c(Counter::kDropNoBackend) + c(Counter::kDropFlowTableFull) +
+                                      c(Counter::kDropBadSource) + c(Counter::kDropSpoofed));
   check(c(Counter::kPuntPackets) == c(Counter::kPuntLocal) + c(Counter::kPuntFragment) +
                                         c(Counter::kPuntExtHeaders) + c(Counter::kPuntIcmp) +
                                         c(Counter::kPuntHopLimit));

@@ -454,7 +454,6 @@ uint32_t expected_cap(uint32_t off) {
   if (off == r::CAP_FLOW_WAYS) return TB_FLOW_WAYS;
   if (off == r::CAP_PARSE_WINDOW) return TB_WINDOW_BYTES;
   if (off == r::CAP_MAX_FRAME) return TB_MAX_FRAME;
-  if (off == r::CAP_REVERSE_ENTRIES) return TB_REVERSE_ENTRIES;
   return 0xFFFFFFFFu;
 }
 

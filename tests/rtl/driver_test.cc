@@ -54,7 +54,6 @@ TEST(Driver, SameProgrammingSameTablesOnModelAndSim) {
   CardTables model(model_dev), sim(sim_dev);
   ASSERT_EQ(model.geometry().services, sim.geometry().services);
   ASSERT_EQ(model.geometry().flow_sets, sim.geometry().flow_sets);
-  ASSERT_EQ(model.geometry().reverse_entries, sim.geometry().reverse_entries);
 
   const Config cfg = driver_config();
   const Plan plan = make_plan(cfg, model.geometry());

@@ -158,9 +158,9 @@ TEST_F(PipelineTest, UnknownTrafficIsDroppedAsNoService) {
   EXPECT_EQ(dp_.counter(Counter::kDropNoService), 2u);
 }
 
-TEST_F(PipelineTest, ReplyWithoutFlowEntryUsesTheReverseTable) {
-  // No client packet came first (the entry was lost or predates a restart): the backend's
-  // (address, port, protocol) names one service, so the reply still leaves with its VIP.
+TEST_F(PipelineTest, RepliesNeedTheFlowOfThatVeryBackend) {
+  // No client packet came first: a reply from a backend's own address and port is not
+  // translated (there is no stateless path), whichever service the backend serves.
   FrameSpec r;
   r.src = cfg_.services[0].backends[1].address;
   r.dst = *Ipv6Addr::parse("2001:db8:c::99");
@@ -168,27 +168,68 @@ TEST_F(PipelineTest, ReplyWithoutFlowEntryUsesTheReverseTable) {
   r.dport = 4444;
   r.tcp_flags = 0x12;
   auto f = build_frame(r);
+  EXPECT_EQ(run(f), Verdict::kDrop);
+  EXPECT_EQ(dp_.counter(Counter::kDropNoService), 1u);
+
+  // A client's flow lands on one backend; a reply to that client from any other backend of the
+  // service is dropped, the one from its own backend translated.
+  FrameSpec c = client(9);
+  c.src = r.dst;
+  c.sport = r.dport;
+  f = build_frame(c);
   ASSERT_EQ(run(f), Verdict::kForward);
-  EXPECT_EQ(src_of(f), cfg_.services[0].vip);
-  EXPECT_EQ(load_be16(&f[54]), 80);
-  EXPECT_EQ(test::carried_l4_checksum(f), test::full_l4_checksum(f));
-  EXPECT_EQ(dp_.counter(Counter::kReplyStateless), 1u);
-  EXPECT_EQ(dp_.backend_counters(plan_.services[0].backends[1].slot).reply_packets, 1u);
-  // The same backend key used by two services is ambiguous: no reverse entry, dropped.
-  Config c = cfg_;
-  ServiceConfig alt = c.services[0];
-  alt.name = "alt";
-  alt.vip = *Ipv6Addr::parse("2001:db8::200");
-  c.services.push_back(alt);
-  write_plan(make_plan(c, geo()), dp_);
+  const Ipv6Addr own = dst_of(f);
+  int others = 0;
+  for (const BackendConfig& b : cfg_.services[0].backends) {
+    r.src = b.address;
+    r.sport = b.port;
+    f = build_frame(r);
+    const Verdict v = run(f);
+    if (b.address == own) {
+      EXPECT_EQ(v, Verdict::kForward);
+      EXPECT_EQ(src_of(f), cfg_.services[0].vip);
+    } else {
+      EXPECT_EQ(v, Verdict::kDrop) << b.address.str();
+      ++others;
+    }
+  }
+  ASSERT_GT(others, 0);
+  EXPECT_EQ(dp_.counter(Counter::kReplyPackets), 1u);
+  EXPECT_EQ(dp_.counter(Counter::kDropNoService), uint64_t(1 + others));
+}
+
+TEST_F(PipelineTest, RepliesNeverOutliveTheForwardEntry) {
+  // The reply entry is written with the forward entry's deadline and only by the client's
+  // packets: replies alone do not keep it, so after T + T/8 of client silence they are dropped
+  // even though the backend kept sending, and the client's next packet makes them pass again.
+  FrameSpec c = client(11);
+  auto f = build_frame(c);
+  ASSERT_EQ(run(f, 1000), Verdict::kForward);
+  FrameSpec r;
+  r.src = dst_of(f);
+  r.dst = c.src;
+  r.sport = 8080;
+  r.dport = c.sport;
+  const uint32_t t = cfg_.services[0].idle_timeout_ms, life = t + t / 8;
+  uint32_t tick = 1000;
+  for (; tick <= 1000 + life; tick += t / 4) {
+    f = build_frame(r);
+    EXPECT_EQ(run(f, tick), Verdict::kForward) << tick;
+  }
   f = build_frame(r);
-  EXPECT_EQ(run(f), Verdict::kDrop);
-  // A backend marked down gets no stateless translation either.
-  BackendUp up = {{true, false, true}, {true, true}};
-  write_plan(make_plan(cfg_, geo(), &up), dp_);
+  EXPECT_EQ(run(f, 1000 + life + 1), Verdict::kDrop);
+  f = build_frame(c);
+  ASSERT_EQ(run(f, 1000 + life + 2), Verdict::kForward);
   f = build_frame(r);
-  EXPECT_EQ(run(f), Verdict::kDrop);
-  EXPECT_EQ(dp_.counter(Counter::kReplyStateless), 1u);
+  EXPECT_EQ(run(f, 1000 + life + 3), Verdict::kForward);
+  // Every reply entry deadline equals its forward entry's.
+  for (const FlowEntry& e : dp_.reply_flows().entries())
+    if (e.valid) {
+      bool found = false;
+      for (const FlowEntry& fe : dp_.forward_flows().entries())
+        found |= fe.valid && fe.deadline == e.deadline;
+      EXPECT_TRUE(found);
+    }
 }
 
 TEST_F(PipelineTest, ExceptionsArePuntedUnchanged) {
@@ -357,26 +398,34 @@ TEST_F(PipelineTest, AgingForgetsIdleFlows) {
   EXPECT_EQ(dp_.age(1000 + 4 * life), 2u);  // forward + reply reclaimed
 }
 
-TEST_F(PipelineTest, FullTableFallsBackToStatelessMaglev) {
-  // Fill every way of every set, then keep sending: forwarding never stops.
+TEST_F(PipelineTest, FullTableDropsNewFlowsUntilRoomIsFree) {
+  // Fill every way of every set, then keep sending: a flow that cannot be stored is dropped and
+  // counted, never forwarded without state; the flows that were stored keep going.
   const uint32_t capacity = geo().flow_sets * geo().flow_ways;
   uint64_t forwarded = 0;
   for (uint32_t i = 0; i < capacity * 3; ++i) {
     auto f = build_frame(client(i));
     forwarded += run(f, 100) == Verdict::kForward;
   }
-  EXPECT_EQ(forwarded, capacity * 3);
-  EXPECT_GT(dp_.counter(Counter::kFlowTableFull), 0u);
-  EXPECT_LE(dp_.counter(Counter::kFlowsLearned), capacity);
-  EXPECT_EQ(dp_.forward_flows().occupancy(), dp_.counter(Counter::kFlowsLearned));
-  // A flow that could not be stored is still sent to its Maglev pick, consistently.
-  std::set<std::string> seen;
-  for (int k = 0; k < 3; ++k) {
-    auto f = build_frame(client(capacity * 3 - 1));
-    run(f, 100);
-    seen.insert(dst_of(f).str());
+  const uint64_t learned = dp_.counter(Counter::kFlowsLearned);
+  EXPECT_LE(learned, capacity);
+  EXPECT_EQ(forwarded, learned);
+  EXPECT_EQ(dp_.counter(Counter::kDropFlowTableFull), capacity * 3 - learned);
+  EXPECT_GE(dp_.counter(Counter::kFlowTableFull), capacity * 3 - learned);
+  EXPECT_EQ(dp_.forward_flows().occupancy(), learned);
+  EXPECT_EQ(dp_.service_counters(0).packets, learned);
+  // Stored flows still pass; a dropped one is dropped again, then finds room once the stored
+  // ones have expired (the client's retry).
+  uint32_t stored = capacity * 3, lost = capacity * 3;
+  for (uint32_t i = 0; i < capacity * 3 && (stored == capacity * 3 || lost == capacity * 3); ++i) {
+    auto f = build_frame(client(i));
+    (run(f, 101) == Verdict::kForward ? stored : lost) = i;
   }
-  EXPECT_EQ(seen.size(), 1u);
+  ASSERT_LT(stored, capacity * 3);
+  ASSERT_LT(lost, capacity * 3);
+  const uint32_t t = cfg_.services[0].idle_timeout_ms;
+  auto f = build_frame(client(lost));
+  EXPECT_EQ(run(f, 101 + t + t / 8 + 1), Verdict::kForward);
 }
 
 TEST_F(PipelineTest, SharedBackendRepliesGoToTheRightVip) {
@@ -419,7 +468,8 @@ TEST_F(PipelineTest, SourceIpSchedulerIgnoresPorts) {
       s.sport = port;
       s.dport = 53;
       auto f = build_frame(s);
-      ASSERT_EQ(run(f), Verdict::kForward);
+      // Each flow after the earlier ones expired (DNS: 3 s), so none meets a full set.
+      ASSERT_EQ(run(f, 1000 + (c * 20 + port) * 4000), Verdict::kForward);
       by_client[s.src.str()].insert(dst_of(f).str());
     }
   std::set<std::string> used;

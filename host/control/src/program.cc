@@ -1,8 +1,6 @@
 #include "v6lb/control/program.h"
 
 #include <map>
-#include <set>
-#include <tuple>
 
 #include "v6lb/dataplane/maglev.h"
 #include "v6lb/dataplane/pipeline.h"
@@ -96,24 +94,6 @@ Plan make_plan(const Config& cfg, const Geometry& g, const BackendUp* up, const 
     plan.services.push_back(std::move(ps));
   }
 
-  // Reverse entries: only a backend key that one service uses can name its VIP unambiguously;
-  // on a slot collision the first in config order keeps the slot.
-  using Key = std::tuple<Ipv6Addr, uint16_t, uint8_t>;
-  std::map<Key, int> users;
-  for (const auto& ps : plan.services)
-    for (const auto& pb : ps.backends) ++users[{pb.entry.address, pb.entry.port, ps.entry.proto}];
-  std::set<uint32_t> taken;
-  for (const auto& ps : plan.services)
-    for (const auto& pb : ps.backends) {
-      if (users[{pb.entry.address, pb.entry.port, ps.entry.proto}] != 1) continue;
-      const uint32_t slot =
-          Pipeline::reverse_hash(pb.entry.address.b.data(), pb.entry.port, ps.entry.proto) &
-          (g.reverse_entries - 1);
-      if (!taken.insert(slot).second) continue;
-      plan.reverse.push_back(
-          {slot, ReverseEntry{true, pb.entry.address, pb.entry.port, ps.entry.proto,
-                              uint16_t(pb.slot), uint8_t(ps.slot)}});
-    }
   return plan;
 }
 
@@ -131,10 +111,6 @@ bool same(const ServiceEntry& a, const ServiceEntry& b) {
 bool same(const BackendEntry& a, const BackendEntry& b) {
   return a.valid == b.valid && a.address == b.address && a.port == b.port && a.mac == b.mac &&
          a.service == b.service;
-}
-bool same(const ReverseEntry& a, const ReverseEntry& b) {
-  return a.valid == b.valid && a.address == b.address && a.port == b.port && a.proto == b.proto &&
-         a.backend == b.backend && a.service == b.service;
 }
 }  // namespace
 
@@ -185,21 +161,6 @@ size_t write_plan_diff(const Plan& from, const Plan& to, TableWriter& dp) {
       dp.set_backend(slot, BackendEntry{});
       ++writes;
     }
-  std::map<uint32_t, const ReverseEntry*> old_rev, new_rev;
-  for (const auto& pr : from.reverse) old_rev[pr.slot] = &pr.entry;
-  for (const auto& pr : to.reverse) new_rev[pr.slot] = &pr.entry;
-  for (const auto& [slot, e] : new_rev) {
-    auto it = old_rev.find(slot);
-    if (it == old_rev.end() || !same(*it->second, *e)) {
-      dp.set_reverse(slot, *e);
-      ++writes;
-    }
-  }
-  for (const auto& [slot, e] : old_rev)
-    if (!new_rev.count(slot)) {
-      dp.set_reverse(slot, ReverseEntry{});
-      ++writes;
-    }
   return writes;
 }
 
@@ -221,13 +182,6 @@ void write_plan(const Plan& plan, TableWriter& dp) {
     if (!service_used[i]) dp.set_service(i, ServiceEntry{});
   for (uint32_t i = 0; i < g.backends; ++i)
     if (!backend_used[i]) dp.set_backend(i, BackendEntry{});
-  std::vector<bool> reverse_used(g.reverse_entries, false);
-  for (const auto& pr : plan.reverse) {
-    dp.set_reverse(pr.slot, pr.entry);
-    reverse_used[pr.slot] = true;
-  }
-  for (uint32_t i = 0; i < g.reverse_entries; ++i)
-    if (!reverse_used[i]) dp.set_reverse(i, ReverseEntry{});
 }
 
 }  // namespace v6lb

@@ -138,7 +138,8 @@ json ControlApi::backends(const json& req) {
       const uint32_t slot = d_.slots().backends.at({s.name, b.address, b.port});
       const uint32_t weight = st.weight_override.value_or(b.weight);
       std::string state(to_string(st.health));
-      if (!st.down() && weight == 0) state = "draining";
+      if (st.held) state = "held";  // up, out until the sweep of its old flows is done
+      if (st.serving() && weight == 0) state = "draining";
       out.push_back(
           {{"service", s.name},
            {"address", b.address.str()},

@@ -217,7 +217,7 @@ BackendUp Daemon::up_state(const Config& c) const {
     std::vector<bool> v;
     for (const auto& b : s.backends) {
       auto it = backends_.find(backend_id(s.name, b));
-      v.push_back(it == backends_.end() || !it->second.down());
+      v.push_back(it == backends_.end() || it->second.serving());
     }
     up.push_back(std::move(v));
   }
@@ -312,14 +312,30 @@ void Daemon::health_changed(const std::string& id, bool up, const std::string& r
   if (was_down == !up) return;  // unknown -> up changes nothing in the tables
   spdlog::warn("v6lbd: backend {} is {}{}{}", id, to_string(it->second.health),
                reason.empty() ? "" : ": ", reason);
-  program(cfg_);
   const uint32_t slot = backend_slot(id);
-  if (slot == UINT32_MAX) return;
-  if (up)
-    purger_->remove(slot);
-  else
-    purger_->add(slot);
+  // Up before the sweep of its old flows is done: it stays out (slot invalid) until then. Its
+  // old entries include reply entries of flows that were re-picked to another backend while it
+  // was down; valid again, it would have them translated into those connections.
+  it->second.held = up && slot != UINT32_MAX && purger_->has(slot);
+  if (it->second.held) {
+    spdlog::warn("v6lbd: backend {} stays out until its old flows are removed", id);
+    return;
+  }
+  program(cfg_);
+  if (slot == UINT32_MAX || up) return;
+  purger_->add(slot);
   kick_purger();
+}
+
+void Daemon::release_held() {
+  bool any = false;
+  for (auto& [id, st] : backends_)
+    if (st.held) {
+      st.held = false;
+      any = true;
+      spdlog::warn("v6lbd: backend {} is back: its old flows are removed", id);
+    }
+  if (any) program(cfg_);
 }
 
 const BackendState& Daemon::backend(const std::string& service, const BackendConfig& b) const {
@@ -529,7 +545,9 @@ void Daemon::kick_purger() {
   // keep their pace while a sweep runs.
   asio::post(io_, [this] {
     loop_->purge_posted = false;
-    guarded([&] { purger_->step(64); });
+    guarded([&] {
+      if (purger_->step(64)) release_held();
+    });
     kick_purger();
   });
 }

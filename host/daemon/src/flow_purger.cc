@@ -19,8 +19,8 @@ double FlowPurger::progress() const {
   return double(cursor_) / (2.0 * g.flow_sets * g.flow_ways);
 }
 
-void FlowPurger::step(uint32_t budget) {
-  if (slots_.empty()) return;
+bool FlowPurger::step(uint32_t budget) {
+  if (slots_.empty()) return false;
   const Geometry g = tables_.geometry();
   const uint32_t n = g.flow_sets * g.flow_ways;
   uint32_t owners[256];
@@ -42,7 +42,9 @@ void FlowPurger::step(uint32_t budget) {
     spdlog::info("v6lbd: flows of down backends removed ({} entries so far)", removed_);
     slots_.clear();
     cursor_ = 0;
+    return true;
   }
+  return false;
 }
 
 }  // namespace v6lb

@@ -40,13 +40,12 @@ constexpr GlobalFamily kGlobalFamilies[] = {
     {Counter::kDropSpoofed, "v6lb_dropped_packets_total", "", "spoofed"},
     {Counter::kDropNoService, "v6lb_dropped_packets_total", "", "no_service"},
     {Counter::kDropNoBackend, "v6lb_dropped_packets_total", "", "no_backend"},
+    {Counter::kDropFlowTableFull, "v6lb_dropped_packets_total", "", "flow_table_full"},
     {Counter::kFlowsLearned, "v6lb_flows_learned_total", "Flows the data plane learned.", nullptr},
     {Counter::kFlowTableFull, "v6lb_flow_table_full_total",
-     "New flows whose flow-table set had no free way.", nullptr},
+     "Packets whose flow-table insert found no free way (a new flow's: dropped).", nullptr},
     {Counter::kReplyPackets, "v6lb_reply_packets_total",
      "Backend replies rewritten back to the VIP.", nullptr},
-    {Counter::kReplyStateless, "v6lb_reply_stateless_packets_total",
-     "Replies translated by the reverse table, without a flow entry.", nullptr},
 };
 // Every counter but the punt total (the sum of the punt reasons) is published.
 static_assert(std::size(kGlobalFamilies) == kNumCounters - 1);
@@ -110,8 +109,9 @@ std::string MetricsExporter::render() {
                 bl, bc.reply_packets);
       t.counter("v6lb_backend_reply_bytes_total",
                 "Bytes of the backend's replies rewritten to the VIP.", bl, bc.reply_bytes);
-      t.gauge("v6lb_backend_up", "1 when health checks pass (or are unknown yet), 0 when down.", bl,
-              bs.down() ? 0 : 1);
+      t.gauge("v6lb_backend_up",
+              "1 when health checks pass (or are unknown yet), 0 when down or held.", bl,
+              bs.serving() ? 1 : 0);
       t.gauge("v6lb_backend_weight", "Effective weight (0: draining).", bl,
               double(bs.weight_override.value_or(b.weight)));
     }

@@ -21,7 +21,6 @@ Pipeline::Pipeline(const Geometry& g)
     : geo_(g),
       services_(g.services),
       backends_(g.backends),
-      reverse_(g.reverse_entries),
       maglev_(size_t(g.services) * 2 * g.maglev_size, kNoBackend),
       active_bank_(g.services, 0),
       fwd_(g.flow_sets, g.flow_ways),
@@ -32,8 +31,6 @@ Pipeline::Pipeline(const Geometry& g)
   if (g.backends == 0 || g.backends >= kNoBackend)
     throw std::invalid_argument("backends must be 1..65534");
   if (!is_prime(g.maglev_size)) throw std::invalid_argument("Maglev size must be prime");
-  if (g.reverse_entries == 0 || (g.reverse_entries & (g.reverse_entries - 1)))
-    throw std::invalid_argument("reverse entries must be a power of two");
 }
 
 void Pipeline::set_card(const CardEntry& card) {
@@ -54,12 +51,6 @@ void Pipeline::set_service(uint32_t slot, const ServiceEntry& s) {
 }
 
 void Pipeline::set_backend(uint32_t slot, const BackendEntry& b) { backends_.at(slot) = b; }
-
-void Pipeline::set_reverse(uint32_t slot, const ReverseEntry& r) { reverse_.at(slot) = r; }
-
-uint32_t Pipeline::reverse_hash(const uint8_t* addr, uint16_t port, uint8_t proto) {
-  return client_hash(addr, port, proto);  // the same 37-byte layout: address, port, protocol
-}
 
 void Pipeline::write_maglev(uint32_t service, uint32_t bank, uint32_t offset,
                             std::span<const uint16_t> entries) {
@@ -246,7 +237,6 @@ void Pipeline::to_service(Packet& p, Work& w, uint32_t now) {
   const uint32_t svc = uint32_t(w.service);
   const ServiceEntry& s = services_[svc];
   const uint32_t deadline = entry_deadline(now, s.timeout_ticks);
-  bool full = false;
   bool write_reply = true;
 
   // Forward entry: hit, or pick by Maglev and learn.
@@ -268,21 +258,24 @@ void Pipeline::to_service(Packet& p, Work& w, uint32_t now) {
       count(Counter::kDropNoBackend);
       return;
     }
-    be = pick;
+    // A flow that cannot be stored is not forwarded: its replies would have no entry to be
+    // translated by. The client's retry finds room once an entry expires.
     const int iw = fwd_.insert_way(w.fwd_set, w.key, now);
-    if (iw != FlowTable::kNone) {
-      fwd_.write(w.fwd_set, iw, w.key, be, uint8_t(svc), deadline);
-      count(Counter::kFlowsLearned);
-      ++svc_ctr_[svc].new_flows;
-      ++be_ctr_[be].new_flows;
-    } else {
-      full = true;
+    if (iw == FlowTable::kNone) {
+      count(Counter::kFlowTableFull);
+      count(Counter::kDropFlowTableFull);
+      return;
     }
+    be = pick;
+    fwd_.write(w.fwd_set, iw, w.key, be, uint8_t(svc), deadline);
+    count(Counter::kFlowsLearned);
+    ++svc_ctr_[svc].new_flows;
+    ++be_ctr_[be].new_flows;
   }
   const BackendEntry& b = backends_[be];
 
-  // Reply entry: written when the flow is learned and whenever the forward entry is refreshed,
-  // so it lives at least as long as the client keeps sending.
+  // Reply entry: written with the forward entry's deadline whenever the forward entry is written
+  // (learned, or refreshed), and only then, so it lives exactly as long as the forward entry.
   if (write_reply) {
     uint8_t rkey[FlowKey::kSize];
     std::memcpy(rkey, b.address.b.data(), 16);
@@ -294,9 +287,8 @@ void Pipeline::to_service(Packet& p, Work& w, uint32_t now) {
     if (rw != FlowTable::kNone)
       reply_.write(w.reply_set, rw, rkey, be, uint8_t(svc), deadline);
     else
-      full = true;
+      count(Counter::kFlowTableFull);
   }
-  if (full) count(Counter::kFlowTableFull);
 
   // Rewrite toward the backend.
   uint8_t* ip = p.data + w.pf.l3_off;
@@ -316,31 +308,18 @@ void Pipeline::to_service(Packet& p, Work& w, uint32_t now) {
 }
 
 void Pipeline::from_backend(Packet& p, Work& w, uint32_t now) {
-  uint16_t be;
-  uint8_t svc;
+  // Only a live reply entry translates: one a client packet wrote for this very backend (the
+  // key holds the backend's address and port), whose service and backend are still valid. A
+  // reply never refreshes it (the forward entry's writes do), so it is never live after its
+  // flow's forward entry has expired.
   const int way = reply_.find_live(w.reply_set, w.key, now);
-  FlowEntry* e = way == FlowTable::kNone ? nullptr : &reply_.set(w.reply_set)[way];
-  if (e && services_[e->service].valid && backends_[e->backend].valid) {
-    be = e->backend;
-    svc = e->service;
-    const uint32_t t = services_[svc].timeout_ticks;
-    if (needs_refresh(*e, now, t)) e->deadline = entry_deadline(now, t);
-  } else {
-    // No usable flow entry: translate by the backend's own (address, port, protocol) if it
-    // serves exactly one service.
-    const uint16_t sport = load_be16(w.key + 32);
-    const ReverseEntry& r =
-        reverse_[reverse_hash(w.key, sport, w.key[36]) & (geo_.reverse_entries - 1)];
-    if (!r.valid || r.port != sport || r.proto != w.key[36] ||
-        std::memcmp(r.address.b.data(), w.key, 16) != 0 || !services_[r.service].valid ||
-        !backends_[r.backend].valid) {
-      count(Counter::kDropNoService);
-      return;
-    }
-    be = r.backend;
-    svc = r.service;
-    count(Counter::kReplyStateless);
+  const FlowEntry* e = way == FlowTable::kNone ? nullptr : &reply_.set(w.reply_set)[way];
+  if (!e || !services_[e->service].valid || !backends_[e->backend].valid) {
+    count(Counter::kDropNoService);
+    return;
   }
+  const uint16_t be = e->backend;
+  const uint8_t svc = e->service;
   const ServiceEntry& s = services_[svc];
 
   uint8_t* ip = p.data + w.pf.l3_off;

@@ -42,9 +42,6 @@ DpdkDevice::Impl::Posted DpdkDevice::Impl::start_command(uint32_t cmd) {
     case r::TBL_CMD_TABLE_REPLY_FLOW:
       ok = index / per < workers.size() && (write || read);
       break;
-    case r::TBL_CMD_TABLE_REVERSE:
-      ok = write && index < geo.reverse_entries;
-      break;
     default:
       break;
   }

@@ -43,7 +43,6 @@ class CardTables final : public TableWriter {
   void set_card(const CardEntry& card) override;
   void set_service(uint32_t slot, const ServiceEntry& s) override;
   void set_backend(uint32_t slot, const BackendEntry& b) override;
-  void set_reverse(uint32_t slot, const ReverseEntry& r) override;
   void write_maglev(uint32_t service, uint32_t bank, uint32_t offset,
                     std::span<const uint16_t> entries) override;
   void set_active_bank(uint32_t service, uint32_t bank) override;

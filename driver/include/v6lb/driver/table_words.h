@@ -15,8 +15,7 @@ namespace v6lb {
 
 using TableWords = std::array<uint32_t, 16>;
 inline constexpr size_t kServiceWords = regs::TBL_SERVICE_WORDS,
-                        kBackendWords = regs::TBL_BACKEND_WORDS, kFlowWords = regs::TBL_FLOW_WORDS,
-                        kReverseWords = regs::TBL_REVERSE_WORDS;
+                        kBackendWords = regs::TBL_BACKEND_WORDS, kFlowWords = regs::TBL_FLOW_WORDS;
 static_assert(regs::TBL_DATA_COUNT == std::tuple_size_v<TableWords>);
 
 TableWords encode_service(const ServiceEntry& s);
@@ -30,8 +29,6 @@ inline constexpr uint32_t kMaglevPerCommand = regs::TBL_MAGLEV_ENTRY_COUNT;
 inline constexpr uint32_t kMaglevPerWord = 32 / regs::TBL_MAGLEV_ENTRY_STRIDE;
 TableWords encode_maglev(std::span<const uint16_t> entries);  // entries.size() <= kMaglevPerCommand
 void decode_maglev(const TableWords& w, std::span<uint16_t> entries);
-TableWords encode_reverse(const ReverseEntry& e);
-ReverseEntry decode_reverse(const TableWords& w);
 
 // Word i = bytes 4i..4i+3, big-endian (addresses, keys, card address and MACs).
 void put_be_words(const uint8_t* bytes, size_t n, uint32_t* words);

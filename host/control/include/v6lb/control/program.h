@@ -28,16 +28,9 @@ struct PlannedService {
   std::vector<uint16_t> maglev;          // M entries of backend slots
 };
 
-struct PlannedReverse {
-  uint32_t slot;
-  ReverseEntry entry;
-};
-
 struct Plan {
   CardEntry card;
   std::vector<PlannedService> services;  // in config order
-  // Backends (address, port, protocol) serving exactly one service, where their slot is free.
-  std::vector<PlannedReverse> reverse;
 };
 
 // Health state of a backend, by (service index, backend index) in config order; absent = up.

@@ -51,7 +51,12 @@ struct BackendState {
   BackendHealth health = BackendHealth::kUnknown;
   std::string reason;                       // of the last change, from the health checker
   std::optional<uint32_t> weight_override;  // from v6lbctl weight/drain
+  // Up again while the sweep of its flows from before it went down still runs: kept out of the
+  // data plane (its slot invalid) until the sweep is done, so a reply entry of a flow that was
+  // re-picked to another backend meanwhile can never match again (docs/OPERATIONS.md).
+  bool held = false;
   bool down() const { return health == BackendHealth::kDown; }
+  bool serving() const { return !down() && !held; }
 };
 
 // Whether the device answers. A register operation that throws (a card process that died, a
@@ -129,6 +134,7 @@ class Daemon {
   void service_pump();
   void arm_aging();
   void kick_purger();
+  void release_held();  // a sweep is done: backends held out of the data plane come back
   void wait_signal();
   void arm_watchdog();
   void arm_recovery();

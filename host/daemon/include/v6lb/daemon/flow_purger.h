@@ -17,13 +17,14 @@ class FlowPurger {
   // Flows naming `slot` are to go; a sweep starts over so one full pass after the latest change
   // covers every slot in the set.
   void add(uint32_t slot);
-  // The backend is up again: its remaining flows are its own.
-  void remove(uint32_t slot) { slots_.erase(slot); }
-  // Up to `budget` entries of the sweep. A read and the delete are two register transactions,
-  // so an entry the card re-learned in between (for a live backend: Maglev no longer picks a
-  // down one) can be deleted too; its next packet learns it again with the same pick. Nothing is
-  // lost but one entry write.
-  void step(uint32_t budget);
+  // Up to `budget` entries of the sweep; true when this call finished one (every slot in the set
+  // is then clear of entries, and the set is empty). A read and the delete are two register
+  // transactions, so an entry the card re-learned in between (for a live backend: Maglev no
+  // longer picks a down one) can be deleted too; its next packet learns it again with the same
+  // pick. Nothing is lost but one entry write.
+  bool step(uint32_t budget);
+  // Flows naming `slot` are still being removed.
+  bool has(uint32_t slot) const { return slots_.count(slot) != 0; }
 
   bool pending() const { return !slots_.empty(); }
   double progress() const;  // of the sweep under way, 0..1

@@ -52,18 +52,19 @@ enum class Counter : uint8_t {
   kFlowsLearned = regs::CNT_GLOBAL_FLOWS_LEARNED,
   kFlowTableFull = regs::CNT_GLOBAL_FLOW_TABLE_FULL,
   kReplyPackets = regs::CNT_GLOBAL_REPLY_PACKETS,
-  kReplyStateless = regs::CNT_GLOBAL_REPLY_STATELESS,  // replies translated by the reverse table
-  kDropBadSource = regs::CNT_GLOBAL_DROP_BAD_SOURCE,   // multicast, loopback, unspecified source
-  kDropSpoofed = regs::CNT_GLOBAL_DROP_SPOOFED,        // source the card's address or a VIP
+  kDropFlowTableFull = regs::CNT_GLOBAL_DROP_FLOW_TABLE_FULL,  // a new flow found no way: dropped
+  kDropBadSource = regs::CNT_GLOBAL_DROP_BAD_SOURCE,  // multicast, loopback, unspecified source
+  kDropSpoofed = regs::CNT_GLOBAL_DROP_SPOOFED,       // source the card's address or a VIP
   kCount = regs::CNT_GLOBAL_COUNT
 };
 inline constexpr size_t kNumCounters = size_t(Counter::kCount);
 
 inline constexpr std::array<std::string_view, kNumCounters> kCounterNames = {
-    "rx_packets",      "rx_bytes",       "fwd_packets",     "fwd_bytes",        "punt_packets",
-    "punt_bytes",      "drop_malformed", "drop_not_ipv6",   "drop_wrong_mac",   "drop_no_service",
-    "drop_no_backend", "punt_local",     "punt_fragment",   "punt_ext_headers", "punt_icmp",
-    "punt_hop_limit",  "flows_learned",  "flow_table_full", "reply_packets",    "reply_stateless",
+    "rx_packets",      "rx_bytes",         "fwd_packets",     "fwd_bytes",
+    "punt_packets",    "punt_bytes",       "drop_malformed",  "drop_not_ipv6",
+    "drop_wrong_mac",  "drop_no_service",  "drop_no_backend", "punt_local",
+    "punt_fragment",   "punt_ext_headers", "punt_icmp",       "punt_hop_limit",
+    "flows_learned",   "flow_table_full",  "reply_packets",   "drop_flow_table_full",
     "drop_bad_source", "drop_spoofed",
 };
 

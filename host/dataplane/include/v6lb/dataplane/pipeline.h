@@ -41,7 +41,6 @@ class Pipeline final : public TableWriter {
   void set_card(const CardEntry& card) override;
   void set_service(uint32_t slot, const ServiceEntry& s) override;
   void set_backend(uint32_t slot, const BackendEntry& b) override;
-  void set_reverse(uint32_t slot, const ReverseEntry& r) override;
   void write_maglev(uint32_t service, uint32_t bank, uint32_t offset,
                     std::span<const uint16_t> entries) override;
   void set_active_bank(uint32_t service, uint32_t bank) override;
@@ -50,8 +49,6 @@ class Pipeline final : public TableWriter {
   const CardEntry& card() const { return card_; }
   const ServiceEntry& service(uint32_t slot) const { return services_[slot]; }
   const BackendEntry& backend(uint32_t slot) const { return backends_[slot]; }
-  const ReverseEntry& reverse(uint32_t slot) const { return reverse_[slot]; }
-  static uint32_t reverse_hash(const uint8_t* addr, uint16_t port, uint8_t proto);
   std::span<const uint16_t> maglev(uint32_t service, uint32_t bank) const;
 
   // Flow tables. Forward entries are keyed by the client's packet; reply entries by the
@@ -91,7 +88,6 @@ class Pipeline final : public TableWriter {
   ParserConfig parser_cfg_{};
   std::vector<ServiceEntry> services_;
   std::vector<BackendEntry> backends_;
-  std::vector<ReverseEntry> reverse_;
   std::vector<uint16_t> maglev_;  // [service][bank][M]
   std::vector<uint8_t> active_bank_;
   uint32_t valid_services_ = 0;

@@ -19,7 +19,6 @@ struct Geometry {
   uint32_t maglev_size = 65537;   // M, prime
   uint32_t flow_sets = 1u << 14;  // power of two
   uint32_t flow_ways = 4;
-  uint32_t reverse_entries = 4096;  // power of two
 
   bool operator==(const Geometry&) const = default;
 };
@@ -53,21 +52,6 @@ struct BackendEntry {
   bool operator==(const BackendEntry&) const = default;
 };
 
-// A backend's (address, port, protocol) that belongs to exactly one service: lets a reply be
-// translated back to that service's VIP when no reply entry exists (its set was full, or the
-// entry predates a restart). Slot = CRC-32C of the key {address, 0, port, 0, protocol} &
-// (reverse_entries - 1); the host leaves out keys that collide or serve several services.
-struct ReverseEntry {
-  bool valid = false;
-  Ipv6Addr address;
-  uint16_t port = 0;
-  uint8_t proto = 0;
-  uint16_t backend = 0;
-  uint8_t service = 0;
-
-  bool operator==(const ReverseEntry&) const = default;
-};
-
 // Time: one tick is one millisecond. Ticks are derived from capture timestamps as
 // (seconds * 1000 + microseconds / 1000) mod 2^32, by the model and the card harness alike.
 inline uint32_t ticks_from_timestamp(uint64_t sec, uint32_t usec) {
@@ -82,7 +66,6 @@ class TableWriter {
   virtual void set_card(const CardEntry& card) = 0;
   virtual void set_service(uint32_t slot, const ServiceEntry& s) = 0;
   virtual void set_backend(uint32_t slot, const BackendEntry& b) = 0;
-  virtual void set_reverse(uint32_t slot, const ReverseEntry& r) = 0;
   // Writes part of the Maglev table of `service` in `bank`; packets read only the active bank.
   virtual void write_maglev(uint32_t service, uint32_t bank, uint32_t offset,
                             std::span<const uint16_t> entries) = 0;
