@@ -13,7 +13,7 @@ V6LB_PACKAGES=(
   clang-tidy clang-format
   clang libclang-rt-dev
   libdpdk-dev dpdk
-  iproute2 procps curl ethtool
+  iproute2 procps curl ethtool wrk
   prometheus
 )
 

@@ -18,6 +18,9 @@ Checks (each named, --only picks some):
             `v6lbctl weight` change and (card mode) a daemon restart, byte-exact.
   failover  a backend killed mid-load: after fall x interval new connections go to the others,
             no request to a healthy backend fails.
+  loadhealth wrk at 50 connections against the VIP for 20 s while the health checks run through
+            the same data plane: no backend is marked down (probes must not flap because the
+            data plane is busy); wrk's requests/s is reported.
   latency   requests/s and p50/p99 latency of sequential requests (a report, not a gate).
 Needs root; prints SKIP and exits 77 otherwise.
 """
@@ -407,6 +410,45 @@ class Lab:
               f"entries of {victim} removed {purge_s:.0f} s later")
         self.wait_health(BACKENDS[victim], "up", 15)
 
+    def check_loadhealth(self, seconds=20, conns=50):
+        log = os.path.join(LAB, "v6lbd.log")
+        before = open(log).read().count(" is down")
+        states = []
+        stop = threading.Event()
+
+        def watch():
+            while not stop.is_set():
+                r = self.ctl_json("backends") or {}
+                states.extend(b.get("state") for b in r.get("backends", [])
+                              if b.get("service") == "web")
+                time.sleep(0.25)
+
+        t = threading.Thread(target=watch)
+        t.start()
+        try:
+            w = in_ns("client", ["wrk", "-t", "2", "-c", str(conns), "-d", f"{seconds}s",
+                                 "--timeout", "5s", f"http://[{VIP}]:80/whoami"],
+                      timeout=seconds + 60)
+        finally:
+            stop.set()
+            t.join()
+        if w.returncode != 0:
+            fail(f"loadhealth: wrk exited {w.returncode}: {w.stderr.strip()[:500]}")
+        m = re.search(r"Requests/sec:\s+([\d.]+)", w.stdout)
+        rps = float(m.group(1)) if m else 0.0
+        errs = re.search(r"Socket errors:.*", w.stdout)
+        downs = open(log).read().count(" is down") - before
+        print(f"loadhealth: wrk {conns} connections {seconds} s: {rps:.0f} req/s"
+              f"{'; ' + errs.group(0) if errs else ''}; backends marked down meanwhile: {downs}; "
+              f"states seen: {sorted(set(states))}")
+        self.report["loadhealth"] = {"rps": round(rps), "false_downs": downs}
+        if rps <= 0:
+            fail(f"loadhealth: wrk got no answers: {w.stdout[-1000:]}")
+        if downs or any(st != "up" for st in states):
+            fail(f"loadhealth: {downs} backend(s) marked down under load (states "
+                 f"{sorted(set(states))}); v6lbd.log: "
+                 + "".join(l for l in open(log) if " is down" in l)[-2000:])
+
     def check_latency(self):
         res = self.requests(300)
         ts = sorted(r["t"] for r in res if r["ok"])
@@ -435,7 +477,7 @@ def main():
     ap.add_argument("--engine", choices=["sim", "model", "dpdk"], default="sim")
     ap.add_argument("--mode", choices=["card", "inproc"], default="card")
     ap.add_argument("--requests", type=int, default=1000)
-    ap.add_argument("--only", default="spread,udp,longlived,failover,latency")
+    ap.add_argument("--only", default="spread,udp,longlived,failover,loadhealth,latency")
     ap.add_argument("--report")
     a = ap.parse_args()
     if os.geteuid() != 0:

@@ -171,8 +171,10 @@ void TapPump::host_transmit() {
 }
 
 void TapPump::run() {
-  host_transmit();
-  for (;;) {
+  for (size_t b = 0; b < kBurstsPerRun; ++b) {
+    // The host's frames first, before each burst: a probe or an NDP answer waits for at most
+    // one burst of traffic, not for the port's whole queue.
+    host_transmit();
     const size_t n = read_burst();
     if (n == 0) break;
     const uint32_t tick = now_tick();

@@ -41,6 +41,12 @@ class TapPump final : public PacketPump {
 
  private:
   static constexpr size_t kBurst = 32;
+  // Bursts one run() moves at most. Under a sustained load the port always has a burst waiting;
+  // a run() that drained it would never return, and the loop it shares (health probes, the
+  // control socket, the host's own frames) would wait behind the traffic: probes timed out and
+  // healthy backends were marked down. The fd stays readable, so the loop calls run() again
+  // right after whatever else is ready.
+  static constexpr size_t kBurstsPerRun = 4;
   static constexpr size_t kFrameBuf = 16384;
 
   TapPump() = default;
