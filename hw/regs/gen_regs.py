@@ -897,7 +897,13 @@ def emit_cpp(rm, src):
         out.append('    {"%s", 0x%04Xu, %du, Access::%s, %s, 0x%08Xu, 0x%08Xu},' %
                    (r.name, r.offset, r.count, acc[r.access], "true" if r.reset is not None else "false",
                     r.reset or 0, r.mask))
-    out += ["};", "",
+    out += ["};"]
+    for gname, _, cnames in rm.counters:
+        out += ["", "// Names of the %s counters, by number (the register map's spelling)." % gname,
+                "inline constexpr std::string_view CNT_%s_NAMES[] = {" % gname]
+        out += ['    "%s",' % n for n in cnames]
+        out += ["};"]
+    out += ["",
             "}  // namespace v6lb::regs", "",
             "#endif  // V6LB_REGS_H_", ""]
     return "\n".join(out)

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "v6lb_regs.h"
@@ -59,14 +60,10 @@ enum class Counter : uint8_t {
 };
 inline constexpr size_t kNumCounters = size_t(Counter::kCount);
 
-inline constexpr std::array<std::string_view, kNumCounters> kCounterNames = {
-    "rx_packets",      "rx_bytes",         "fwd_packets",     "fwd_bytes",
-    "punt_packets",    "punt_bytes",       "drop_malformed",  "drop_not_ipv6",
-    "drop_wrong_mac",  "drop_no_service",  "drop_no_backend", "punt_local",
-    "punt_fragment",   "punt_ext_headers", "punt_icmp",       "punt_hop_limit",
-    "flows_learned",   "flow_table_full",  "reply_packets",   "drop_flow_table_full",
-    "drop_bad_source", "drop_spoofed",
-};
+// The counters' names as the register map spells them (generated, so they cannot drift).
+inline constexpr std::span<const std::string_view, kNumCounters> kCounterNames{
+    regs::CNT_GLOBAL_NAMES};
+static_assert(std::size(regs::CNT_GLOBAL_NAMES) == kNumCounters);
 
 struct ServiceCounters {
   uint64_t packets = 0;  // client -> VIP
