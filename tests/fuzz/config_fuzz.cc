@@ -9,15 +9,14 @@
 #include <string>
 #include <variant>
 
+#include "fuzz_check.h"
 #include "v6lb/control/config.h"
 #include "v6lb/control/program.h"
 #include "v6lb/dataplane/pipeline.h"
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using v6lb::fuzz::check;
 
 }  // namespace
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "fuzz_common.h"
 #include "v6lb/daemon/control_api.h"
 #include "v6lb/daemon/control_server.h"
@@ -30,9 +31,7 @@ namespace {
 using namespace v6lb;
 using nlohmann::json;
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using v6lb::fuzz::check;
 
 struct Harness {
   Harness() {

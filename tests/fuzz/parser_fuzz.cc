@@ -7,13 +7,12 @@
 #include <cstdlib>
 #include <span>
 
+#include "fuzz_check.h"
 #include "v6lb/dataplane/packet_parser.h"
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using v6lb::fuzz::check;
 
 }  // namespace
 

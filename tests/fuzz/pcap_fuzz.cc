@@ -11,14 +11,13 @@
 #include <filesystem>
 #include <string>
 
+#include "fuzz_check.h"
 #include "fuzz_common.h"
 #include "v6lb/io/pcap_io.h"
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using v6lb::fuzz::check;
 
 // In /dev/shm where there is one: a file on disk costs a disk write per input.
 std::filesystem::path temp_dir() {

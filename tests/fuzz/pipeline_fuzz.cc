@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "fuzz_common.h"
 #include "v6lb/control/program.h"
 #include "v6lb/control/stats_json.h"
@@ -18,9 +19,7 @@ namespace {
 
 using namespace v6lb;
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using v6lb::fuzz::check;
 
 const Plan& plan() {
   static const Plan p = [] {

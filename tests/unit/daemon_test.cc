@@ -16,6 +16,7 @@
 #include <string>
 
 #include "temp_dir.h"
+#include "test_daemon.h"
 #include "v6lb/control/slot_recovery.h"
 #include "v6lb/daemon/control_api.h"
 #include "v6lb/daemon/flow_purger.h"
@@ -70,12 +71,7 @@ FlowEntry flow_to(uint32_t service, uint32_t backend, uint8_t client) {
 TEST(DaemonFlows, FlowOfARemovedBackendShowsItsSlotAndRemoved) {
   TempDir dir;
   const std::string cfg = dir / "lb.yaml";
-  write_file(cfg, config_text(dir, true));
-  DaemonOptions o;
-  o.config_path = cfg;
-  o.device = "model";
-  o.metrics = "off";  // no HTTP listener
-  Daemon d(o);
+  Daemon d(test::daemon_options(cfg, config_text(dir, true)));
   std::string err;
   ASSERT_TRUE(d.start(err)) << err;
   const SlotMap slots = recover_slots(d.tables(), d.config());
@@ -109,12 +105,7 @@ TEST(DaemonFlows, FlowOfARemovedBackendShowsItsSlotAndRemoved) {
 TEST(DaemonFlows, LimitMustBeANonNegativeInteger) {
   TempDir dir;
   const std::string cfg = dir / "lb.yaml";
-  write_file(cfg, config_text(dir, true));
-  DaemonOptions o;
-  o.config_path = cfg;
-  o.device = "model";
-  o.metrics = "off";
-  Daemon d(o);
+  Daemon d(test::daemon_options(cfg, config_text(dir, true)));
   std::string err;
   ASSERT_TRUE(d.start(err)) << err;
   ControlApi api(d);
@@ -168,7 +159,7 @@ TEST(DaemonHealth, BackendUpDuringItsSweepIsHeldUntilTheSweepIsDone) {
   TempDir dir;
   Listener backend;
   const std::string cfg = dir / "lb.yaml";
-  write_file(
+  Daemon d(test::daemon_options(
       cfg,
       "card: { mac: \"02:00:00:00:00:01\", address: \"2001:db8:ff::1\", router_mac: "
       "\"02:00:00:00:00:fe\" }\n"
@@ -184,12 +175,7 @@ TEST(DaemonHealth, BackendUpDuringItsSweepIsHeldUntilTheSweepIsDone) {
           "    health_check: { type: tcp, interval: 100ms, timeout: 50ms, rise: 1, fall: 1 }\n"
           "    backends:\n"
           "      - { address: \"::1\", port: " +
-          std::to_string(backend.port()) + " }\n");
-  DaemonOptions o;
-  o.config_path = cfg;
-  o.device = "model";
-  o.metrics = "off";
-  Daemon d(o);
+          std::to_string(backend.port()) + " }\n"));
   std::string err;
   ASSERT_TRUE(d.start(err)) << err;
   ControlApi api(d);

@@ -16,6 +16,7 @@
 
 #include "card_thread.h"
 #include "temp_dir.h"
+#include "test_daemon.h"
 #include "v6lb/control/program.h"
 #include "v6lb/daemon/control_api.h"
 #include "v6lb/daemon/daemon.h"
@@ -121,16 +122,11 @@ std::string sock_path(const char* name) {
 TEST(DeviceRecovery, CardProcessRestartIsNoticedAndReprogrammed) {
   TempDir dir;
   const std::string cfg = dir / "lb.yaml";
-  std::ofstream(cfg) << config_text(dir, 3);
   const std::string path = sock_path("restart");
   auto first = std::make_unique<ModelDevice>(geometry());
   auto card = std::make_unique<CardThread>(path, *first);
 
-  DaemonOptions o;
-  o.config_path = cfg;
-  o.device = "card:" + path;
-  o.metrics = "off";
-  Daemon d(o);
+  Daemon d(test::daemon_options(cfg, config_text(dir, 3), "card:" + path));
   std::string err;
   ASSERT_TRUE(d.start(err)) << err;
   EXPECT_TRUE(d.device_health().ok);
@@ -172,15 +168,10 @@ TEST(DeviceRecovery, CardProcessRestartIsNoticedAndReprogrammed) {
 TEST(DeviceRecovery, FailingRegisterOperationsKeepTheConfigAndAreRetried) {
   TempDir dir;
   const std::string cfg = dir / "lb.yaml";
-  std::ofstream(cfg) << config_text(dir, 3);
   ModelDevice model(geometry());
   auto faulty = std::make_unique<FaultyDevice>(model);
   FaultyDevice& dev = *faulty;
-  DaemonOptions o;
-  o.config_path = cfg;
-  o.device = "model";  // not opened: the device is given
-  o.metrics = "off";
-  Daemon d(o, std::move(faulty));
+  Daemon d(test::daemon_options(cfg, config_text(dir, 3)), std::move(faulty));  // given device
   std::string err;
   ASSERT_TRUE(d.start(err)) << err;
   const Plan before = d.plan();
