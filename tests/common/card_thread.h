@@ -44,7 +44,10 @@ class CardThread {
   // away from the device until the lock returned is released.
   [[nodiscard]] std::unique_lock<std::mutex> pause() {
     std::unique_lock<std::mutex> l(mu_);
-    if (server_) do server_->run(); while (server_->busy());
+    if (!server_) return l;
+    do {
+      server_->run();
+    } while (server_->busy());
     return l;
   }
   ~CardThread() {
