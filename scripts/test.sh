@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test with ctest.
 #   ./scripts/test.sh              all tests
-#   ./scripts/test.sh -L unit      only one ctest label (unit, asan, e2e, rtl, ...)
+#   ./scripts/test.sh -L unit      only one ctest label (unit, asan, tsan, e2e, rtl, ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,13 +24,31 @@ class CardThread {
     EXPECT_TRUE(server_) << err;
     if (!server_) return;
     thread_ = std::thread([this] {
+      std::vector<pollfd> p;
       while (!stop_) {
-        std::vector<pollfd> p;
-        for (int fd : server_->fds()) p.push_back({fd, POLLIN, 0});
-        ::poll(p.data(), p.size(), server_->busy() ? 0 : 20);
+        bool busy = false;
+        {
+          std::lock_guard<std::mutex> l(mu_);
+          p.clear();
+          for (int fd : server_->fds()) p.push_back({fd, POLLIN, 0});
+          busy = server_->busy();
+        }
+        ::poll(p.data(), p.size(), busy ? 0 : 20);
+        std::lock_guard<std::mutex> l(mu_);
         server_->run();
       }
     });
+  }
+  // For a test that reads the served device directly: applies every request the daemon has sent
+  // (its writes are posted, so some may still wait in the socket), then keeps the card's loop
+  // away from the device until the lock returned is released.
+  [[nodiscard]] std::unique_lock<std::mutex> pause() {
+    std::unique_lock<std::mutex> l(mu_);
+    if (!server_) return l;
+    do {
+      server_->run();
+    } while (server_->busy());
+    return l;
   }
   ~CardThread() {
     stop_ = true;
@@ -40,6 +59,7 @@ class CardThread {
 
  private:
   std::unique_ptr<CardServer> server_;
+  std::mutex mu_;  // the server (and its device) between the card's loop and pause()
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

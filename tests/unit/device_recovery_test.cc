@@ -157,7 +157,10 @@ TEST(DeviceRecovery, CardProcessRestartIsNoticedAndReprogrammed) {
   ASSERT_TRUE(run_until(d, 8000, [&] { return d.device_health().ok; }));
   EXPECT_EQ(d.device_health().recoveries, 1u);
   EXPECT_GT(d.device_health().last_rewrite, 0u);
-  expect_programmed_as(second, d.plan());
+  {
+    const auto paused = again.pause();
+    expect_programmed_as(second, d.plan());
+  }
   EXPECT_EQ(d.plan().services.at(0).backends.size(), 2u);
   const json st2 = api.handle({{"cmd", "status"}});
   EXPECT_TRUE(st2.at("device_state").at("ok").get<bool>()) << st2.dump();

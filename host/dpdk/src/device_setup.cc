@@ -199,7 +199,10 @@ void DpdkDevice::Impl::stop() {
            std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5))
       std::this_thread::sleep_for(std::chrono::microseconds(100));
   sh.phase.store(2, std::memory_order_release);
-  for (auto& w : workers) rte_eal_wait_lcore(w->lcore());
+  for (auto& w : workers) {
+    rte_eal_wait_lcore(w->lcore());
+    (void)w->exited.load(std::memory_order_acquire);  // true: see Worker::exited
+  }
   running = false;
   // Whatever the control thread sent that a worker had not applied yet, in order.
   for (auto& w : workers) {

@@ -40,7 +40,12 @@ Worker::Worker(uint32_t id, uint32_t lcore, const Geometry& g, Shared& shared)
 
 Worker::~Worker() = default;
 
-int Worker::main(void* self) { return static_cast<Worker*>(self)->run(); }
+int Worker::main(void* self) {
+  Worker& w = *static_cast<Worker*>(self);
+  const int rc = w.run();
+  w.exited.store(true, std::memory_order_release);
+  return rc;
+}
 
 DpdkWorkerStats Worker::stats() const {
   DpdkWorkerStats s;

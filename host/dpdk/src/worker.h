@@ -80,6 +80,10 @@ class Worker {
   std::vector<uint16_t> rx_queues;      // data-port RX queues this worker polls
   std::vector<uint16_t> exc_rx_queues;  // exception-port RX queues this worker polls
   std::atomic<bool> rx_stopped{false};  // acknowledged phase 1
+  // Set (release) as main() returns; the control thread reads it (acquire) after
+  // rte_eal_wait_lcore. The EAL's wait orders the same way, but inside librte_eal, which
+  // ThreadSanitizer does not see: this makes the worker's last writes visible to it too.
+  std::atomic<bool> exited{false};
 
  private:
   int run();
