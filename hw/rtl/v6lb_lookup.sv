@@ -192,7 +192,6 @@ module v6lb_lookup #(
   logic [15:0]         svc_port[N_SERVICES];
   logic [1:0]          svc_sched[N_SERVICES];
   logic [31:0]         svc_timeout[N_SERVICES];
-  logic [31:0]         svc_life[N_SERVICES];    // timeout + timeout / 8: an entry's lifetime
   logic [N_BACKENDS-1:0] be_valid;
   logic [127:0]        be_addr[N_BACKENDS];
   // {service, port}: the service is only read back by the host, and a memory of its own would
@@ -262,7 +261,6 @@ module v6lb_lookup #(
       svc_proto[sw_i] <= sw_d[`V6LB_TBL_SERVICE_PROTO_RANGE];
       svc_port[sw_i] <= sw_d[`V6LB_TBL_SERVICE_PORT_RANGE];
       svc_timeout[sw_i] <= sw_timeout;
-      svc_life[sw_i] <= sw_timeout + {3'd0, sw_timeout[31:3]};
     end
     if (bw_en) begin
       be_addr[bw_i] <= bw_addr;
@@ -768,7 +766,7 @@ module v6lb_lookup #(
 
   logic [1:0]   x_op;
   logic [HW-1:0] x_hdr;  // the header fields (hdr_* below)
-  logic [31:0]  x_now;
+  logic [31:0]  x_now, x_deadline;
   logic [295:0] x_key;
   logic         x_svc_hit;
   logic [7:0]   x_svc;
@@ -783,6 +781,7 @@ module v6lb_lookup #(
     x_op <= rst ? OP_NONE : e_op;
     x_hdr <= e_hdr;
     x_now <= e_now;
+    x_deadline <= e_deadline;
     x_key <= e_key;
     x_svc_hit <= e_svc_hit;
     x_svc <= e_svc;
@@ -833,11 +832,10 @@ module v6lb_lookup #(
   logic [1:0]   k_op;
   logic [HW-1:0] k_hdr;  // the header fields (hdr_* below)
   logic [31:0]  k_now;
-  logic [32*N_SERVICES-1:0] k_life_end;  // k_now + each service's lifetime, 32 bits each
   logic [295:0] k_key, k_rkey;
   logic         k_to_svc, k_reply;
   logic [7:0]   k_svc;
-  wire  [31:0]  k_deadline = k_life_end[32*sidx(k_svc)+:32];  // this op's, if it learns
+  logic [31:0]  k_deadline;  // this op's, if it learns (the forward entry's, made in fwd_cmp)
   logic [15:0]  k_be;
   logic [FLOW_SETS_LOG2-1:0] k_rep_set;
   logic [HOSTW-1:0] k_host;  // the host operation (host_* below)
@@ -849,6 +847,7 @@ module v6lb_lookup #(
     k_op <= rst ? OP_NONE : x_op;
     k_hdr <= x_hdr;
     k_now <= x_now;
+    k_deadline <= x_deadline;
     k_key <= pkt_to_svc_x ? rkey : x_key;
     k_rkey <= rkey;
     k_to_svc <= pkt_to_svc_x;
@@ -882,10 +881,6 @@ module v6lb_lookup #(
   logic [7:0]   z_wsvc;
   logic [15:0]  z_wbe;
   logic [1:0]   z_op;
-  always_ff @(posedge clk) begin
-    integer sv;
-    for (sv = 0; sv < N_SERVICES; sv = sv + 1) k_life_end[32*sv+:32] <= x_now + svc_life[sv];
-  end
   // The flags rep_ex decides on, combined as in fwd_cmp: a live match (m), a valid key match
   // (kv), free or expired (fr), to be cleared by aging (cl), valid (vld), the entry's service
   // and backend valid (ok, kept apart from m: the two table lookups are the deep part). Made for
