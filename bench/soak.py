@@ -33,29 +33,6 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import lab_test  # noqa: E402  (the lab's processes and helpers)
 
-CLIENT = r"""
-import json, socket, sys, time
-vip, until = sys.argv[1], time.time() + float(sys.argv[2])
-while time.time() < until:
-    t0 = time.time()
-    rec = {"ok": False, "start": t0}
-    try:
-        s = socket.create_connection((vip, 80), timeout=5)
-        s.sendall(b"GET /whoami HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            c = s.recv(4096)
-            if not c: break
-            data += c
-        s.close()
-        head, _, body = data.partition(b"\r\n\r\n")
-        rec["ok"] = bool(head) and int(head.split()[1]) == 200
-        rec["backend"] = body.decode().strip()
-    except Exception as e:
-        rec["error"] = repr(e)[:80]
-    rec["t"] = time.time() - t0
-    print(json.dumps(rec), flush=True)
-"""
 
 
 def proc_stats(pid):
@@ -114,7 +91,8 @@ def main():
             lab.wait_health(b, "up", 30)
         dpid = lab.daemon.pid
         procs = [subprocess.Popen(["ip", "netns", "exec", lab_test.ns("client"), "/usr/bin/python3",
-                                   "-c", CLIENT, lab_test.VIP, str(seconds)],
+                                   "-c", lab_test.CLIENT_PY, lab_test.VIP, str(1 << 40), "5",
+                                   str(seconds)],
                                   stdout=subprocess.PIPE, text=True) for _ in range(a.clients)]
         results = []
         readers = []
@@ -123,42 +101,42 @@ def main():
                 json.loads(l) for l in p.stdout if l.startswith("{")))
             t.start()
             readers.append(t)
-        t0 = time.time()
+        t0 = time.monotonic()
         time.sleep(min(30, seconds / 4))  # warm-up: pools, caches, the first reload
         rss0, fds0 = proc_stats(dpid)
-        next_flap, next_reload, next_drain = time.time(), t0 + 60, t0 + 90
-        rss_samples, next_sample = [], time.time()
+        next_flap, next_reload, next_drain = time.monotonic(), t0 + 60, t0 + 90
+        rss_samples, next_sample = [], time.monotonic()
         reload_n = 0
-        while time.time() < t0 + seconds - 15:
-            now = time.time()
+        while time.monotonic() < t0 + seconds - 15:
+            now = time.monotonic()
             if now >= next_sample:  # the RSS once a minute: a plateau or a slope
                 rss_samples.append(proc_stats(dpid)[0])
                 next_sample = now + 60
             if now >= next_flap:
                 # From before the stop command: the server dies while it runs.
-                b3_stopped.append([time.time(), None])
-                events.append((time.time(), "b3 stopped"))
+                b3_stopped.append([time.monotonic(), None])
+                events.append((time.monotonic(), "b3 stopped"))
                 lab_test.run([lab_test.LAB_SH, "server-stop", "3"])
-                deadline = time.time() + 6
-                while time.time() < deadline:
+                deadline = time.monotonic() + 6
+                while time.monotonic() < deadline:
                     if b3_stopped[-1][1] is None:
                         r = lab.ctl_json("backends") or {}
                         if any(b.get("address") == lab_test.BACKENDS["b3"] and
                                b.get("state") in ("down", "held") for b in r.get("backends", [])):
-                            b3_stopped[-1][1] = time.time()
+                            b3_stopped[-1][1] = time.monotonic()
                     time.sleep(0.2)
                 lab_test.run([lab_test.LAB_SH, "server-start", "3"])
-                events.append((time.time(), "b3 started"))
-                next_flap = time.time() + 6
+                events.append((time.monotonic(), "b3 started"))
+                next_flap = time.monotonic() + 6
             if now >= next_reload:
                 reload_n += 1
                 open(cfg, "w").write(base_cfg.replace(weights[0], weights[reload_n % 2]))
                 lab.daemon.send_signal(signal.SIGHUP)
-                events.append((time.time(), f"reload {reload_n}"))
+                events.append((time.monotonic(), f"reload {reload_n}"))
                 next_reload = now + 60
             if now >= next_drain:
                 lab.ctl_json("drain", "web", lab_test.BACKENDS["b1"], "8080")
-                events.append((time.time(), "b1 drained"))
+                events.append((time.monotonic(), "b1 drained"))
                 threading.Timer(20, lambda: lab.ctl_json("undrain", "web", lab_test.BACKENDS["b1"],
                                                          "8080")).start()
                 next_drain = now + 90
@@ -173,6 +151,8 @@ def main():
         lab.stop_all()
         subprocess.run([lab_test.LAB_SH, "down"], capture_output=True)
 
+    for r in results:  # when each request started, on the same clock as the events
+        r["start"] = r["at"] - r["t"]
     failed = [r for r in results if not r["ok"]]
 
     def in_window(r):

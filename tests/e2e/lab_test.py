@@ -66,15 +66,19 @@ def in_ns(host, args, **kw):
                           capture_output=True, **kw)
 
 
-# A small client run inside the client namespace: N requests, a new TCP connection each,
-# printing one JSON line per request (backend, ok, seconds). Python's socket stack, not a mock.
+# A small client run inside the client namespace: N requests (or, with a fourth argument, as
+# many as fit in that many seconds), a new TCP connection each, printing one JSON line per
+# request (backend, ok, seconds, when it ended on the monotonic clock, which every namespace
+# shares). Python's socket stack, not a mock.
 # One access-log entry of http.server: 'ADDR - - [date] "GET /whoami HTTP/1.1" 200 -'.
 ACCESS_RE = re.compile(r'(\S+) - - \[[^\]]*\] "GET /whoami')
 
 CLIENT_PY = r"""
 import json, socket, sys, time
 vip, n, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+until = time.monotonic() + float(sys.argv[4]) if len(sys.argv) > 4 else float("inf")
 for i in range(n):
+    if time.monotonic() >= until: break
     t0 = time.monotonic()
     rec = {"i": i, "ok": False}
     try:
