@@ -325,6 +325,13 @@ int Worker::run() {
       nb += n;
     }
     if (nb) {
+      // A frame handed over by another worker may have been received after table writes that
+      // this worker has not applied yet: the control thread sends each write to every worker
+      // in turn, so the receiver can be ahead (at start, the whole program: the frames then met
+      // half-empty tables, drop_no_service). Everything waiting is applied first, so a frame
+      // sees every write its receiver had seen.
+      while (apply_control()) {
+      }
       process(nb, now);
       busy = true;
     }
